@@ -1,0 +1,1 @@
+"""accelsim: cycle-level simulator of accelerators for quantized Vision Transformers."""
