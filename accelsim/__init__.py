@@ -1,1 +1,61 @@
-"""accelsim: cycle-level simulator of accelerators for quantized Vision Transformers."""
+"""accelsim: cycle-level simulator of accelerators for quantized Vision Transformers.
+
+Public API (everything else is internal)::
+
+    arch = accelsim.load_arch("sole", overrides={"array.rows": 64})
+    trace = accelsim.build_trace("vit_base", image_size=224, batch=1, quant="sole")
+    result = accelsim.simulate(arch, trace)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from accelsim.arch.load import load_arch
+from accelsim.arch.spec import ArchSpec
+from accelsim.errors import AccelsimError, ConfigError, SimulationError, TraceError
+from accelsim.workload.load import load_trace
+from accelsim.workload.models import build_trace
+from accelsim.workload.trace import Trace
+
+if TYPE_CHECKING:
+    from accelsim.analysis.records import SimResult
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AccelsimError",
+    "ArchSpec",
+    "ConfigError",
+    "SimResult",
+    "SimulationError",
+    "Trace",
+    "TraceError",
+    "build_trace",
+    "load_arch",
+    "load_trace",
+    "simulate",
+    "sweep",
+]
+
+
+def simulate(arch: ArchSpec, trace: Trace, **options: Any) -> SimResult:
+    """Play ``trace`` on ``arch`` with the discrete-event engine; returns a frozen SimResult."""
+    from accelsim.engine.simulator import simulate as _simulate
+
+    return _simulate(arch, trace, **options)
+
+
+def sweep(*args: Any, **kwargs: Any) -> Any:
+    """Run many simulations over a parameter grid (see accelsim.sweep.run_sweep)."""
+    from accelsim.sweep import run_sweep
+
+    return run_sweep(*args, **kwargs)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "SimResult":
+        from accelsim.analysis.records import SimResult
+
+        return SimResult
+    raise AttributeError(name)

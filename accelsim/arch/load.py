@@ -1,0 +1,123 @@
+"""YAML -> ArchSpec: bundled names, ``--set a.b=c`` overrides, errors with key paths."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from accelsim.arch.spec import ArchSpec
+from accelsim.errors import ConfigError
+from accelsim.suggest import did_you_mean
+from accelsim.yamlio import parse_scalar, read_yaml
+
+_PACKAGE_DIR = Path(__file__).resolve().parent.parent
+
+
+def bundled_arch_dir() -> Path:
+    """Folder of the bundled configs: the repository's arch_configs/ (editable install) or the
+    copy packaged into the wheel."""
+    for candidate in (_PACKAGE_DIR.parent / "arch_configs", _PACKAGE_DIR / "_bundled" / "arch_configs"):
+        if candidate.is_dir():
+            return candidate
+    raise ConfigError("bundled arch_configs folder is missing from the installation")
+
+
+def bundled_arch_names() -> list[str]:
+    return sorted(p.stem for p in bundled_arch_dir().glob("*.yaml"))
+
+
+def resolve_arch_path(name_or_path: str | Path) -> Path:
+    """A path if it exists, else a bundled config by name ("sole" or "sole.yaml")."""
+    path = Path(name_or_path)
+    if path.is_file():
+        return path
+    stem = path.name[:-5] if path.name.endswith(".yaml") else path.name
+    if path.parent == Path(".") or str(path.parent) == "":
+        bundled = bundled_arch_dir() / f"{stem}.yaml"
+        if bundled.is_file():
+            return bundled
+        if path.suffix not in (".yaml", ".yml") or not path.exists():
+            raise ConfigError(
+                f"unknown architecture {str(name_or_path)!r}: "
+                + did_you_mean(stem, bundled_arch_names())
+            )
+    raise ConfigError("file not found", file=str(path))
+
+
+def parse_overrides(items: Iterable[str]) -> dict[str, Any]:
+    """``["array.rows=64", "dram.bandwidth_gbps=25.6"]`` -> {"array.rows": 64, ...}."""
+    out: dict[str, Any] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        key = key.strip()
+        if not sep or not key or any(not part for part in key.split(".")):
+            raise ConfigError(
+                "bad override", key="--set", value=item, expected="KEY.PATH=VALUE, e.g. array.rows=64"
+            )
+        out[key] = parse_scalar(value.strip()) if isinstance(value, str) else value
+    return out
+
+
+def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any], source: str) -> dict[str, Any]:
+    """Set dotted paths in a raw config dict (a copy); unknown leaf keys are caught by validation."""
+    data = copy.deepcopy(raw)
+    for dotted, value in overrides.items():
+        node = data
+        parts = dotted.split(".")
+        for i, part in enumerate(parts[:-1]):
+            child = node.get(part)
+            if child is None:
+                child = node[part] = {}
+            if not isinstance(child, dict):
+                raise ConfigError(
+                    f"cannot set a field inside {'.'.join(parts[: i + 1])!r}, which is a value",
+                    file=source,
+                    key=dotted,
+                )
+            node = child
+        node[parts[-1]] = value
+    return data
+
+
+def _key_path(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if not (isinstance(p, str) and (p.startswith("function-") or "[" in p))]
+    return ".".join(parts) or "(top level)"
+
+
+def arch_from_dict(raw: Any, source: str, overrides: Mapping[str, Any] | None = None) -> ArchSpec:
+    """Validate a raw mapping into a frozen ArchSpec; the first problem becomes one ConfigError."""
+    if not isinstance(raw, dict):
+        raise ConfigError("expected a mapping of sections at the top level", file=source,
+                          value=type(raw).__name__)
+    data = apply_overrides(raw, overrides or {}, source) if overrides else raw
+    try:
+        return ArchSpec.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = _key_path(first["loc"])
+        message = first["msg"]
+        if first["type"] == "extra_forbidden":
+            message = "unknown key"
+        value = first.get("input") if first["type"] != "missing" else None
+        if isinstance(value, (dict, list)):
+            value = None
+        more = len(exc.errors()) - 1
+        if more:
+            message += f" (+{more} more problem{'s' if more > 1 else ''})"
+        if overrides and key in overrides:
+            source = f"--set {key}"
+            key = None
+        raise ConfigError(message, file=source, key=key, value=value) from None
+
+
+def load_arch(name_or_path: str | Path, overrides: Mapping[str, Any] | Iterable[str] | None = None) -> ArchSpec:
+    """Load an accelerator by bundled name or path, applying ``--set``-style overrides."""
+    path = resolve_arch_path(name_or_path)
+    raw = read_yaml(path, ConfigError)
+    if overrides is not None and not isinstance(overrides, Mapping):
+        overrides = parse_overrides(overrides)
+    return arch_from_dict(raw, str(path), overrides)

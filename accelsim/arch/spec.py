@@ -1,0 +1,219 @@
+"""What the hardware is: frozen, validated specs (no behaviour, no simpy).
+
+One schema: these pydantic models are the YAML format. Unknown keys are rejected
+(``extra="forbid"``) and every error carries its key path. Units are in the key names
+(``clock_hz``, ``size_bytes``, ``bandwidth_gbps``), as STYLE.md asks; quantities may also be
+written with units ("1GHz", "256KiB", "25.6GB/s") and are converted on load.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+from accelsim.units import bytes_per_cycle, ns_to_cycles, parse_quantity
+
+
+def _quantity(unit: str, integer: bool = False, scale: float = 1.0):
+    """Accept "1GHz"-style strings for a field whose key names its unit; ``scale`` converts the
+    parsed base unit to the key's unit (GB/s keys: 1e-9)."""
+
+    def convert(value: object) -> object:
+        if isinstance(value, str):
+            number = parse_quantity(value, unit) * scale
+            if integer:
+                if number != int(number):
+                    raise ValueError(f"{value!r} is not a whole number of {unit}")
+                return int(number)
+            return number
+        return value
+
+    return BeforeValidator(convert)
+
+
+Hertz = Annotated[float, _quantity("Hz"), Field(gt=0, allow_inf_nan=False)]
+SizeBytes = Annotated[int, _quantity("B", integer=True), Field(gt=0, le=2**40)]
+GBps = Annotated[float, _quantity("B/s", scale=1e-9), Field(gt=0, le=1e6, allow_inf_nan=False)]
+PositiveInt = Annotated[int, Field(gt=0, le=2**20)]
+Precision = Literal["int2", "int4", "int8", "int16", "fp8", "fp16", "bf16", "fp32"]
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, validate_default=True)
+
+
+class ArraySpec(_Spec):
+    """Systolic GEMM engine (SCALE-Sim vocabulary: rows x cols PEs, one dataflow)."""
+
+    rows: PositiveInt = Field(description="PE rows (R)")
+    cols: PositiveInt = Field(description="PE columns (C)")
+    dataflow: Literal["ws", "os", "is"] = Field(
+        description="weight-, output- or input-stationary (SCALE-Sim operand mapping)"
+    )
+    macs_per_pe_per_cycle: dict[Precision, PositiveInt] = Field(
+        default_factory=lambda: {"int8": 1},
+        description="MACs one PE completes per cycle, by operand precision (int4: 2 = packed)",
+    )
+    overlap_weight_load: bool = Field(
+        default=True, description="preload the next fold's stationary operand while streaming"
+    )
+    accumulator_bits: PositiveInt = Field(default=32, description="partial-sum width in bits")
+
+    def mac_rate(self, precision: str) -> int:
+        """MACs per PE per cycle for ``precision``; the widest supported precision's rate
+        (normally 1) applies when the precision is not listed."""
+        if precision in self.macs_per_pe_per_cycle:
+            return self.macs_per_pe_per_cycle[precision]
+        return min(self.macs_per_pe_per_cycle.values())
+
+    @property
+    def pe_count(self) -> int:
+        return self.rows * self.cols
+
+
+class UnitSpec(_Spec):
+    """A pipelined special-function or vector unit: ``lanes`` elements enter per cycle."""
+
+    lanes: PositiveInt = Field(description="elements processed per cycle")
+    pipeline_depth: Annotated[int, Field(ge=1, le=4096)] = Field(
+        default=4, description="cycles from first input to first output"
+    )
+
+
+class Fp32UnitSpec(UnitSpec):
+    """A naive FP32 fallback unit: dequantize -> float op -> requantize (survey section V.A)."""
+
+    exp_cycles: PositiveInt = Field(default=4, description="cycles per exp in one lane")
+    div_cycles: PositiveInt = Field(default=8, description="cycles per divide/rsqrt in one lane")
+
+
+class SfuSpec(_Spec):
+    """Non-linear units. ``kind: sole`` uses E2Softmax/AILayerNorm (SOLE, ICCAD'23);
+    ``kind: fp32`` sends softmax/layernorm/GELU to the FP32 fallback unit."""
+
+    kind: Literal["sole", "fp32"] = "sole"
+    e2softmax: UnitSpec = Field(default_factory=lambda: UnitSpec(lanes=16, pipeline_depth=4))
+    ailayernorm: UnitSpec = Field(default_factory=lambda: UnitSpec(lanes=16, pipeline_depth=4))
+    vector: UnitSpec = Field(default_factory=lambda: UnitSpec(lanes=32, pipeline_depth=2))
+    fp32: Fp32UnitSpec = Field(default_factory=lambda: Fp32UnitSpec(lanes=8, pipeline_depth=8))
+
+
+class BufferSpec(_Spec):
+    """One on-chip SRAM buffer; ``banks: 2`` is ping-pong (double buffering), 1 disables overlap."""
+
+    size_bytes: SizeBytes
+    banks: Annotated[int, Field(ge=1, le=8)] = 2
+    read_bytes_per_cycle: PositiveInt = 64
+    write_bytes_per_cycle: PositiveInt = 64
+
+    @property
+    def bank_bytes(self) -> int:
+        return self.size_bytes // self.banks
+
+
+class BuffersSpec(_Spec):
+    """Per-operand buffers (input activations, weights, outputs), or one unified buffer split
+    evenly across the three roles (TPU v1's unified buffer)."""
+
+    input: BufferSpec | None = None
+    weight: BufferSpec | None = None
+    output: BufferSpec | None = None
+    unified: BufferSpec | None = None
+
+    @model_validator(mode="after")
+    def _one_layout(self) -> BuffersSpec:
+        split = [self.input, self.weight, self.output]
+        if self.unified is not None and any(b is not None for b in split):
+            raise ValueError("give either 'unified' or 'input'/'weight'/'output', not both")
+        if self.unified is None and any(b is None for b in split):
+            raise ValueError("give 'unified' or all three of 'input', 'weight', 'output'")
+        return self
+
+    def role(self, name: Literal["input", "weight", "output"]) -> BufferSpec:
+        """The buffer serving one operand role (a third of the unified buffer if unified)."""
+        if self.unified is not None:
+            u = self.unified
+            return BufferSpec(
+                size_bytes=max(u.size_bytes // 3, u.banks),
+                banks=u.banks,
+                read_bytes_per_cycle=u.read_bytes_per_cycle,
+                write_bytes_per_cycle=u.write_bytes_per_cycle,
+            )
+        spec = getattr(self, name)
+        assert spec is not None  # guaranteed by the validator
+        return spec
+
+
+class DramSpec(_Spec):
+    """Off-chip memory: reads and writes share ``bandwidth_gbps`` (10^9 bytes/s)."""
+
+    bandwidth_gbps: GBps
+    latency_ns: Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)] = 100.0
+    efficiency: Annotated[float, Field(gt=0, le=1)] = 1.0
+
+
+class FusionSpec(_Spec):
+    """Which producer->consumer chains keep their intermediates on chip (no DRAM round trip)."""
+
+    epilogue: bool = Field(default=True, description="requant/GELU in the array's output path")
+    attention: bool = Field(default=True, description="QK^T -> softmax -> SV per head on chip")
+    layernorm: bool = Field(default=True, description="layernorm output stays on chip for GEMMs")
+
+
+class RooflineSpec(_Spec):
+    """Roofline-only reference device (e.g. a GPU): peak throughput by precision."""
+
+    peak_tops: dict[Precision, Annotated[float, Field(gt=0)]]
+
+
+class EnergySpec(_Spec):
+    """Energy and area tables; filled in by the energy model (see accelsim.analysis.energy)."""
+
+    model_config = ConfigDict(extra="allow", frozen=True)
+
+
+class ArchSpec(_Spec):
+    """Root of an accelerator description (the YAML file's top level)."""
+
+    name: str = Field(min_length=1)
+    description: str = ""
+    kind: Literal["accelerator", "reference"] = "accelerator"
+    clock_hz: Hertz
+    technology_nm: Annotated[float, Field(gt=0, le=1000)] = 28.0
+    array: ArraySpec | None = None
+    sfu: SfuSpec = Field(default_factory=SfuSpec)
+    buffers: BuffersSpec | None = None
+    dram: DramSpec
+    fusion: FusionSpec = Field(default_factory=FusionSpec)
+    roofline: RooflineSpec | None = None
+    energy: EnergySpec | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> ArchSpec:
+        if self.kind == "accelerator":
+            missing = [k for k in ("array", "buffers") if getattr(self, k) is None]
+            if missing:
+                raise ValueError(f"an accelerator needs section(s) {', '.join(missing)}")
+        elif self.roofline is None:
+            raise ValueError("a reference device needs a 'roofline' section with peak_tops")
+        return self
+
+    @property
+    def dram_bytes_per_cycle(self) -> float:
+        """Effective DRAM bandwidth in bytes per accelerator cycle."""
+        return bytes_per_cycle(self.dram.bandwidth_gbps * self.dram.efficiency, self.clock_hz)
+
+    @property
+    def dram_latency_cycles(self) -> int:
+        return ns_to_cycles(self.dram.latency_ns, self.clock_hz)
+
+    def peak_ops_per_s(self, precision: str) -> float:
+        """Peak ops/s (1 MAC = 2 ops): rows x cols x MACs/PE/cycle x 2 x clock, or the
+        reference device's published peak."""
+        if self.roofline is not None and precision in self.roofline.peak_tops:
+            return self.roofline.peak_tops[precision] * 1e12
+        if self.array is None:
+            assert self.roofline is not None
+            return min(self.roofline.peak_tops.values()) * 1e12
+        return self.array.pe_count * self.array.mac_rate(precision) * 2 * self.clock_hz

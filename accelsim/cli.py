@@ -1,0 +1,157 @@
+"""Command line: parse -> public API -> render. Errors are one line on stderr, exit code 2;
+``--debug`` shows the traceback."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from accelsim.errors import AccelsimError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="accelsim: cycle-level simulator of quantized-ViT accelerators.",
+    pretty_exceptions_enable=False,
+)
+_state = {"debug": False}
+
+ArchOpt = Annotated[str, typer.Option("--arch", "-a", help="bundled config name or YAML path")]
+ModelOpt = Annotated[str, typer.Option("--model", "-m", help="built-in model or trace file")]
+ImageOpt = Annotated[int, typer.Option("--image-size", help="input resolution (pixels)")]
+BatchOpt = Annotated[int, typer.Option("--batch", "-b", help="images per inference")]
+QuantOpt = Annotated[str, typer.Option("--quant", "-q", help="quantization scheme")]
+SetOpt = Annotated[Optional[list[str]],  # noqa: UP045 - typer needs Optional
+                   typer.Option("--set", help="override an arch field: KEY.PATH=VALUE")]
+OverrideOpt = Annotated[Optional[list[str]],  # noqa: UP045
+                        typer.Option("--override",
+                                     help="per-op scheme: OP_GLOB=SCHEME (e.g. 'head.*=w8a8')")]
+OutOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="write to this file")]  # noqa: UP045
+
+
+@app.callback()
+def _main(debug: Annotated[bool, typer.Option("--debug", help="show tracebacks")] = False) -> None:
+    _state["debug"] = debug
+
+
+def parse_op_overrides(items: list[str] | None) -> dict[str, str]:
+    """``["head.*=w8a8"]`` -> {"head.*": "w8a8"}."""
+    from accelsim.errors import TraceError
+
+    out: dict[str, str] = {}
+    for item in items or []:
+        pattern, sep, scheme = item.partition("=")
+        if not sep or not pattern.strip() or not scheme.strip():
+            raise TraceError("bad per-op override", key="--override", value=item,
+                             expected="OP_GLOB=SCHEME, e.g. 'head.*=w8a8'")
+        out[pattern.strip()] = scheme.strip()
+    return out
+
+
+@app.command("list")
+def list_cmd() -> None:
+    """List bundled architectures, built-in models and quantization schemes."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from accelsim.arch.load import bundled_arch_names, load_arch
+    from accelsim.workload.models import MODELS
+    from accelsim.workload.quant import SCHEMES
+
+    console = Console()
+    archs = Table(title="Architectures (--arch)")
+    for col in ("name", "kind", "description"):
+        archs.add_column(col)
+    for name in bundled_arch_names():
+        spec = load_arch(name)
+        archs.add_row(name, spec.kind, spec.description)
+    console.print(archs)
+    models = Table(title="Models (--model)")
+    for col in ("name", "family", "config"):
+        models.add_column(col)
+    for name, cfg in MODELS.items():
+        models.add_row(name, name.split("_")[0], repr(cfg))
+    console.print(models)
+    schemes = Table(title="Quantization schemes (--quant)")
+    schemes.add_column("name")
+    schemes.add_column("description")
+    for scheme in SCHEMES.values():
+        schemes.add_row(scheme.name, scheme.description)
+    console.print(schemes)
+
+
+@app.command("trace")
+def trace_cmd(
+    model: ModelOpt = "vit_base",
+    image_size: ImageOpt = 224,
+    batch: BatchOpt = 1,
+    quant: QuantOpt = "sole",
+    override: OverrideOpt = None,
+    output: OutOpt = None,
+) -> None:
+    """Generate a quantized operator trace (accelsim.trace/1 YAML) and print its statistics."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from accelsim.workload.load import load_trace
+    from accelsim.workload.trace import save_trace
+
+    trace = load_trace(model, image_size, batch, quant, parse_op_overrides(override))
+    if output is not None:
+        save_trace(trace, output)
+    table = Table(title=f"{trace.name}: {len(trace.ops)} ops")
+    for col in ("kind", "ops", "MACs", "GOPs", "weight MB", "activation out MB"):
+        table.add_column(col, justify="right" if col != "kind" else "left")
+    by_kind: dict[str, list[int]] = {}
+    for op in trace.ops:
+        acc = by_kind.setdefault(op.kind, [0, 0, 0, 0, 0])
+        acc[0] += 1
+        acc[1] += op.macs
+        acc[2] += op.ops
+        acc[3] += sum(trace.tensor(t).size_bytes for t in op.inputs
+                      if trace.tensor(t).is_constant)
+        acc[4] += sum(trace.tensor(t).size_bytes for t in op.outputs)
+    for kind, (n, macs, ops, wbytes, obytes) in by_kind.items():
+        table.add_row(kind, str(n), f"{macs:,}", f"{ops / 1e9:.3f}", f"{wbytes / 1e6:.2f}",
+                      f"{obytes / 1e6:.2f}")
+    table.add_row("total", str(len(trace.ops)), f"{trace.total_macs:,}",
+                  f"{trace.total_ops / 1e9:.3f}", "", "", style="bold")
+    console = Console()
+    console.print(table)
+    console.print("ops per element: softmax 5, layernorm 7, gelu 8, add 1, requant 2, pool 1; "
+                  "1 MAC = 2 ops")
+    if output is not None:
+        console.print(f"wrote {output}")
+
+
+def main() -> None:
+    """Console-script entry point: one readable line for user errors, no traceback."""
+    try:
+        app(standalone_mode=False)
+    except AccelsimError as exc:
+        if _state["debug"]:
+            raise
+        print(f"accelsim: error: {exc}", file=sys.stderr)
+        sys.exit(2)
+    except Exception as exc:  # click usage errors and the like
+        import click
+
+        if isinstance(exc, click.exceptions.Exit):
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.ClickException):
+            print(f"accelsim: error: {exc.format_message()}", file=sys.stderr)
+            sys.exit(2)
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(130)
+        if _state["debug"]:
+            raise
+        print(f"accelsim: internal error: {type(exc).__name__}: {exc} (run with --debug for "
+              "the traceback)", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

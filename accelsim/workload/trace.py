@@ -1,0 +1,358 @@
+"""Trace: the frozen, validated operator list of a model, and its file formats.
+
+Files are YAML with ``schema: accelsim.trace/1`` (round-trip exact), or SCALE-Sim GEMM topology
+CSVs (``Layer, M, N, K,`` rows) read as chains of independent 8-bit GEMMs.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from accelsim.errors import TraceError
+from accelsim.workload.ops import OP_TYPES, TENSOR_DTYPES, TENSOR_ROLES, Op, Tensor
+from accelsim.yamlio import read_yaml
+
+TRACE_SCHEMA = "accelsim.trace/1"
+#: op fields a trace file may leave out (they have meaningful defaults)
+_OPTIONAL_DIMS = frozenset({"partial_input", "prefix_rows", "intermediate_bits", "batch"})
+
+
+@dataclass(frozen=True)
+class Trace:
+    """A model as ops in dependency order, every tensor with shape and bit width."""
+
+    name: str
+    tensors: tuple[Tensor, ...]
+    ops: tuple[Op, ...]
+    model: str = ""
+    image_size: int = 0
+    batch: int = 1
+    quant: str = ""
+    source: str = "<memory>"
+    meta: Mapping[str, Any] = field(default_factory=dict, compare=False)
+
+    @cached_property
+    def tensor_map(self) -> dict[str, Tensor]:
+        return {t.name: t for t in self.tensors}
+
+    @cached_property
+    def producers(self) -> dict[str, Op]:
+        return {out: op for op in self.ops for out in op.outputs}
+
+    @cached_property
+    def consumers(self) -> dict[str, tuple[Op, ...]]:
+        acc: dict[str, list[Op]] = {}
+        for op in self.ops:
+            for name in op.inputs:
+                acc.setdefault(name, []).append(op)
+        return {k: tuple(v) for k, v in acc.items()}
+
+    def tensor(self, name: str) -> Tensor:
+        return self.tensor_map[name]
+
+    @property
+    def total_macs(self) -> int:
+        return sum(op.macs for op in self.ops)
+
+    @property
+    def total_ops(self) -> int:
+        return sum(op.ops for op in self.ops)
+
+    def validate(self) -> Trace:
+        """Check names, shapes and dependencies; raise TraceError naming the op and field."""
+        src = self.source
+        if not self.ops:
+            raise TraceError("trace has no ops", file=src, key="ops")
+        names: set[str] = set()
+        for t in self.tensors:
+            where = f"tensors.{t.name}"
+            if t.name in names:
+                raise TraceError("duplicate tensor name", file=src, key=where)
+            names.add(t.name)
+            if not t.shape or any((not isinstance(d, int)) or d <= 0 for d in t.shape):
+                raise TraceError("every dimension must be a positive integer", file=src,
+                                 key=f"{where}.shape", value=list(t.shape))
+            if not 1 <= t.bits <= 64:
+                raise TraceError("bit width out of range", file=src, key=f"{where}.bits",
+                                 value=t.bits, expected="1..64")
+            if t.dtype not in TENSOR_DTYPES:
+                raise TraceError("unknown dtype", file=src, key=f"{where}.dtype", value=t.dtype,
+                                 expected=" | ".join(TENSOR_DTYPES))
+            if t.role not in TENSOR_ROLES:
+                raise TraceError("unknown role", file=src, key=f"{where}.role", value=t.role,
+                                 expected=" | ".join(TENSOR_ROLES))
+            if t.numel > 2**48:
+                raise TraceError("tensor too large", file=src, key=f"{where}.shape",
+                                 value=list(t.shape), expected="< 2^48 elements")
+        produced: set[str] = set()
+        op_names: set[str] = set()
+        for op in self.ops:
+            where = f"ops.{op.name}"
+            if op.name in op_names:
+                raise TraceError("duplicate op name", file=src, key=where)
+            op_names.add(op.name)
+            for dim, value in op.dims().items():
+                if isinstance(value, bool):
+                    continue
+                if not isinstance(value, int) or value < 0 or value > 2**40:
+                    raise TraceError("dimension must be a non-negative integer", file=src,
+                                     key=f"{where}.{dim}", value=value)
+                if value == 0 and dim not in ("prefix_rows", "intermediate_bits"):
+                    raise TraceError("dimension must be positive", file=src,
+                                     key=f"{where}.{dim}", value=value)
+            if not op.outputs:
+                raise TraceError("op has no outputs", file=src, key=f"{where}.outputs")
+            for slot, name in enumerate(op.inputs):
+                if name not in names:
+                    raise TraceError("input names an unknown tensor", file=src,
+                                     key=f"{where}.inputs[{slot}]", value=name)
+                tensor = self.tensor_map[name]
+                if tensor.role == "activation" and name not in produced:
+                    raise TraceError(
+                        "input is not produced by an earlier op (dangling tensor or a cycle "
+                        "in the dependencies)", file=src, key=f"{where}.inputs[{slot}]", value=name)
+            for slot, name in enumerate(op.outputs):
+                if name not in names:
+                    raise TraceError("output names an unknown tensor", file=src,
+                                     key=f"{where}.outputs[{slot}]", value=name)
+                if name in produced:
+                    raise TraceError("tensor is produced twice", file=src,
+                                     key=f"{where}.outputs[{slot}]", value=name)
+                if self.tensor_map[name].role != "activation":
+                    raise TraceError("an op output must have role 'activation'", file=src,
+                                     key=f"{where}.outputs[{slot}]", value=name)
+                produced.add(name)
+            self._check_sizes(op, where)
+        return self
+
+    def _check_sizes(self, op: Op, where: str) -> None:
+        expected_in = op.input_numels()
+        if len(op.inputs) < len([e for e in expected_in if e is not None]):
+            raise TraceError(f"{op.kind} needs more inputs", file=self.source,
+                             key=f"{where}.inputs", value=list(op.inputs))
+        for slot, (name, want) in enumerate(zip(op.inputs, expected_in)):
+            have = self.tensor_map[name].numel
+            partial = slot == 0 and getattr(op, "partial_input", False)
+            if want is None or have == want or (partial and have >= want):
+                continue
+            if op.kind == "add" and slot > 0 and have and (op.elements % have == 0):
+                continue  # broadcast operand
+            raise TraceError(
+                f"inconsistent shape: {op.kind} dims {op.dims()} need {want} elements in this "
+                f"input, tensor {name!r} has {have}", file=self.source,
+                key=f"{where}.inputs[{slot}]")
+        for slot, (name, want) in enumerate(zip(op.outputs, op.output_numels())):
+            have = self.tensor_map[name].numel
+            if have != want:
+                raise TraceError(
+                    f"inconsistent shape: {op.kind} dims {op.dims()} produce {want} elements, "
+                    f"tensor {name!r} has {have}", file=self.source,
+                    key=f"{where}.outputs[{slot}]")
+
+
+# ----------------------------------------------------------------------------- YAML format
+
+def trace_to_dict(trace: Trace) -> dict[str, Any]:
+    """Plain data for YAML/JSON (schema accelsim.trace/1)."""
+    return {
+        "schema": TRACE_SCHEMA,
+        "name": trace.name,
+        "model": trace.model,
+        "image_size": trace.image_size,
+        "batch": trace.batch,
+        "quant": trace.quant,
+        "tensors": [
+            {"name": t.name, "shape": list(t.shape), "bits": t.bits, "dtype": t.dtype,
+             "role": t.role}
+            for t in trace.tensors
+        ],
+        "ops": [
+            {"name": op.name, "kind": op.kind, "block": op.block, **op.dims(),
+             "inputs": list(op.inputs), "outputs": list(op.outputs)}
+            for op in trace.ops
+        ],
+    }
+
+
+class _FlowListDumper(yaml.SafeDumper):
+    """Short lists (shapes, inputs) in flow style so trace files stay readable."""
+
+
+def _represent_list(dumper: yaml.SafeDumper, data: list) -> yaml.Node:
+    flow = all(not isinstance(x, (dict, list)) for x in data)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
+
+
+def _represent_dict(dumper: yaml.SafeDumper, data: dict) -> yaml.Node:
+    flow = all(not isinstance(x, dict) for x in data.values()) and "tensors" not in data
+    return dumper.represent_mapping("tag:yaml.org,2002:map", data.items(), flow_style=flow)
+
+
+_FlowListDumper.add_representer(list, _represent_list)
+_FlowListDumper.add_representer(dict, _represent_dict)
+
+
+def dump_trace(trace: Trace) -> str:
+    data = trace_to_dict(trace)
+    header = {k: v for k, v in data.items() if k not in ("tensors", "ops")}
+    text = yaml.dump(header, Dumper=yaml.SafeDumper, sort_keys=False)
+    for section in ("tensors", "ops"):
+        text += f"{section}:\n"
+        for item in data[section]:
+            text += "- " + yaml.dump(item, Dumper=_FlowListDumper, sort_keys=False,
+                                     width=1000).strip() + "\n"
+    return text
+
+
+def save_trace(trace: Trace, path: Path) -> None:
+    path.write_text(dump_trace(trace), encoding="utf-8")
+
+
+def _require(item: Mapping[str, Any], key: str, where: str, src: str) -> Any:
+    if key not in item:
+        raise TraceError("missing field", file=src, key=f"{where}.{key}")
+    return item[key]
+
+
+def trace_from_dict(data: Any, source: str) -> Trace:
+    """Parse and validate the accelsim.trace/1 mapping."""
+    if not isinstance(data, dict):
+        raise TraceError("expected a mapping at the top level", file=source)
+    schema = data.get("schema")
+    if schema != TRACE_SCHEMA:
+        raise TraceError("unsupported or missing schema", file=source, key="schema",
+                         value=schema, expected=TRACE_SCHEMA)
+    known = {"schema", "name", "model", "image_size", "batch", "quant", "tensors", "ops"}
+    for key in data:
+        if key not in known:
+            raise TraceError("unknown key", file=source, key=str(key))
+    tensors = []
+    raw_tensors = data.get("tensors") or []
+    if not isinstance(raw_tensors, list):
+        raise TraceError("expected a list", file=source, key="tensors")
+    for i, item in enumerate(raw_tensors):
+        where = f"tensors[{i}]"
+        if not isinstance(item, dict):
+            raise TraceError("expected a mapping", file=source, key=where)
+        extra = set(item) - {"name", "shape", "bits", "dtype", "role"}
+        if extra:
+            raise TraceError("unknown key", file=source, key=f"{where}.{sorted(extra)[0]}")
+        shape = _require(item, "shape", where, source)
+        bits = _require(item, "bits", where, source)
+        if not isinstance(shape, list) or not all(isinstance(d, int) and not isinstance(d, bool)
+                                                  for d in shape):
+            raise TraceError("shape must be a list of integers", file=source,
+                             key=f"{where}.shape", value=shape)
+        if not isinstance(bits, int) or isinstance(bits, bool):
+            raise TraceError("bits must be an integer", file=source, key=f"{where}.bits",
+                             value=bits)
+        tensors.append(Tensor(name=str(_require(item, "name", where, source)), shape=tuple(shape),
+                              bits=bits, dtype=str(item.get("dtype", "int")),
+                              role=str(item.get("role", "activation"))))
+    ops: list[Op] = []
+    raw_ops = data.get("ops") or []
+    if not isinstance(raw_ops, list):
+        raise TraceError("expected a list", file=source, key="ops")
+    for i, item in enumerate(raw_ops):
+        where = f"ops[{i}]"
+        if not isinstance(item, dict):
+            raise TraceError("expected a mapping", file=source, key=where)
+        kind = _require(item, "kind", where, source)
+        cls = OP_TYPES.get(kind)
+        if cls is None:
+            from accelsim.suggest import did_you_mean
+
+            raise TraceError(f"unknown op kind: {did_you_mean(str(kind), OP_TYPES)}",
+                             file=source, key=f"{where}.kind", value=kind)
+        allowed = {f.name for f in fields(cls)} | {"kind"}
+        extra = set(item) - allowed
+        if extra:
+            raise TraceError(f"unknown key for a {kind} op", file=source,
+                             key=f"{where}.{sorted(extra)[0]}")
+        for key in ("name", "inputs", "outputs"):
+            _require(item, key, where, source)
+        for key in ("inputs", "outputs"):
+            if not isinstance(item[key], list):
+                raise TraceError("expected a list of tensor names", file=source,
+                                 key=f"{where}.{key}", value=item[key])
+        base = {f.name for f in fields(Op)}
+        for f in fields(cls):
+            if f.name not in base and f.name not in _OPTIONAL_DIMS and f.name not in item:
+                raise TraceError("missing field", file=source, key=f"{where}.{f.name}")
+        args = {k: v for k, v in item.items() if k != "kind"}
+        args["inputs"] = tuple(str(x) for x in args["inputs"])
+        args["outputs"] = tuple(str(x) for x in args["outputs"])
+        args["name"] = str(args["name"])
+        ops.append(cls(**args))
+    return Trace(name=str(data.get("name", Path(source).stem)), tensors=tuple(tensors),
+                 ops=tuple(ops), model=str(data.get("model", "")),
+                 image_size=int(data.get("image_size", 0) or 0),
+                 batch=int(data.get("batch", 1) or 1), quant=str(data.get("quant", "")),
+                 source=source).validate()
+
+
+def read_trace_yaml(path: Path) -> Trace:
+    return trace_from_dict(read_yaml(path, TraceError), str(path))
+
+
+# ----------------------------------------------------------------------------- SCALE-Sim CSV
+
+def read_scalesim_topology(path: Path, bits: int = 8) -> Trace:
+    """A SCALE-Sim GEMM topology CSV (header, then ``name, M, N, K,`` rows) as independent
+    int8 GEMMs C[MxN] = A[MxK] @ B[KxN], each reading its own input from DRAM."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise TraceError(f"cannot read file: {exc.strerror or exc}", file=str(path)) from None
+    rows = [r for r in csv.reader(text.splitlines()) if any(c.strip() for c in r)]
+    if len(rows) < 2:
+        raise TraceError("a topology CSV needs a header line and at least one layer",
+                         file=str(path))
+    tensors: list[Tensor] = []
+    ops: list[Op] = []
+    from accelsim.workload.ops import Gemm
+
+    for line, row in enumerate(rows[1:], start=2):
+        cells = [c.strip() for c in row if c.strip() != ""]
+        if len(cells) < 4:
+            raise TraceError("expected 'name, M, N, K,'", file=str(path), key=f"line {line}",
+                             value=",".join(row))
+        name = cells[0]
+        try:
+            m, n, k = (int(c) for c in cells[1:4])
+        except ValueError:
+            raise TraceError("M, N, K must be integers", file=str(path), key=f"line {line}",
+                             value=",".join(cells[1:4])) from None
+        if min(m, n, k) <= 0:
+            raise TraceError("M, N, K must be positive", file=str(path), key=f"line {line}",
+                             value=(m, n, k))
+        tensors += [
+            Tensor(f"{name}.ifmap", (m, k), bits, role="input"),
+            Tensor(f"{name}.filter", (k, n), bits, role="weight"),
+            Tensor(f"{name}.ofmap", (m, n), 32),
+        ]
+        ops.append(Gemm(name=name, block=name, m=m, n=n, k=k,
+                        inputs=(f"{name}.ifmap", f"{name}.filter"), outputs=(f"{name}.ofmap",)))
+    return Trace(name=path.stem, tensors=tuple(tensors), ops=tuple(ops), model=path.stem,
+                 quant=f"int{bits}", source=str(path)).validate()
+
+
+def load_trace_file(path: Path) -> Trace:
+    """A trace file by extension: .yaml/.yml (accelsim.trace/1) or .csv (SCALE-Sim topology)."""
+    if path.suffix.lower() == ".csv":
+        return read_scalesim_topology(path)
+    if path.suffix.lower() in (".yaml", ".yml"):
+        return read_trace_yaml(path)
+    raise TraceError("unknown trace file type", file=str(path),
+                     expected=".yaml/.yml (accelsim.trace/1) or .csv (SCALE-Sim topology)")
+
+
+def op_names(trace: Trace) -> Iterable[str]:
+    return (op.name for op in trace.ops)
