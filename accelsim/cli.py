@@ -127,25 +127,78 @@ def trace_cmd(
         console.print(f"wrote {output}")
 
 
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table | json | csv")]
+
+
+def _write_output(path: Path, text: str) -> None:
+    """Write a file the user named (parent folders are created)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+@app.command("simulate")
+def simulate_cmd(
+    arch: ArchOpt = "sole",
+    model: ModelOpt = "vit_base",
+    image_size: ImageOpt = 224,
+    batch: BatchOpt = 1,
+    quant: QuantOpt = "sole",
+    set_: SetOpt = None,
+    override: OverrideOpt = None,
+    fmt: FormatOpt = "table",
+    output: OutOpt = None,
+    fidelity: Annotated[str, typer.Option("--fidelity",
+                                          help="model (closed form) | pe (PE-grid oracle)")] = "model",
+) -> None:
+    """Simulate a model on an accelerator: per-layer table and summary."""
+    from rich.console import Console
+
+    from accelsim.analysis import report
+    from accelsim.arch.load import load_arch
+    from accelsim.engine.simulator import simulate
+    from accelsim.errors import ConfigError
+    from accelsim.workload.load import load_trace
+
+    if fmt not in ("table", "json", "csv"):
+        raise ConfigError("unknown format", key="--format", value=fmt,
+                          expected="table | json | csv")
+    spec = load_arch(arch, set_ or [])
+    trace = load_trace(model, image_size, batch, quant, parse_op_overrides(override))
+    result = simulate(spec, trace, fidelity=fidelity, record=False)
+    if fmt == "json":
+        text = report.result_json(result, include_timing=False)
+    elif fmt == "csv":
+        text = report.result_csv(result)
+    else:
+        text = ""
+    if output is not None:
+        if not text:
+            suffix = output.suffix.lower()
+            text = (report.result_csv(result) if suffix == ".csv"
+                    else report.result_json(result, include_timing=False))
+        _write_output(output, text)
+    if fmt == "table":
+        console = Console(width=max(Console().width, 150))
+        report.render_table(result, console)
+        if output is not None:
+            console.print(f"wrote {output}")
+    elif output is None:
+        sys.stdout.write(text + ("" if text.endswith("\n") else "\n"))
+
+
 def main() -> None:
-    """Console-script entry point: one readable line for user errors, no traceback."""
+    """Console-script entry point: one readable line for user errors, no traceback.
+
+    Click (typer ships its own copy of it) reports its usage errors itself in standalone mode
+    (exit code 2); accelsim's own errors propagate out of it and are printed here."""
     try:
-        app(standalone_mode=False)
+        app()
     except AccelsimError as exc:
         if _state["debug"]:
             raise
-        print(f"accelsim: error: {exc}", file=sys.stderr)
+        print(f"accelsim: error: {exc}".replace("\n", " "), file=sys.stderr)
         sys.exit(2)
-    except Exception as exc:  # click usage errors and the like
-        import click
-
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.ClickException):
-            print(f"accelsim: error: {exc.format_message()}", file=sys.stderr)
-            sys.exit(2)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(130)
+    except Exception as exc:
         if _state["debug"]:
             raise
         print(f"accelsim: internal error: {type(exc).__name__}: {exc} (run with --debug for "

@@ -1,0 +1,121 @@
+"""Frozen results: one LayerResult per op and the SimResult of a run (plain data, to_dict)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+RESULT_SCHEMA = "accelsim.result/1"
+
+
+@dataclass(frozen=True)
+class LayerResult:
+    """Per-op statistics as simulated. Cycles are integers; bytes are DRAM/SRAM bytes."""
+
+    name: str
+    kind: str
+    block: str
+    unit: str
+    group: str  # fused group the op ran in ("a+b+c"), or its own name
+    precision: str  # operand precision: "int8", "int4", "fp16" ... (widest input)
+    macs: int
+    ops: int
+    elements: int
+    dram_read_bytes: int
+    dram_write_bytes: int
+    onchip_bytes: int
+    sram_read_bytes: dict[str, int]
+    sram_write_bytes: dict[str, int]
+    start_cycle: int
+    end_cycle: int
+    cycles: int
+    compute_cycles: int
+    utilization: float
+    stall_cycles: int
+    stalls: dict[str, int]
+    required_bandwidth_gbps: float
+    tiling: str = ""
+
+    @property
+    def dram_bytes(self) -> int:
+        return self.dram_read_bytes + self.dram_write_bytes
+
+
+@dataclass(frozen=True)
+class SimResult:
+    """A whole run: identity of arch and model, totals, per-unit busy cycles, layers."""
+
+    arch_name: str
+    arch: dict[str, Any]
+    model: dict[str, Any]
+    clock_hz: float
+    total_cycles: int
+    unit_busy_cycles: dict[str, int]
+    dram_busy_cycles: int
+    peak_bank_use: dict[str, int]
+    events: int
+    wall_time_s: float
+    layers: tuple[LayerResult, ...]
+    fidelity: str = "model"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def latency_s(self) -> float:
+        return self.total_cycles / self.clock_hz
+
+    @property
+    def fps(self) -> float:
+        batch = self.model.get("batch", 1) or 1
+        return batch / self.latency_s if self.total_cycles else 0.0
+
+    @property
+    def total_macs(self) -> int:
+        return sum(layer.macs for layer in self.layers)
+
+    @property
+    def dram_read_bytes(self) -> int:
+        return sum(layer.dram_read_bytes for layer in self.layers)
+
+    @property
+    def dram_write_bytes(self) -> int:
+        return sum(layer.dram_write_bytes for layer in self.layers)
+
+    def unit_share(self) -> dict[str, float]:
+        """Busy cycles of each unit as a share of the total latency."""
+        return {u: c / self.total_cycles for u, c in self.unit_busy_cycles.items()
+                if self.total_cycles}
+
+    def layer(self, name: str) -> LayerResult:
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise KeyError(name)
+
+    def to_dict(self, include_timing: bool = True) -> dict[str, Any]:
+        """JSON-ready data (schema accelsim.result/1). ``include_timing=False`` drops the
+        simulator's own wall time so that identical inputs give byte-identical output."""
+        data = {
+            "schema": RESULT_SCHEMA,
+            "arch": {"name": self.arch_name, **self.arch},
+            "model": self.model,
+            "fidelity": self.fidelity,
+            "clock_hz": self.clock_hz,
+            "summary": {
+                "total_cycles": self.total_cycles,
+                "latency_ms": self.latency_s * 1e3,
+                "fps": self.fps,
+                "macs": self.total_macs,
+                "dram_read_bytes": self.dram_read_bytes,
+                "dram_write_bytes": self.dram_write_bytes,
+                "unit_busy_cycles": self.unit_busy_cycles,
+                "unit_share": self.unit_share(),
+                "dram_busy_cycles": self.dram_busy_cycles,
+                "peak_bank_use": self.peak_bank_use,
+                "events": self.events,
+                **({"wall_time_s": self.wall_time_s} if include_timing else {}),
+            },
+            "layers": [asdict(layer) for layer in self.layers],
+        }
+        if self.extra:
+            data["extra"] = self.extra
+        return data

@@ -1,0 +1,460 @@
+"""Issues ops in dependency order as groups of steps; every fusion decision lives here.
+
+Fusion (each switchable in the arch's ``fusion`` section):
+  * epilogue: a GEMM's single-consumer chain of requant / GELU / add-of-a-constant runs in the
+    array's output path on the vector unit; only the chain's last tensor is written to DRAM;
+  * attention: QK^T -> (epilogue) -> softmax -> SV runs per (head, row block) on chip, SOLE-style:
+    the scores never leave the chip (only Q, K, V in and the context out);
+  * layernorm: a LayerNorm whose consumers are all GEMMs leaves its output in the input buffer
+    (when it fits the whole buffer), so those GEMMs read it without DRAM traffic.
+Unit choice: GEMMs on the array; softmax / layernorm on the SOLE units, or on the FP32 fallback
+unit when ``sfu.kind: fp32`` or the tensor is floating point; GELU, add, requant, pool on the
+vector unit (GELU on the FP32 unit in fallback mode).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import lru_cache
+
+from accelsim.arch.spec import ArchSpec
+from accelsim.cost import sfu as sfu_cost
+from accelsim.cost.systolic import gemm_timing
+from accelsim.engine.plan import Group, Load, Step, Work
+from accelsim.errors import MappingError
+from accelsim.mapping.tiler import GemmTiling, tile_gemm, tile_rows
+from accelsim.units import ceil_div, tensor_bytes
+from accelsim.workload.ops import GEMM_KINDS, Add, Matmul, Op, Softmax
+from accelsim.workload.trace import Trace
+
+#: vector-unit instructions per element (the hardware's passes, not the roofline op counts):
+#: requant is one fused multiply-shift-clip, add one, integer GELU two (I-ViT ShiftGELU-style
+#: sigmoid approximation with shifts), pooling one accumulate.
+VECTOR_PASSES = {"requant": 1, "add": 1, "gelu": 2, "pool": 1, "softmax": 1, "layernorm": 1}
+#: FP32 fallback passes per op kind and how many use the iterative exp/divide units
+FP32_PASSES = {
+    "softmax": (sfu_cost.FP32_SOFTMAX_PASSES, sfu_cost.FP32_SOFTMAX_SPECIAL_PASSES),
+    "layernorm": (sfu_cost.FP32_LAYERNORM_PASSES, sfu_cost.FP32_LAYERNORM_SPECIAL_PASSES),
+    "gelu": (sfu_cost.FP32_GELU_PASSES, sfu_cost.FP32_GELU_SPECIAL_PASSES),
+}
+EPILOGUE_KINDS = ("requant", "gelu", "add")
+
+GemmTimer = Callable[[int, int, int], tuple[int, int]]
+
+
+class Scheduler:
+    """Turns (arch, trace) into the list of groups the engine plays, in program order."""
+
+    def __init__(self, arch: ArchSpec, trace: Trace, fidelity: str = "model") -> None:
+        if arch.kind != "accelerator" or arch.array is None or arch.buffers is None:
+            raise MappingError(f"{arch.name!r} is a roofline-only reference device; use "
+                               "`accelsim roofline` for it", key="kind")
+        self.arch = arch
+        self.array = arch.array
+        self.trace = trace
+        self.fidelity = fidelity
+        self.banks = {role: arch.buffers.role(role) for role in ("input", "weight", "output")}
+        self.resident: set[str] = set()  # tensors left on chip by a fused producer
+        self._group_of_tensor: dict[str, int] = {}
+
+    # ------------------------------------------------------------------ units and costs
+    def unit_of(self, op: Op) -> str:
+        if op.kind in GEMM_KINDS:
+            return "array"
+        fallback = self.arch.sfu.kind == "fp32" or self.trace.tensor(op.inputs[0]).dtype == "fp"
+        if op.kind == "softmax":
+            return "fp32" if fallback else "e2softmax"
+        if op.kind == "layernorm":
+            return "fp32" if fallback else "ailayernorm"
+        if op.kind == "gelu" and fallback:
+            return "fp32"
+        return "vector"
+
+    def row_cycles(self, op: Op, unit: str, rows: int, length: int) -> int:
+        """Cycles of ``rows`` x ``length`` elements of a non-GEMM op on ``unit`` (cost.sfu)."""
+        sfu = self.arch.sfu
+        if unit == "e2softmax":
+            u = sfu.e2softmax
+            return sfu_cost.e2softmax_cycles(rows, length, u.lanes, u.pipeline_depth)
+        if unit == "ailayernorm":
+            u = sfu.ailayernorm
+            return sfu_cost.ailayernorm_cycles(rows, length, u.lanes, u.pipeline_depth)
+        if unit == "fp32":
+            f = sfu.fp32
+            passes, special = FP32_PASSES.get(op.kind, (1, 0))
+            return sfu_cost.fp32_fallback_cycles(
+                rows * length, f.lanes, passes, f.pipeline_depth,
+                special_function_passes=special,
+                special_function_cycles=f.exp_cycles if op.kind != "layernorm" else f.div_cycles)
+        v = sfu.vector
+        return sfu_cost.vector_cycles(rows * length, v.lanes, v.pipeline_depth,
+                                      VECTOR_PASSES.get(op.kind, 1))
+
+    def mac_rate(self, op: Op) -> int:
+        from accelsim.engine.simulator import engine_mac_rate
+
+        return engine_mac_rate(self.arch, self.trace, op)
+
+    def gemm_timer(self, p: int) -> GemmTimer:
+        """(m, n, k) of a tile -> (fold-interval cycles x folds, constant of a whole run)."""
+        a = self.array
+        return _gemm_tile_timer(a.rows, a.cols, a.dataflow, a.overlap_weight_load, p,
+                                self.fidelity)
+
+    # ------------------------------------------------------------------ grouping
+    def _single_consumer(self, tensor: str) -> Op | None:
+        users = self.trace.consumers.get(tensor, ())
+        return users[0] if len(users) == 1 else None
+
+    def _epilogue(self, op: Op) -> list[Op]:
+        """Single-consumer chain of element-wise ops fusable into ``op``'s output path."""
+        chain: list[Op] = []
+        if not self.arch.fusion.epilogue:
+            return chain
+        tensor = op.outputs[0]
+        while True:
+            nxt = self._single_consumer(tensor)
+            if nxt is None or nxt.kind not in EPILOGUE_KINDS or nxt.inputs[0] != tensor:
+                return chain
+            if nxt.kind == "add" and not all(self.trace.tensor(t).is_constant
+                                             for t in nxt.inputs[1:]):
+                return chain
+            if nxt.kind == "gelu" and self.unit_of(nxt) != "vector":
+                return chain
+            chain.append(nxt)
+            tensor = nxt.outputs[0]
+
+    def _attention_chain(self, op: Op, epilogue: list[Op]) -> tuple[list[Op], Op, list[Op]] | None:
+        """QK^T, its epilogue, softmax, SV and SV's epilogue if they can fuse on chip."""
+        if not self.arch.fusion.attention or not isinstance(op, Matmul):
+            return None
+        if self.banks["weight"].banks < 2:  # K and V of a head must be resident together
+            return None
+        tail = epilogue[-1].outputs[0] if epilogue else op.outputs[0]
+        softmax = self._single_consumer(tail)
+        if not isinstance(softmax, Softmax):
+            return None
+        sv = self._single_consumer(softmax.outputs[0])
+        if not isinstance(sv, Matmul) or sv.inputs[0] != softmax.outputs[0]:
+            return None
+        if sv.batch != op.batch or sv.m != op.m or sv.k != op.n:
+            return None
+        return [op, *epilogue, softmax], sv, self._epilogue(sv)
+
+    def plan(self) -> list[Group]:
+        groups: list[Group] = []
+        done: set[str] = set()
+        for op in self.trace.ops:
+            if op.name in done:
+                continue
+            if op.kind in GEMM_KINDS:
+                epilogue = self._epilogue(op)
+                attention = self._attention_chain(op, epilogue)
+                if attention is not None:
+                    front, sv, sv_epilogue = attention
+                    group = self._attention_group(len(groups), front, sv, sv_epilogue)
+                else:
+                    group = self._gemm_group(len(groups), op, epilogue)
+            else:
+                group = self._row_group(len(groups), op)
+            for member in group.ops:
+                done.add(member.name)
+            group.deps = frozenset(
+                self._group_of_tensor[t] for member in group.ops for t in member.inputs
+                if t in self._group_of_tensor and self._group_of_tensor[t] != group.index)
+            for member in group.ops:
+                for t in member.outputs:
+                    self._group_of_tensor[t] = group.index
+            groups.append(group)
+        return groups
+
+    # ------------------------------------------------------------------ GEMM groups
+    def _input_load(self, tensor: str, nbytes: int, op: str) -> tuple[Load, ...]:
+        if tensor in self.resident or nbytes == 0:
+            return ()
+        return (Load("input", nbytes, op, tensor),)
+
+    def _param_loads(self, op: Op, first: tuple[str, ...]) -> tuple[Load, ...]:
+        t = self.trace
+        return tuple(Load("weight", t.tensor(name).size_bytes, op.name, name, bank=False)
+                     for name in op.inputs if name not in first and t.tensor(name).is_constant
+                     and t.tensor(name).role == "param")
+
+    def _epilogue_work(self, chain: list[Op], rows: int, cols: int) -> tuple[Work, ...]:
+        return tuple(Work("vector", self.row_cycles(e, "vector", rows, cols), e.name,
+                          rows * cols) for e in chain)
+
+    def _gemm_group(self, index: int, op: Op, epilogue: list[Op]) -> Group:
+        t = self.trace
+        a, b = t.tensor(op.inputs[0]), t.tensor(op.inputs[1])
+        final = t.tensor((epilogue[-1] if epilogue else op).outputs[0])
+        m, n, k = op.m, op.n, op.k  # type: ignore[attr-defined]
+        batch = getattr(op, "batch", 1)
+        p = self.mac_rate(op)
+        acc_bits = t.tensor(op.outputs[0]).bits
+        resident = a.name in self.resident
+        tiling = _tile(op.name, self.array.rows, self.array.cols, self.array.dataflow, m, n, k,
+                       a.bits, b.bits, max(acc_bits, self.array.accumulator_bits),
+                       self.banks["input"].bank_bytes, self.banks["weight"].bank_bytes,
+                       self.banks["output"].bank_bytes, p, resident)
+        timer = self.gemm_timer(p)
+        steps: list[Step] = []
+        sram_r = {"input": 0, "weight": 0, "output": 0}
+        sram_w = {"output": 0}
+        params = self._param_loads(op, op.inputs[:2])
+        b_is_weight = b.role == "weight"
+        for bi in range(batch):
+            for (m0, mt), (n0, nt), (k0, kt), a_new, b_new, a_last, b_last, opens, closes in \
+                    _loop_nest(tiling, m, n, k):
+                loads: list[Load] = []
+                if bi == 0 and not steps:
+                    loads.extend(params)
+                if b_new:
+                    loads.append(Load("weight", tensor_bytes(kt * nt, b.bits), op.name, b.name))
+                if a_new:
+                    loads.extend(self._input_load(a.name, tensor_bytes(mt * kt, a.bits), op.name))
+                cycles, const = timer(mt, nt, kt)
+                if not steps:
+                    cycles += const
+                releases = []
+                if a_last and not resident:
+                    releases.append(("input", 0))
+                if b_last:
+                    releases.append(("weight", 0))
+                out_elems = mt * nt
+                steps.append(Step(
+                    loads=tuple(loads),
+                    stages=(Work("array", cycles, op.name, mt * nt * kt),),
+                    releases=tuple(releases), opens_out=opens, closes_out=closes,
+                    epilogue=self._epilogue_work(epilogue, mt, nt) if closes else (),
+                    write_bytes=tensor_bytes(out_elems, final.bits) if closes else 0,
+                    write_op=(epilogue[-1] if epilogue else op).name))
+                self._count_gemm_sram(sram_r, sram_w, mt, nt, kt, a.bits, b.bits, acc_bits,
+                                      opens, p)
+        ops = (op, *epilogue)
+        group = Group(index, ops, ("array",), steps)
+        group.units = {o.name: ("array" if o is op else "vector") for o in ops}
+        group.sram_read_bytes[op.name] = sram_r
+        group.sram_write_bytes[op.name] = sram_w
+        kind = "weights" if b_is_weight else "B"
+        group.tiling[op.name] = (f"tile {tiling.mt}x{tiling.nt}x{tiling.kt} (MxNxK), order "
+                                 f"{tiling.order}, {tiling.steps * batch} steps, {kind} "
+                                 f"fetched {tiling.b_dram_bytes * batch} B")
+        return group
+
+    def _count_gemm_sram(self, reads: dict[str, int], writes: dict[str, int], mt: int, nt: int,
+                         kt: int, a_bits: int, b_bits: int, acc_bits: int, opens: bool,
+                         p: int) -> None:
+        """SRAM accesses of one GEMM tile: the stationary operand is read once, the streamed
+        one once per fold along the other array dimension; partial sums are written once per
+        row fold and read back to accumulate (documented approximation, used by energy)."""
+        r, c, df = self.array.rows, self.array.cols, self.array.dataflow
+        a_bytes, b_bytes = tensor_bytes(mt * kt, a_bits), tensor_bytes(kt * nt, b_bits)
+        out_bytes = tensor_bytes(mt * nt, acc_bits)
+        k_folds = ceil_div(ceil_div(kt, p), r)
+        if df == "ws":
+            reads["weight"] += b_bytes
+            reads["input"] += a_bytes * ceil_div(nt, c)
+            row_folds = k_folds
+        elif df == "is":
+            reads["input"] += a_bytes
+            reads["weight"] += b_bytes * ceil_div(mt, c)
+            row_folds = k_folds
+        else:
+            reads["input"] += a_bytes * ceil_div(nt, c)
+            reads["weight"] += b_bytes * ceil_div(mt, r)
+            row_folds = 1
+        writes["output"] += out_bytes * row_folds
+        reads["output"] += out_bytes * (row_folds - 1 + (0 if opens else 1))
+
+    # ------------------------------------------------------------------ fused attention
+    def _attention_group(self, index: int, front: list[Op], sv: Op, sv_epilogue: list[Op]) -> Group:
+        t = self.trace
+        qk: Matmul = front[0]  # type: ignore[assignment]
+        softmax = front[-1]
+        middle = front[1:-1]
+        q, kt_ = t.tensor(qk.inputs[0]), t.tensor(qk.inputs[1])
+        v = t.tensor(sv.inputs[1])
+        final = t.tensor((sv_epilogue[-1] if sv_epilogue else sv).outputs[0])
+        tokens, head_dim, heads = qk.m, qk.k, qk.batch
+        acc_bits = max(t.tensor(qk.outputs[0]).bits, self.array.accumulator_bits)
+        out_bank = self.banks["output"].bank_bytes
+        rows_per_block = out_bank // max(tensor_bytes(tokens, acc_bits), 1)
+        if rows_per_block < 1:
+            raise MappingError(
+                f"buffer 'output' is too small for one row of attention scores of op "
+                f"{qk.name!r}: one bank holds {out_bank} bytes, a row needs "
+                f"{tensor_bytes(tokens, acc_bits)}", key="buffers.output.size_bytes")
+        for name, tensor in (("weight", kt_), ("weight", v)):
+            need = tensor_bytes(tokens * head_dim, tensor.bits)
+            if need > self.banks[name].bank_bytes:
+                raise MappingError(
+                    f"buffer 'weight' is too small for one head's K/V of op {qk.name!r}: one "
+                    f"bank holds {self.banks[name].bank_bytes} bytes, a head needs {need}",
+                    key="buffers.weight.size_bytes")
+        blocks = ceil_div(tokens, min(rows_per_block, tokens))
+        block_rows = ceil_div(tokens, blocks)
+        sm_unit = self.unit_of(softmax)
+        timer_qk = self.gemm_timer(self.mac_rate(qk))
+        timer_sv = self.gemm_timer(self.mac_rate(sv))
+        units = ("array", *(["vector"] * len(middle)), sm_unit, "array")
+        steps: list[Step] = []
+        params = self._param_loads(qk, qk.inputs[:2]) + tuple(
+            ld for e in middle for ld in self._param_loads(e, (e.inputs[0],)))
+        for h in range(heads):
+            for blk in range(blocks):
+                r0 = blk * block_rows
+                rows = min(block_rows, tokens - r0)
+                loads: list[Load] = list(params) if not steps else []
+                if blk == 0:
+                    loads.append(Load("weight", tensor_bytes(tokens * head_dim, kt_.bits),
+                                      qk.name, kt_.name))
+                    loads.append(Load("weight", tensor_bytes(tokens * head_dim, v.bits),
+                                      sv.name, v.name))
+                loads.extend(self._input_load(q.name, tensor_bytes(rows * head_dim, q.bits),
+                                              qk.name))
+                c_qk, const_qk = timer_qk(rows, tokens, head_dim)
+                c_sv, const_sv = timer_sv(rows, head_dim, tokens)
+                if not steps:
+                    c_qk += const_qk
+                    c_sv += const_sv
+                work: list[Work | None] = [Work("array", c_qk, qk.name, rows * tokens * head_dim)]
+                for e in middle:
+                    work.append(Work("vector", self.row_cycles(e, "vector", rows, tokens),
+                                     e.name, rows * tokens))
+                work.append(Work(sm_unit, self.row_cycles(softmax, sm_unit, rows, tokens),
+                                 softmax.name, rows * tokens))
+                work.append(Work("array", c_sv, sv.name, rows * head_dim * tokens))
+                last = blk == blocks - 1
+                releases = [("input", 0)] if q.name not in self.resident else []
+                if last:
+                    releases += [("weight", 0), ("weight", len(units) - 1)]
+                steps.append(Step(
+                    loads=tuple(loads), stages=tuple(work), releases=tuple(releases),
+                    epilogue=self._epilogue_work(sv_epilogue, rows, head_dim),
+                    write_bytes=tensor_bytes(rows * head_dim, final.bits),
+                    write_op=(sv_epilogue[-1] if sv_epilogue else sv).name))
+        ops = (*front, sv, *sv_epilogue)
+        group = Group(index, tuple(ops), units, steps)
+        group.units = {o.name: ("array" if o.kind in GEMM_KINDS else
+                                sm_unit if o is softmax else "vector") for o in ops}
+        score_bytes = tensor_bytes(heads * tokens * tokens, acc_bits)
+        prob_bits = t.tensor(softmax.outputs[0]).bits
+        group.onchip_bytes[qk.name] = score_bytes
+        group.onchip_bytes[softmax.name] = (
+            tensor_bytes(heads * tokens * tokens, t.tensor(softmax.inputs[0]).bits)
+            + tensor_bytes(heads * tokens * tokens, getattr(softmax, "intermediate_bits", 8))
+            + tensor_bytes(heads * tokens * tokens, prob_bits))
+        group.tiling[qk.name] = (f"fused attention: {heads} heads x {blocks} row blocks of "
+                                 f"{block_rows} rows; scores stay on chip")
+        return group
+
+    # ------------------------------------------------------------------ row ops
+    def _row_group(self, index: int, op: Op) -> Group:
+        t = self.trace
+        unit = self.unit_of(op)
+        x = t.tensor(op.inputs[0])
+        out = t.tensor(op.outputs[0])
+        if op.kind == "pool":
+            rows, length = op.groups, op.tokens * op.channels  # type: ignore[attr-defined]
+            out_len = op.channels  # type: ignore[attr-defined]
+        else:
+            rows, length = op.rows, op.length  # type: ignore[attr-defined]
+            out_len = length
+        prefix = op.prefix_rows if isinstance(op, Add) else 0
+        streamed = [name for name in op.inputs[1:] if not t.tensor(name).is_constant]
+        in_row = tensor_bytes(length, x.bits) + sum(tensor_bytes(length, t.tensor(s).bits)
+                                                   for s in streamed)
+        keep = (op.kind == "layernorm" and self.arch.fusion.layernorm
+                and all(c.kind == "gemm" and c.inputs[0] == out.name
+                        for c in t.consumers.get(out.name, ()))
+                and t.consumers.get(out.name)
+                and out.size_bytes <= self.banks["input"].size_bytes)
+        in_bank = self.banks["input"].bank_bytes
+        out_bank = self.banks["output"].bank_bytes
+        rows_t = tile_rows(op.name, rows, in_row, tensor_bytes(out_len, out.bits), in_bank,
+                           out_bank)
+        params = self._param_loads(op, (op.inputs[0], *streamed))
+        steps: list[Step] = []
+        for r0 in range(0, rows, rows_t):
+            r = min(rows_t, rows - r0)
+            loads: list[Load] = list(params) if not steps else []
+            x_rows = max(0, min(r0 + r, rows) - max(r0, prefix)) if prefix else r
+            loads.extend(self._input_load(x.name, tensor_bytes(x_rows * length, x.bits), op.name))
+            for s in streamed:
+                loads.append(Load("input", tensor_bytes(r * length, t.tensor(s).bits), op.name, s,
+                                  bank=False))
+            steps.append(Step(
+                loads=tuple(loads),
+                stages=(Work(unit, self.row_cycles(op, unit, r, length), op.name, r * length),),
+                releases=(("input", 0),) if x.name not in self.resident and x_rows else (),
+                write_bytes=0 if keep else tensor_bytes(r * out_len, out.bits),
+                write_op=op.name))
+        group = Group(index, (op,), (unit,), steps)
+        group.units = {op.name: unit}
+        group.sram_read_bytes[op.name] = {"input": sum(ld.dram_bytes for s in steps
+                                                       for ld in s.loads if ld.bank)}
+        group.sram_write_bytes[op.name] = {"output": out.size_bytes}
+        if keep:
+            self.resident.add(out.name)
+            group.onchip_bytes[op.name] = out.size_bytes
+            group.tiling[op.name] = (f"{len(steps)} tiles of {rows_t} rows; output kept on "
+                                     "chip for the next GEMMs")
+        else:
+            group.tiling[op.name] = f"{len(steps)} tiles of {rows_t} rows"
+        if op.kind == "softmax":
+            group.onchip_bytes[op.name] = sfu_cost.intermediate_bytes(
+                rows_t, length, max(getattr(op, "intermediate_bits", 8), 1))
+        return group
+
+
+@lru_cache(maxsize=4096)
+def _tile(name: str, rows: int, cols: int, dataflow: str, m: int, n: int, k: int, a_bits: int,
+          b_bits: int, acc_bits: int, in_bank: int, w_bank: int, out_bank: int, p: int,
+          a_resident: bool) -> GemmTiling:
+    return tile_gemm(name, rows, cols, dataflow, m, n, k, a_bits, b_bits, acc_bits, in_bank,
+                     w_bank, out_bank, p, a_resident)
+
+
+@lru_cache(maxsize=64)
+def _gemm_tile_timer(rows: int, cols: int, dataflow: str, overlap: bool, p: int,
+                     fidelity: str) -> GemmTimer:
+    @lru_cache(maxsize=4096)
+    def timer(m: int, n: int, k: int) -> tuple[int, int]:
+        """Cycles a tile occupies the array (folds x fold interval) and the per-op constant
+        (first fill and last drain, SCALE-Sim's -1) that the op's first tile pays once, so that
+        tiles cut at fold boundaries add up to the closed form of the whole GEMM."""
+        timing = gemm_timing(rows, cols, dataflow, m, n, k, overlap, p)
+        body = timing.folds * timing.fold_interval_cycles
+        if fidelity == "pe":
+            from accelsim.functional.pe_grid import tile_cycles_pe
+
+            return tile_cycles_pe(rows, cols, dataflow, m, n, k, overlap, p) - \
+                (timing.cycles - body), timing.cycles - body
+        return body, timing.cycles - body
+
+    return timer
+
+
+def _loop_nest(tiling: GemmTiling, m: int, n: int, k: int):
+    """Steps of the loop nest with k innermost: ranges, whether A/B blocks are fetched, whether
+    it is their last use (bank freed), and whether the output tile opens/closes."""
+    m_ranges = [(i, min(tiling.mt, m - i)) for i in range(0, m, tiling.mt)]
+    n_ranges = [(j, min(tiling.nt, n - j)) for j in range(0, n, tiling.nt)]
+    k_ranges = [(x, min(tiling.kt, k - x)) for x in range(0, k, tiling.kt)]
+    if tiling.order == "mnk":
+        seq = [(mi, ni, ki) for mi in range(len(m_ranges)) for ni in range(len(n_ranges))
+               for ki in range(len(k_ranges))]
+    else:
+        seq = [(mi, ni, ki) for ni in range(len(n_ranges)) for mi in range(len(m_ranges))
+               for ki in range(len(k_ranges))]
+    a_idx = [(mi, ki) for mi, _, ki in seq]
+    b_idx = [(ki, ni) for _, ni, ki in seq]
+    last = len(seq) - 1
+    for s, (mi, ni, ki) in enumerate(seq):
+        a_new = s == 0 or a_idx[s] != a_idx[s - 1]
+        b_new = s == 0 or b_idx[s] != b_idx[s - 1]
+        a_last = s == last or a_idx[s + 1] != a_idx[s]
+        b_last = s == last or b_idx[s + 1] != b_idx[s]
+        yield (m_ranges[mi], n_ranges[ni], k_ranges[ki], a_new, b_new, a_last, b_last,
+               ki == 0, ki == len(k_ranges) - 1)

@@ -1,0 +1,323 @@
+"""simulate(arch, trace) -> SimResult: wires DRAM, DMA, ping-pong buffers and units, runs simpy.
+
+Time unit: one accelerator clock cycle (integers throughout). Processes, talking only through
+stores and resources handed to them:
+  * the DMA loader walks every group's steps in program order, takes a free bank for each tile,
+    moves it over the shared DRAM channel, then hands the step to the group's first stage;
+    activation loads wait until the producing group has finished (dependencies);
+  * one process per stage of a group takes steps in order, waits for its data, a free bank
+    downstream and its unit, computes for the cycle model's duration, frees banks;
+  * one writer per group runs the output-path epilogue and writes finished tiles to DRAM,
+    then frees the output bank.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Generator
+from dataclasses import dataclass, field
+
+import simpy
+
+from accelsim.analysis.records import LayerResult, SimResult
+from accelsim.arch.spec import ArchSpec
+from accelsim.engine.buffer import PingPongBuffer
+from accelsim.engine.dram import Dram
+from accelsim.engine.plan import Group, Step, Work
+from accelsim.engine.recorder import Recorder
+from accelsim.engine.scheduler import Scheduler
+from accelsim.errors import SimulationError
+from accelsim.workload.trace import Trace
+
+STALL_CAUSES = ("dram", "bank", "dependency", "unit", "writeback")
+
+
+@dataclass
+class _OpStats:
+    start: int | None = None
+    end: int = 0
+    first_compute: int | None = None
+    busy: int = 0
+    amount: int = 0
+    dram_read: int = 0
+    dram_write: int = 0
+    stalls: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STALL_CAUSES, 0))
+
+    def touch(self, begin: int, end: int) -> None:
+        self.start = begin if self.start is None else min(self.start, begin)
+        self.end = max(self.end, end)
+
+
+class _Engine:
+    def __init__(self, arch: ArchSpec, groups: list[Group], record: bool) -> None:
+        assert arch.buffers is not None
+        self.env = simpy.Environment()
+        self.arch = arch
+        self.groups = groups
+        self.rec = Recorder(record)
+        self.dram = Dram(self.env, arch.dram_bytes_per_cycle, arch.dram_latency_cycles)
+        self.buffers = {role: PingPongBuffer(self.env, role, arch.buffers.role(role).banks)
+                        for role in ("input", "weight", "output")}
+        unit_names = sorted({u for g in groups for u in g.stage_units} | {"vector"})
+        self.units = {u: simpy.Resource(self.env, capacity=1) for u in unit_names}
+        self.unit_busy = dict.fromkeys(unit_names, 0)
+        self.done = {g.index: self.env.event() for g in groups}
+        self.stats: dict[str, _OpStats] = {op.name: _OpStats() for g in groups for op in g.ops}
+        self.finished_stages: list[str] = []
+
+    # ------------------------------------------------------------------ helpers
+    def _deps(self, group: Group) -> simpy.events.Event | None:
+        pending = [self.done[d] for d in sorted(group.deps) if not self.done[d].triggered]
+        return self.env.all_of(pending) if pending else None
+
+    def _compute(self, work: Work, component: str) -> Generator[simpy.Event, None, int]:
+        """Run ``work`` on its unit; returns the cycles spent waiting for the unit."""
+        env = self.env
+        t0 = int(env.now)
+        with self.units[work.unit].request() as req:
+            yield req
+            t1 = int(env.now)
+            self.rec(t1, component, "start", work.op)
+            yield env.timeout(work.cycles)
+        t2 = int(env.now)
+        self.rec(t2, component, "end", work.op)
+        self.unit_busy[work.unit] += work.cycles
+        st = self.stats[work.op]
+        st.touch(t1, t2)
+        st.first_compute = t1 if st.first_compute is None else st.first_compute
+        st.busy += work.cycles
+        st.amount += work.amount
+        st.stalls["unit"] += t1 - t0
+        return t1 - t0
+
+    # ------------------------------------------------------------------ processes
+    def loader(self, ready: dict[int, simpy.Store]) -> Generator[simpy.Event, None, None]:
+        env = self.env
+        for group in self.groups:
+            deps_waited = False
+            for step in group.steps:
+                arrival = int(env.now)
+                for load in step.loads:
+                    if not deps_waited and load.bank and load.buffer == "input" or (
+                            not deps_waited and load.tensor not in ("",) and load.bank
+                            and load.buffer == "weight" and group.deps
+                            and self._is_activation(group, load.tensor)):
+                        deps_waited = True
+                        event = self._deps(group)
+                        if event is not None:
+                            yield event
+                    st = self.stats[load.op]
+                    t0 = int(env.now)
+                    if load.bank:
+                        yield self.buffers[load.buffer].acquire()
+                        self.buffers[load.buffer].taken()
+                    if load.dram_bytes:
+                        t1 = int(env.now)
+                        self.rec(t1, "dma", "read", load.op)
+                        arrival = max(arrival, (yield from self.dram.transfer(load.dram_bytes)))
+                        st.dram_read += load.dram_bytes
+                        st.touch(t1, int(env.now))
+                    del t0
+                yield ready[group.index].put((step, arrival))
+
+    def _is_activation(self, group: Group, tensor: str) -> bool:
+        return tensor in self._activation_tensors
+
+    def stage(self, group: Group, j: int, inbox: simpy.Store, outbox: simpy.Store | None,
+              tokens_in: simpy.Store | None, tokens_out: simpy.Store | None,
+              writer: simpy.Store) -> Generator[simpy.Event, None, None]:
+        env = self.env
+        last = j == len(group.stage_units) - 1
+        component = f"{group.stage_units[j]}"
+        out_buf = self.buffers["output"]
+        for index, _ in enumerate(group.steps):
+            t_wait = int(env.now)
+            step, ready_at = yield inbox.get()
+            t0 = int(env.now)
+            if j == 0 and index == 0:
+                event = self._deps(group)
+                if event is not None:
+                    yield event
+            t_dep = int(env.now) - t0
+            if ready_at > env.now:
+                yield env.timeout(ready_at - int(env.now))
+            work = step.stages[j]
+            op = work.op if work is not None else group.ops[0].name
+            st = self.stats[op]
+            # waiting for the step to arrive is a stall once the op has started
+            queued = t0 - t_wait if index > 0 else 0
+            st.stalls["dram" if j == 0 else "dependency"] += queued + int(env.now) - t0 - t_dep
+            st.stalls["dependency"] += t_dep
+            t1 = int(env.now)
+            if not last:
+                assert tokens_out is not None
+                yield tokens_out.get()
+            elif step.opens_out:
+                yield out_buf.acquire()
+                out_buf.taken()
+            st.stalls["bank"] += int(env.now) - t1
+            if work is not None and work.cycles > 0:
+                yield from self._compute(work, component)
+            for buffer, at in step.releases:
+                if at == j:
+                    self.buffers[buffer].release()
+            if tokens_in is not None:
+                tokens_in.put(0)
+            if not last:
+                assert outbox is not None
+                yield outbox.put((step, int(env.now)))
+            elif step.closes_out:
+                yield writer.put(step)
+        self.finished_stages.append(f"{group.name}[{j}]")
+
+    def writer(self, group: Group, inbox: simpy.Store) -> Generator[simpy.Event, None, None]:
+        env = self.env
+        closing = sum(1 for s in group.steps if s.closes_out)
+        for _ in range(closing):
+            step: Step = yield inbox.get()
+            for work in step.epilogue:
+                if work.cycles > 0:
+                    yield from self._compute(work, "epilogue")
+            if step.write_bytes:
+                t0 = int(env.now)
+                self.rec(t0, "dma", "write", step.write_op)
+                yield from self.dram.transfer(step.write_bytes)
+                t1 = int(env.now) + self.dram.latency_cycles
+                yield env.timeout(self.dram.latency_cycles)
+                st = self.stats[step.write_op]
+                st.dram_write += step.write_bytes
+                st.touch(t0, t1)
+            self.buffers["output"].release()
+        self.done[group.index].succeed()
+
+    # ------------------------------------------------------------------ run
+    def run(self) -> None:
+        env = self.env
+        self._activation_tensors = set()
+        ready: dict[int, simpy.Store] = {}
+        for group in self.groups:
+            n = len(group.stage_units)
+            inboxes = [simpy.Store(env) for _ in range(n)]
+            ready[group.index] = inboxes[0]
+            tokens = []
+            for _ in range(n - 1):
+                store = simpy.Store(env, capacity=2)
+                store.items.extend([0, 0])  # ping-pong between consecutive stages
+                tokens.append(store)
+            writer = simpy.Store(env)
+            for j in range(n):
+                env.process(self.stage(
+                    group, j, inboxes[j], inboxes[j + 1] if j + 1 < n else None,
+                    tokens[j - 1] if j > 0 else None, tokens[j] if j + 1 < n else None, writer))
+            env.process(self.writer(group, writer))
+        env.process(self.loader(ready))
+        env.run()
+        stuck = [g.name for g in self.groups if not self.done[g.index].triggered]
+        if stuck:
+            raise SimulationError(
+                f"deadlock: {len(stuck)} group(s) never finished, first {stuck[0]!r}; "
+                f"banks in use {[(b.name, b.in_use) for b in self.buffers.values()]}")
+
+
+def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
+             record: bool = True) -> SimResult:
+    """Simulate ``trace`` on ``arch``; deterministic (same inputs, same result).
+
+    ``fidelity="pe"`` times every GEMM tile with the cycle-by-cycle PE-grid model instead of
+    the closed form (slow; for small GEMMs). ``record`` keeps the event log in
+    ``result.extra["events"]`` only when asked through ``keep_events``.
+    """
+    wall0 = time.perf_counter()
+    if fidelity not in ("model", "pe"):
+        raise SimulationError("unknown fidelity", key="--fidelity", value=fidelity,
+                              expected="model | pe")
+    groups = Scheduler(arch, trace, fidelity).plan()
+    engine = _Engine(arch, groups, record)
+    engine.run()
+    layers = _layers(arch, trace, groups, engine)
+    total = max((layer.end_cycle for layer in layers), default=0)
+    wall = time.perf_counter() - wall0
+    model = {"name": trace.name, "model": trace.model, "image_size": trace.image_size,
+             "batch": trace.batch, "quant": trace.quant, "source": trace.source,
+             "ops": len(trace.ops), "groups": len(groups)}
+    return SimResult(
+        arch_name=arch.name,
+        arch=arch.model_dump(mode="json", exclude={"name"}),
+        model=model,
+        clock_hz=arch.clock_hz,
+        total_cycles=total,
+        unit_busy_cycles=dict(sorted(engine.unit_busy.items())),
+        dram_busy_cycles=engine.dram.busy_cycles,
+        peak_bank_use={b.name: b.max_in_use for b in engine.buffers.values()},
+        events=engine.rec.count,
+        wall_time_s=wall,
+        layers=tuple(layers),
+        fidelity=fidelity,
+        extra={"event_log": engine.rec.rows} if record else {},
+    )
+
+
+def _layers(arch: ArchSpec, trace: Trace, groups: list[Group], engine: _Engine) -> list[LayerResult]:
+    assert arch.array is not None
+    array = arch.array
+    out: list[LayerResult] = []
+    for group in groups:
+        for op in group.ops:
+            st = engine.stats[op.name]
+            unit = group.units.get(op.name, group.stage_units[0])
+            start = st.start if st.start is not None else 0
+            end = max(st.end, start)
+            cycles = end - start
+            if unit == "array":
+                rate = engine_mac_rate(arch, trace, op)
+                capacity = array.rows * array.cols * rate * cycles
+                util = op.macs / capacity if capacity else 0.0
+            else:
+                lanes = _lanes(arch, unit)
+                util = op_elements(op) / (lanes * cycles) if cycles else 0.0
+            stalls = dict(st.stalls)
+            stall = max(cycles - st.busy, 0)
+            first = st.first_compute if st.first_compute is not None else end
+            # before its first compute an op waits in the DMA queue behind other groups
+            stalls["dependency"] += max(first - start - sum(stalls.values()), 0)
+            rest = max(stall - sum(stalls.values()), 0)
+            # an output-path op (fused epilogue) idles while its producer computes the next tile
+            stalls["dependency" if op is not group.ops[0] and unit == "vector" and
+                   group.stage_units[0] == "array" else "writeback"] += rest
+            dram = st.dram_read + st.dram_write
+            need = dram / st.busy * arch.clock_hz / 1e9 if st.busy else 0.0
+            out.append(LayerResult(
+                name=op.name, kind=op.kind, block=op.block, unit=unit, group=group.name,
+                precision=_precision(trace, op),
+                macs=op.macs, ops=op.ops, elements=op_elements(op),
+                dram_read_bytes=st.dram_read, dram_write_bytes=st.dram_write,
+                onchip_bytes=group.onchip_bytes.get(op.name, 0),
+                sram_read_bytes=group.sram_read_bytes.get(op.name, {}),
+                sram_write_bytes=group.sram_write_bytes.get(op.name, {}),
+                start_cycle=start, end_cycle=end, cycles=cycles, compute_cycles=st.busy,
+                utilization=min(util, 1.0) if util <= 1.0 + 1e-9 else util,
+                stall_cycles=stall, stalls=stalls, required_bandwidth_gbps=need,
+                tiling=group.tiling.get(op.name, "")))
+    return out
+
+
+def _precision(trace: Trace, op) -> str:
+    """Operand precision of an op: the widest of its two operands for GEMMs (it sets the MAC
+    rate), the first input's for other ops."""
+    tensors = [trace.tensor(t) for t in op.inputs[: 2 if op.macs else 1]]
+    dtype = "fp" if any(t.dtype == "fp" for t in tensors) else "int"
+    return f"{dtype}{max(t.bits for t in tensors)}"
+
+
+def engine_mac_rate(arch: ArchSpec, trace: Trace, op) -> int:
+    assert arch.array is not None
+    return arch.array.mac_rate(_precision(trace, op))
+
+
+def op_elements(op) -> int:
+    return op.elements if op.macs == 0 else 0
+
+
+def _lanes(arch: ArchSpec, unit: str) -> int:
+    spec = getattr(arch.sfu, unit, None)
+    return spec.lanes if spec is not None else 1
