@@ -186,6 +186,40 @@ def simulate_cmd(
         sys.stdout.write(text + ("" if text.endswith("\n") else "\n"))
 
 
+@app.command("accuracy")
+def accuracy_cmd(
+    seed: Annotated[int, typer.Option("--seed", help="seed of the synthetic inputs")] = 0,
+    fmt: Annotated[str, typer.Option("--format", "-f", help="table | markdown | json")] = "table",
+) -> None:
+    """Operator-level error of E2Softmax / AILayerNorm / I-ViT units vs float references."""
+    import json
+
+    from accelsim.errors import ConfigError
+    from accelsim.functional.accuracy import accuracy_table, table_markdown
+
+    if fmt not in ("table", "markdown", "json"):
+        raise ConfigError("unknown format", key="--format", value=fmt,
+                          expected="table | markdown | json")
+    rows = accuracy_table(seed=seed)
+    if fmt == "markdown":
+        print(table_markdown(rows))
+        return
+    if fmt == "json":
+        print(json.dumps(rows, indent=1, sort_keys=True))
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Operator accuracy vs float (seed {seed})")
+    keys = list(rows[0])
+    for key in keys:
+        table.add_column(key, justify="left" if key in ("unit", "input") else "right")
+    for row in rows:
+        table.add_row(*("-" if row[k] is None else f"{row[k]:.5g}" if isinstance(row[k], float)
+                        else str(row[k]) for k in keys))
+    Console(width=max(Console().width, 140)).print(table)
+
+
 def main() -> None:
     """Console-script entry point: one readable line for user errors, no traceback.
 
