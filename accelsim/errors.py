@@ -1,4 +1,5 @@
-"""Error hierarchy: every user-facing failure names the file, the key path, the value and what was expected.
+"""Error hierarchy: every user-facing failure names the file, the key path, the value and what
+was expected.
 
 The CLI prints ``str(error)`` as one line and exits non-zero; ``--debug`` shows the traceback.
 """

@@ -26,7 +26,9 @@ _PREFIX = {
     "Gi": 2.0**30,
     "Ti": 2.0**40,
 }
-_QUANTITY = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([KMGT]i|[kKMGT]?)\s*([A-Za-z/]*)\s*$")
+_QUANTITY = re.compile(
+    r"^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([KMGT]i|[kKMGT]?)\s*([A-Za-z/]*)\s*$"
+)
 
 
 def parse_quantity(text: str | int | float, unit: str) -> float:

@@ -10,8 +10,11 @@ import yaml
 
 from accelsim.errors import AccelsimError
 
+#: libyaml's C parser when PyYAML was built with it (about 5x faster on trace files)
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+
+class _UniqueKeyLoader(_SafeLoader):
     """SafeLoader that refuses duplicate mapping keys (PyYAML silently keeps the last one)."""
 
 

@@ -20,7 +20,8 @@ _PACKAGE_DIR = Path(__file__).resolve().parent.parent
 def bundled_arch_dir() -> Path:
     """Folder of the bundled configs: the repository's arch_configs/ (editable install) or the
     copy packaged into the wheel."""
-    for candidate in (_PACKAGE_DIR.parent / "arch_configs", _PACKAGE_DIR / "_bundled" / "arch_configs"):
+    candidates = (_PACKAGE_DIR.parent / "arch_configs", _PACKAGE_DIR / "_bundled" / "arch_configs")
+    for candidate in candidates:
         if candidate.is_dir():
             return candidate
     raise ConfigError("bundled arch_configs folder is missing from the installation")
@@ -56,14 +57,19 @@ def parse_overrides(items: Iterable[str]) -> dict[str, Any]:
         key = key.strip()
         if not sep or not key or any(not part for part in key.split(".")):
             raise ConfigError(
-                "bad override", key="--set", value=item, expected="KEY.PATH=VALUE, e.g. array.rows=64"
+                "bad override",
+                key="--set",
+                value=item,
+                expected="KEY.PATH=VALUE, e.g. array.rows=64",
             )
         out[key] = parse_scalar(value.strip()) if isinstance(value, str) else value
     return out
 
 
-def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any], source: str) -> dict[str, Any]:
-    """Set dotted paths in a raw config dict (a copy); unknown leaf keys are caught by validation."""
+def apply_overrides(
+    raw: dict[str, Any], overrides: Mapping[str, Any], source: str
+) -> dict[str, Any]:
+    """Set dotted paths in a raw config dict (a copy); validation catches unknown leaf keys."""
     data = copy.deepcopy(raw)
     for dotted, value in overrides.items():
         node = data
@@ -84,7 +90,11 @@ def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any], source: s
 
 
 def _key_path(loc: tuple[Any, ...]) -> str:
-    parts = [str(p) for p in loc if not (isinstance(p, str) and (p.startswith("function-") or "[" in p))]
+    parts = [
+        str(p)
+        for p in loc
+        if not (isinstance(p, str) and (p.startswith("function-") or "[" in p))
+    ]
     return ".".join(parts) or "(top level)"
 
 
@@ -99,7 +109,7 @@ def arch_from_dict(raw: Any, source: str, overrides: Mapping[str, Any] | None = 
     except ValidationError as exc:
         first = exc.errors()[0]
         key = _key_path(first["loc"])
-        message = first["msg"]
+        message = first["msg"].removeprefix("Value error, ")
         if first["type"] == "extra_forbidden":
             message = "unknown key"
         value = first.get("input") if first["type"] != "missing" else None
@@ -109,12 +119,13 @@ def arch_from_dict(raw: Any, source: str, overrides: Mapping[str, Any] | None = 
         if more:
             message += f" (+{more} more problem{'s' if more > 1 else ''})"
         if overrides and key in overrides:
-            source = f"--set {key}"
-            key = None
+            key = f"--set {key}"
         raise ConfigError(message, file=source, key=key, value=value) from None
 
 
-def load_arch(name_or_path: str | Path, overrides: Mapping[str, Any] | Iterable[str] | None = None) -> ArchSpec:
+def load_arch(
+    name_or_path: str | Path, overrides: Mapping[str, Any] | Iterable[str] | None = None
+) -> ArchSpec:
     """Load an accelerator by bundled name or path, applying ``--set``-style overrides."""
     path = resolve_arch_path(name_or_path)
     raw = read_yaml(path, ConfigError)

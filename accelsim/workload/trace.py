@@ -22,6 +22,8 @@ from accelsim.yamlio import read_yaml
 TRACE_SCHEMA = "accelsim.trace/1"
 #: op fields a trace file may leave out (they have meaningful defaults)
 _OPTIONAL_DIMS = frozenset({"partial_input", "prefix_rows", "intermediate_bits", "batch"})
+#: op fields that are flags, not sizes
+_FLAG_DIMS = frozenset({"partial_input"})
 
 
 @dataclass(frozen=True)
@@ -35,7 +37,7 @@ class Trace:
     image_size: int = 0
     batch: int = 1
     quant: str = ""
-    source: str = "<memory>"
+    source: str = field(default="<memory>", compare=False)
     meta: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
     @cached_property
@@ -99,9 +101,13 @@ class Trace:
                 raise TraceError("duplicate op name", file=src, key=where)
             op_names.add(op.name)
             for dim, value in op.dims().items():
-                if isinstance(value, bool):
+                if dim in _FLAG_DIMS:
+                    if not isinstance(value, bool):
+                        raise TraceError("flag must be true or false", file=src,
+                                         key=f"{where}.{dim}", value=value)
                     continue
-                if not isinstance(value, int) or value < 0 or value > 2**40:
+                if (not isinstance(value, int) or isinstance(value, bool) or value < 0
+                        or value > 2**40):
                     raise TraceError("dimension must be a non-negative integer", file=src,
                                      key=f"{where}.{dim}", value=value)
                 if value == 0 and dim not in ("prefix_rows", "intermediate_bits"):
@@ -137,7 +143,14 @@ class Trace:
         if len(op.inputs) < len([e for e in expected_in if e is not None]):
             raise TraceError(f"{op.kind} needs more inputs", file=self.source,
                              key=f"{where}.inputs", value=list(op.inputs))
-        for slot, (name, want) in enumerate(zip(op.inputs, expected_in)):
+        if len(op.inputs) > len(expected_in):
+            raise TraceError(f"{op.kind} takes {len(expected_in)} inputs", file=self.source,
+                             key=f"{where}.inputs", value=list(op.inputs))
+        expected_out = op.output_numels()
+        if len(op.outputs) != len(expected_out):
+            raise TraceError(f"{op.kind} produces {len(expected_out)} output(s)",
+                             file=self.source, key=f"{where}.outputs", value=list(op.outputs))
+        for slot, (name, want) in enumerate(zip(op.inputs, expected_in, strict=True)):
             have = self.tensor_map[name].numel
             partial = slot == 0 and getattr(op, "partial_input", False)
             if want is None or have == want or (partial and have >= want):
@@ -148,7 +161,7 @@ class Trace:
                 f"inconsistent shape: {op.kind} dims {op.dims()} need {want} elements in this "
                 f"input, tensor {name!r} has {have}", file=self.source,
                 key=f"{where}.inputs[{slot}]")
-        for slot, (name, want) in enumerate(zip(op.outputs, op.output_numels())):
+        for slot, (name, want) in enumerate(zip(op.outputs, expected_out, strict=True)):
             have = self.tensor_map[name].numel
             if have != want:
                 raise TraceError(
@@ -181,8 +194,9 @@ def trace_to_dict(trace: Trace) -> dict[str, Any]:
     }
 
 
-class _FlowListDumper(yaml.SafeDumper):
-    """Short lists (shapes, inputs) in flow style so trace files stay readable."""
+class _FlowListDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):
+    """Short lists (shapes, inputs) in flow style so trace files stay readable (libyaml's
+    emitter when available: same text, about 4x faster)."""
 
 
 def _represent_list(dumper: yaml.SafeDumper, data: list) -> yaml.Node:
@@ -212,13 +226,23 @@ def dump_trace(trace: Trace) -> str:
 
 
 def save_trace(trace: Trace, path: Path) -> None:
-    path.write_text(dump_trace(trace), encoding="utf-8")
+    try:
+        Path(path).write_text(dump_trace(trace), encoding="utf-8")
+    except OSError as exc:
+        raise TraceError(f"cannot write file: {exc.strerror or exc}", file=str(path)) from None
 
 
 def _require(item: Mapping[str, Any], key: str, where: str, src: str) -> Any:
     if key not in item:
         raise TraceError("missing field", file=src, key=f"{where}.{key}")
     return item[key]
+
+
+def _header_int(data: Mapping[str, Any], key: str, default: int, src: str) -> int:
+    value = data.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or value < default:
+        raise TraceError(f"expected an integer >= {default}", file=src, key=key, value=value)
+    return value
 
 
 def trace_from_dict(data: Any, source: str) -> Trace:
@@ -265,7 +289,7 @@ def trace_from_dict(data: Any, source: str) -> Trace:
         if not isinstance(item, dict):
             raise TraceError("expected a mapping", file=source, key=where)
         kind = _require(item, "kind", where, source)
-        cls = OP_TYPES.get(kind)
+        cls = OP_TYPES.get(kind) if isinstance(kind, str) else None
         if cls is None:
             from accelsim.suggest import did_you_mean
 
@@ -293,8 +317,8 @@ def trace_from_dict(data: Any, source: str) -> Trace:
         ops.append(cls(**args))
     return Trace(name=str(data.get("name", Path(source).stem)), tensors=tuple(tensors),
                  ops=tuple(ops), model=str(data.get("model", "")),
-                 image_size=int(data.get("image_size", 0) or 0),
-                 batch=int(data.get("batch", 1) or 1), quant=str(data.get("quant", "")),
+                 image_size=_header_int(data, "image_size", 0, source),
+                 batch=_header_int(data, "batch", 1, source), quant=str(data.get("quant", "")),
                  source=source).validate()
 
 
@@ -311,7 +335,8 @@ def read_scalesim_topology(path: Path, bits: int = 8) -> Trace:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise TraceError(f"cannot read file: {exc.strerror or exc}", file=str(path)) from None
-    rows = [r for r in csv.reader(text.splitlines()) if any(c.strip() for c in r)]
+    rows = [(line, r) for line, r in enumerate(csv.reader(text.splitlines()), start=1)
+            if any(c.strip() for c in r)]
     if len(rows) < 2:
         raise TraceError("a topology CSV needs a header line and at least one layer",
                          file=str(path))
@@ -319,7 +344,7 @@ def read_scalesim_topology(path: Path, bits: int = 8) -> Trace:
     ops: list[Op] = []
     from accelsim.workload.ops import Gemm
 
-    for line, row in enumerate(rows[1:], start=2):
+    for line, row in rows[1:]:
         cells = [c.strip() for c in row if c.strip() != ""]
         if len(cells) < 4:
             raise TraceError("expected 'name, M, N, K,'", file=str(path), key=f"line {line}",
