@@ -1,0 +1,60 @@
+"""The engine times softmax / layernorm with the SOLE unit models (cost.sfu): hand-computed
+cycle counts for ViT-B on sole.yaml, and the FP32 fallback's slowdown."""
+
+from __future__ import annotations
+
+import pytest
+
+import accelsim
+from accelsim.cost.sfu import fp32_fallback_cycles
+
+
+@pytest.fixture(scope="module")
+def unfused():
+    arch = accelsim.load_arch("sole", {"fusion.attention": False})
+    return accelsim.simulate(arch, accelsim.build_trace("vit_base"), record=False)
+
+
+def test_softmax_cycles_hand_computed(unfused):
+    # 12 heads x 197 rows = 2364 rows of 197 int8 scores; uint8 out.
+    # input bank 256KiB/2 = 131072 B -> 665 rows; output bank 128KiB/2 = 65536 B -> 332 rows.
+    # 332 rows/tile -> ceil(2364/332) = 8 tiles -> balanced to ceil(2364/8) = 296 rows
+    # (7 tiles of 296, last of 2364 - 7*296 = 292).
+    # E2Softmax, 16 lanes, depth 4: (rows + 1) * ceil(197/16) + 2*4 = (rows + 1) * 13 + 8
+    # -> 7 * (297*13 + 8) + (293*13 + 8) = 7 * 3869 + 3817 = 30900
+    layer = unfused.layer("block0.softmax")
+    assert layer.unit == "e2softmax"
+    assert layer.compute_cycles == 30900
+    # the 4-bit log2 intermediate, ping-pong: 2 * ceil(296 * 197 * 4 / 8) = 58312 bytes on chip
+    assert layer.onchip_bytes == 2 * (296 * 197 * 4 // 8)
+
+
+def test_layernorm_cycles_hand_computed(unfused):
+    # 197 tokens x 768 int8 channels; output bank 65536 B / 768 B = 85 tokens per tile
+    # -> 3 tiles, balanced to 66, 66, 65 tokens.
+    # AILayerNorm, 16 lanes, depth 4: (tokens + 1) * 48 + 8
+    # -> 2 * (67*48 + 8) + (66*48 + 8) = 2 * 3224 + 3176 = 9624
+    layer = unfused.layer("block0.ln1")
+    assert layer.unit == "ailayernorm"
+    assert layer.compute_cycles == 9624
+
+
+def test_fp32_fallback_is_slower_and_uses_its_model():
+    trace = accelsim.build_trace("vit_tiny")
+    sole = accelsim.simulate(accelsim.load_arch("sole", {"fusion.attention": False}), trace,
+                             record=False)
+    fp32 = accelsim.simulate(
+        accelsim.load_arch("sole", {"fusion.attention": False, "sfu.kind": "fp32"}), trace,
+        record=False)
+    sm = fp32.layer("block0.softmax")
+    assert sm.unit == "fp32"
+    # vit_tiny: 3 heads x 197 rows = 591 rows of 197; 296-row tiles as above but the output
+    # bank limits to 332 rows -> ceil(591/332) = 2 tiles -> 296 + 295 rows.
+    # fp32 unit (sole.yaml): 8 lanes, depth 8, exp 4 cycles/beat, softmax 3 passes, 2 special.
+    expected = sum(fp32_fallback_cycles(r * 197, 8, 3, 8, special_function_passes=2,
+                                        special_function_cycles=4) for r in (296, 295))
+    assert sm.compute_cycles == expected
+    assert fp32.total_cycles > sole.total_cycles
+    share = lambda r: sum(r.unit_busy_cycles.get(u, 0) for u in  # noqa: E731
+                          ("e2softmax", "ailayernorm", "fp32")) / r.total_cycles
+    assert share(fp32) > 3 * share(sole)
