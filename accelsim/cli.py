@@ -149,8 +149,12 @@ def simulate_cmd(
     output: OutOpt = None,
     fidelity: Annotated[str, typer.Option("--fidelity",
                                           help="model (closed form) | pe (PE-grid oracle)")] = "model",
+    group: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--group", help="also show a group-by view: kind | block | unit")] = None,
+    plot: Annotated[Optional[Path], typer.Option(  # noqa: UP045
+        "--plot", help="write the latency breakdown chart (PNG)")] = None,
 ) -> None:
-    """Simulate a model on an accelerator: per-layer table and summary."""
+    """Simulate a model on an accelerator: per-layer table and summary (-o x.html: report)."""
     from rich.console import Console
 
     from accelsim.analysis import report
@@ -164,7 +168,15 @@ def simulate_cmd(
                           expected="table | json | csv")
     spec = load_arch(arch, set_ or [])
     trace = load_trace(model, image_size, batch, quant, parse_op_overrides(override))
+    if group is not None and group not in ("kind", "block", "unit"):
+        raise ConfigError("unknown group-by key", key="--group", value=group,
+                          expected="kind | block | unit")
     result = simulate(spec, trace, fidelity=fidelity, record=False)
+    if plot is not None:
+        _write_bytes(plot, _breakdown_png(result))
+    if output is not None and output.suffix.lower() in (".html", ".htm"):
+        _write_output(output, _html_report(result))
+        output = None
     if fmt == "json":
         text = report.result_json(result, include_timing=False)
     elif fmt == "csv":
@@ -180,6 +192,8 @@ def simulate_cmd(
     if fmt == "table":
         console = Console(width=max(Console().width, 150))
         report.render_table(result, console)
+        if group is not None:
+            report.render_groups(result, group, console)
         if output is not None:
             console.print(f"wrote {output}")
     elif output is None:
@@ -218,6 +232,116 @@ def accuracy_cmd(
         table.add_row(*("-" if row[k] is None else f"{row[k]:.5g}" if isinstance(row[k], float)
                         else str(row[k]) for k in keys))
     Console(width=max(Console().width, 140)).print(table)
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+
+
+def _run_title(result) -> str:
+    m = result.model
+    return f"{m.get('model') or m.get('name')} @ {m.get('image_size')} ({m.get('quant')}) on " \
+           f"{result.arch_name}"
+
+
+def _breakdown_png(result) -> bytes:
+    from accelsim.analysis.plots import breakdown_figure, figure_png
+    from accelsim.analysis.roofline import group_layers
+
+    fig = breakdown_figure(group_layers(result, "block"), group_layers(result, "unit"),
+                           f"Latency breakdown: {_run_title(result)}", result.clock_hz)
+    return figure_png(fig)
+
+
+def _roofline_png(result, reference=None) -> bytes:
+    from accelsim.analysis.plots import figure_png, roofline_figure
+    from accelsim.analysis.roofline import place_result
+
+    roofs, placements = place_result(result)
+    fig = roofline_figure(roofs, placements, f"Roofline: {_run_title(result)}", reference)
+    return figure_png(fig)
+
+
+def _html_report(result) -> str:
+    from accelsim.analysis import report
+
+    return report.result_html(result, {"Roofline": _roofline_png(result),
+                                       "Latency breakdown": _breakdown_png(result)})
+
+
+@app.command("roofline")
+def roofline_cmd(
+    arch: ArchOpt = "sole",
+    model: ModelOpt = "vit_base",
+    image_size: ImageOpt = 224,
+    batch: BatchOpt = 1,
+    quant: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--quant", "-q", help="quantization scheme (default: sole; fp16 on a reference "
+                              "device, as in the survey)")] = None,
+    set_: SetOpt = None,
+    fmt: FormatOpt = "table",
+    output: Annotated[Optional[Path], typer.Option(  # noqa: UP045
+        "--output", "-o", help="write PATH.png (plot), .json or .csv")] = None,
+    reference: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--reference", help="overlay a reference device (e.g. rtx4090) on the plot")] = None,
+) -> None:
+    """Roofline placement of every layer: simulated on an accelerator, analytical (survey
+    convention) on a reference device."""
+    from rich.console import Console
+
+    from accelsim.analysis import report, roofline
+    from accelsim.arch.load import load_arch
+    from accelsim.errors import ConfigError
+    from accelsim.workload.load import load_trace
+
+    if fmt not in ("table", "json", "csv"):
+        raise ConfigError("unknown format", key="--format", value=fmt,
+                          expected="table | json | csv")
+    spec = load_arch(arch, set_ or [])
+    scheme = quant or ("fp16" if spec.kind == "reference" else "sole")
+    trace = load_trace(model, image_size, batch, scheme)
+    if spec.kind == "reference":
+        roofs, placements = roofline.reference_placements(spec, trace)
+        result = None
+    else:
+        from accelsim.engine.simulator import simulate
+
+        result = simulate(spec, trace, record=False)
+        roofs, placements = roofline.place_result(result)
+    operators = roofline.operator_table(placements, roofs)
+    title = f"{trace.model or trace.name} @ {trace.image_size} ({trace.quant}) on {spec.name}"
+    ref = None
+    if reference is not None:
+        ref_spec = load_arch(reference)
+        if ref_spec.kind != "reference":
+            raise ConfigError("not a reference device", key="--reference", value=reference,
+                              expected="an arch with kind: reference (e.g. rtx4090)")
+        ref_trace = load_trace(model, image_size, batch, quant or "fp16")
+        ref = roofline.reference_placements(ref_spec, ref_trace)
+    meta = {"arch": spec.name, "model": trace.name, "image_size": trace.image_size,
+            "quant": trace.quant}
+    text = {"json": lambda: report.roofline_json(roofs, placements, operators, meta),
+            "csv": lambda: report.roofline_csv(placements)}
+    if output is not None:
+        suffix = output.suffix.lower()
+        if suffix == ".png":
+            from accelsim.analysis.plots import figure_png, roofline_figure
+
+            _write_bytes(output, figure_png(roofline_figure(roofs, placements,
+                                                            f"Roofline: {title}", ref)))
+        else:
+            _write_output(output, text["csv" if suffix == ".csv" else "json"]())
+    if fmt == "table":
+        console = Console(width=max(Console().width, 150))
+        report.render_roofline(roofs, placements, operators, title, console,
+                               per_layer=spec.kind != "reference")
+        if output is not None:
+            console.print(f"wrote {output}")
+    elif output is None or output.suffix.lower() == ".png":
+        sys.stdout.write(text[fmt]())
+        sys.stdout.write("\n")
+
 
 
 def main() -> None:

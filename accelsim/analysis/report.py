@@ -15,24 +15,44 @@ CSV_COLUMNS = (
     "dram_write_bytes", "onchip_bytes", "start_cycle", "end_cycle", "cycles", "compute_cycles",
     "utilization", "stall_cycles", "stall_dram", "stall_bank", "stall_dependency", "stall_unit",
     "stall_writeback", "required_bandwidth_gbps",
+    "intensity_ops_per_byte", "attained_tops", "roof_tops", "roof_fraction", "bound",
 )
 OPS_NOTE = ("ops: 1 MAC = 2 ops; per element softmax 5, layernorm 7, gelu 8, add 1, requant 2, "
             "pool 1")
 
 
 def result_json(result: SimResult, include_timing: bool = False) -> str:
-    """Canonical JSON (sorted keys): identical inputs give byte-identical text."""
-    return json.dumps(result.to_dict(include_timing=include_timing), indent=1, sort_keys=True)
+    """Canonical JSON (sorted keys): identical inputs give byte-identical text. Each layer gains
+    a ``roofline`` object and the top level the device's ``roofline`` roofs."""
+    from accelsim.analysis.roofline import place_result
+
+    data = result.to_dict(include_timing=include_timing)
+    roofs, placements = place_result(result)
+    data["roofline"] = roofs.to_dict()
+    for layer, placement in zip(data["layers"], placements, strict=True):
+        layer["roofline"] = placement.to_dict()
+    return json.dumps(data, indent=1, sort_keys=True)
 
 
 def layer_rows(result: SimResult) -> list[dict[str, Any]]:
+    from accelsim.analysis.roofline import place_result
+
+    _, placements = place_result(result)
     rows = []
-    for layer in result.layers:
+    for layer, p in zip(result.layers, placements, strict=True):
         row = {c: getattr(layer, c) for c in CSV_COLUMNS if hasattr(layer, c)}
         for cause, value in layer.stalls.items():
             row[f"stall_{cause}"] = value
+        row.update(intensity_ops_per_byte=_finite(p.intensity),
+                   attained_tops=p.attained_ops_per_s / 1e12, roof_tops=p.roof_ops_per_s / 1e12,
+                   roof_fraction=p.roof_fraction, bound=p.bound)
         rows.append(row)
     return rows
+
+
+def _finite(value: float) -> float | str:
+    """CSV/table cell of an intensity: ``inf`` for layers with no DRAM bytes."""
+    return value if value != float("inf") else "inf"
 
 
 def result_csv(result: SimResult) -> str:
@@ -83,16 +103,21 @@ def render_table(result: SimResult, console: Any, max_rows: int | None = None) -
 
     table = Table(title=f"{result.model.get('name')} on {result.arch_name}", show_lines=False,
                   caption=OPS_NOTE)
+    from accelsim.analysis.roofline import place_result
+
     cols = ("layer", "kind", "unit", "cycles", "compute", "util", "stall", "DRAM rd KB",
-            "DRAM wr KB", "start", "end")
+            "DRAM wr KB", "start", "end", "ops/B", "TOPS", "% roof", "bound")
     for col in cols:
-        table.add_column(col, justify="left" if col in ("layer", "kind", "unit") else "right")
+        table.add_column(col, justify="left" if col in ("layer", "kind", "unit", "bound")
+                         else "right")
+    _, placements = place_result(result)
     layers = result.layers if max_rows is None else result.layers[:max_rows]
-    for x in layers:
+    for x, p in zip(layers, placements, strict=False):
         table.add_row(x.name, x.kind, x.unit, f"{x.cycles:,}", f"{x.compute_cycles:,}",
                       f"{x.utilization:.1%}", f"{x.stall_cycles:,}",
                       f"{x.dram_read_bytes / 1024:.1f}", f"{x.dram_write_bytes / 1024:.1f}",
-                      f"{x.start_cycle:,}", f"{x.end_cycle:,}")
+                      f"{x.start_cycle:,}", f"{x.end_cycle:,}", _intensity_text(p.intensity),
+                      f"{p.attained_ops_per_s / 1e12:.3f}", f"{p.roof_fraction:.1%}", p.bound)
     console.print(table)
     summary = Table(title="Summary", show_header=False)
     summary.add_column("", style="bold")
@@ -100,3 +125,164 @@ def render_table(result: SimResult, console: Any, max_rows: int | None = None) -
     for label, value in summary_lines(result):
         summary.add_row(label, value)
     console.print(summary)
+
+
+# ------------------------------------------------------------------ roofline and group-by views
+def _intensity_text(value: float) -> str:
+    return "inf" if value == float("inf") else f"{value:.3g}"
+
+
+def render_groups(result: SimResult, by: str, console: Any) -> None:
+    """Print a group-by view (``kind`` | ``block`` | ``unit``) of a run."""
+    from rich.table import Table
+
+    from accelsim.analysis.roofline import group_layers
+
+    table = Table(title=f"{result.model.get('name')} on {result.arch_name}: by {by}",
+                  caption="share: of all layers' compute cycles; util: span-weighted mean")
+    for col in (by, "layers", "compute cycles", "span cycles", "share", "util"):
+        table.add_column(col, justify="left" if col == by else "right")
+    for row in group_layers(result, by):
+        table.add_row(row.key, str(row.layers), f"{row.compute_cycles:,}",
+                      f"{row.span_cycles:,}", f"{row.share:.1%}", f"{row.utilization:.1%}")
+    console.print(table)
+
+
+def roofs_lines(roofs: Any) -> list[tuple[str, str]]:
+    """(label, value) pairs describing a device's roofs."""
+    lines = [(f"{p} compute", f"{v / 1e12:.4g} TOPS (ridge {roofs.ridge(p):.4g} ops/B)")
+             for p, v in sorted(roofs.compute_ops_per_s.items())]
+    lines.append(("DRAM", f"{roofs.dram_bytes_per_s / 1e9:.4g} GB/s"))
+    if roofs.sram_bytes_per_s:
+        lines.append(("on-chip SRAM (reads)", f"{roofs.sram_bytes_per_s / 1e9:.4g} GB/s"))
+    return lines
+
+
+PLACEMENT_COLUMNS = ("name", "kind", "block", "unit", "precision", "ops", "dram_bytes",
+                     "intensity_ops_per_byte", "seconds", "attained_tops", "roof_tops",
+                     "roof_fraction", "bound")
+
+
+def placement_rows(placements: Any) -> list[dict[str, Any]]:
+    return [{"name": p.name, "kind": p.kind, "block": p.block, "unit": p.unit,
+             "precision": p.precision, "ops": p.ops, "dram_bytes": p.dram_bytes,
+             "intensity_ops_per_byte": _finite(p.intensity), "seconds": p.seconds,
+             "attained_tops": p.attained_ops_per_s / 1e12, "roof_tops": p.roof_ops_per_s / 1e12,
+             "roof_fraction": p.roof_fraction, "bound": p.bound} for p in placements]
+
+
+def roofline_csv(placements: Any) -> str:
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(PLACEMENT_COLUMNS), lineterminator="\n")
+    writer.writeheader()
+    for row in placement_rows(placements):
+        writer.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in row.items()})
+    return buf.getvalue()
+
+
+def roofline_json(roofs: Any, placements: Any, operators: Any, meta: dict[str, Any]) -> str:
+    """Canonical JSON of a roofline analysis (schema accelsim.roofline/1)."""
+    from dataclasses import asdict
+
+    data = {"schema": "accelsim.roofline/1", **meta, "roofs": roofs.to_dict(),
+            "layers": [p.to_dict() for p in placements],
+            "operators": [{k: (None if v == float("inf") else v) for k, v in asdict(o).items()}
+                          for o in operators]}
+    return json.dumps(data, indent=1, sort_keys=True)
+
+
+def render_roofline(roofs: Any, placements: Any, operators: Any, title: str, console: Any,
+                    per_layer: bool = True) -> None:
+    """Print the roofs, the per-operator table (per block) and optionally every layer."""
+    from rich.table import Table
+
+    info = Table(title=f"Roofs: {roofs.arch} ({roofs.kind})", show_header=False)
+    info.add_column("", style="bold")
+    info.add_column("")
+    for label, value in roofs_lines(roofs):
+        info.add_row(label, value)
+    console.print(info)
+    if operators:
+        ops_table = Table(title=f"{title}: per operator, per transformer block",
+                          caption="memory operations: bytes read + written (each input read "
+                                  "once, each output written once); " + OPS_NOTE)
+        for col in ("operator", "per block", "ops (M)", "memory ops (MB)", "intensity ops/B",
+                    "attained TOPS", "bound"):
+            ops_table.add_column(col, justify="left" if col in ("operator", "bound")
+                                 else "right")
+        for o in operators:
+            ops_table.add_row(o.operator, str(o.per_block), f"{o.ops / 1e6:.2f}",
+                              f"{o.bytes / 1e6:.3f}", _intensity_text(o.intensity),
+                              f"{o.attained_ops_per_s / 1e12:.2f}", o.bound)
+        console.print(ops_table)
+    if per_layer:
+        table = Table(title=f"{title}: per layer")
+        for col in ("layer", "kind", "unit", "prec", "GOPs", "DRAM KB", "ops/B", "TOPS",
+                    "roof TOPS", "% roof", "bound"):
+            table.add_column(col, justify="left" if col in ("layer", "kind", "unit", "prec",
+                                                            "bound") else "right")
+        for p in placements:
+            table.add_row(p.name, p.kind, p.unit, p.precision, f"{p.ops / 1e9:.4f}",
+                          f"{p.dram_bytes / 1024:.1f}", _intensity_text(p.intensity),
+                          f"{p.attained_ops_per_s / 1e12:.3f}", f"{p.roof_ops_per_s / 1e12:.3f}",
+                          f"{p.roof_fraction:.1%}", p.bound)
+        console.print(table)
+
+
+# ------------------------------------------------------------------ HTML
+_HTML_CSS = """
+body{font-family:system-ui,sans-serif;margin:2em;color:#222}
+table{border-collapse:collapse;margin:1em 0;font-size:12px}
+th,td{border:1px solid #ccc;padding:2px 6px;text-align:right}
+th{background:#eee}td.l,th.l{text-align:left}
+img{max-width:100%;border:1px solid #ddd}
+"""
+
+
+def _html_table(header: list[str], rows: list[list[Any]], left: int = 1) -> str:
+    from html import escape
+
+    def cell(i: int, v: Any, tag: str) -> str:
+        return f"<{tag}{' class=l' if i < left else ''}>{escape(str(v))}</{tag}>"
+
+    head = "".join(cell(i, h, "th") for i, h in enumerate(header))
+    body = "".join("<tr>" + "".join(cell(i, v, "td") for i, v in enumerate(r)) + "</tr>"
+                   for r in rows)
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def result_html(result: SimResult, figures: dict[str, bytes]) -> str:
+    """One self-contained HTML page: summary, per-layer table, group-by tables and the given
+    PNG figures (title -> bytes) embedded as base64."""
+    import base64
+    from html import escape
+
+    from accelsim.analysis.roofline import GROUP_KEYS, group_layers, place_result
+
+    roofs, placements = place_result(result)
+    title = f"{result.model.get('name')} on {result.arch_name}"
+    parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{escape(title)}</title>"
+             f"<style>{_HTML_CSS}</style></head><body><h1>{escape(title)}</h1>",
+             "<h2>Summary</h2>",
+             _html_table(["", ""], [list(x) for x in summary_lines(result)
+                                    if x[0] != "simulator"] + [list(x) for x in
+                                                               roofs_lines(roofs)], left=2)]
+    for name, png in figures.items():
+        data = base64.b64encode(png).decode("ascii")
+        parts.append(f"<h2>{escape(name)}</h2><img alt='{escape(name)}' "
+                     f"src='data:image/png;base64,{data}'>")
+    for by in GROUP_KEYS:
+        rows = [[r.key, r.layers, f"{r.compute_cycles:,}", f"{r.span_cycles:,}",
+                 f"{r.share:.1%}", f"{r.utilization:.1%}"] for r in group_layers(result, by)]
+        parts.append(f"<h2>By {by}</h2>" + _html_table(
+            [by, "layers", "compute cycles", "span cycles", "share", "util"], rows))
+    rows = [[x.name, x.kind, x.unit, f"{x.cycles:,}", f"{x.compute_cycles:,}",
+             f"{x.utilization:.1%}", f"{x.stall_cycles:,}", f"{x.dram_bytes / 1024:.1f}",
+             _intensity_text(p.intensity), f"{p.attained_ops_per_s / 1e12:.3f}",
+             f"{p.roof_fraction:.1%}", p.bound] for x, p in zip(result.layers, placements,
+                                                                strict=True)]
+    parts.append("<h2>Layers</h2>" + _html_table(
+        ["layer", "kind", "unit", "cycles", "compute", "util", "stall", "DRAM KB", "ops/B",
+         "TOPS", "% roof", "bound"], rows, left=3))
+    parts.append(f"<p>{escape(OPS_NOTE)}</p></body></html>\n")
+    return "".join(parts)

@@ -1,0 +1,285 @@
+"""Roofline: roofs of an arch, per-layer placement, and the survey's analytical reference table.
+
+Conventions (DESIGN.md "Roofline"):
+  * ops: 1 MAC = 2 ops; non-GEMM ops count the per-element ops of ``workload.ops``.
+  * x (arithmetic intensity) = ops / DRAM bytes of the layer *as simulated* (after tiling and
+    fusion): ``LayerResult.ops / (dram_read_bytes + dram_write_bytes)``; a layer that never
+    touches DRAM (fused on chip) has infinite intensity and sits under its compute roof.
+  * y (attained) = ops / (span cycles / clock), the span being ``end_cycle - start_cycle``.
+  * compute roofs: GEMM layers use the array's peak for their operand precision
+    (rows x cols x MACs/PE/cycle x 2 x clock, ``ArchSpec.peak_ops_per_s``); non-GEMM layers use
+    the roof of the unit they ran on: lanes x (ops per element of the op) x clock. A unit takes
+    at most ``lanes`` elements per cycle, so this bounds every non-GEMM layer, whatever the
+    number of passes the unit actually needs (multi-pass ops sit below it).
+  * memory roof: effective DRAM bandwidth (``bandwidth_gbps x efficiency``) x intensity.
+  * on-chip roof: the buffers' summed read ports (bytes/cycle x clock) x on-chip intensity
+    (ops / SRAM bytes read by the layer), for layers that read SRAM.
+  * roof of a layer = min of those; ``bound`` names the smallest (compute | memory | on-chip).
+
+Reference devices (``kind: reference``, e.g. rtx4090) are evaluated analytically with the ViT
+quantization survey's counting convention (Du, Gong, Chu, arXiv 2405.00314, section II): no
+tiling and no fusion, every op reads each input tensor once and writes each output once
+(bytes = ceil(elements x bits / 8)), attained = min(peak, intensity x bandwidth).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from accelsim.analysis.records import LayerResult, SimResult
+from accelsim.arch.spec import ArchSpec
+from accelsim.workload.ops import GEMM_KINDS
+from accelsim.workload.trace import Trace
+
+BOUNDS = ("compute", "memory", "on-chip")
+GROUP_KEYS = ("kind", "block", "unit")
+
+#: survey operator names by the last part of an op name inside a block (models.py naming)
+OPERATOR_OF_SUFFIX = {
+    "q": "q_proj", "k": "k_proj", "v": "v_proj", "proj": "out_proj", "qk": "qk_matmul",
+    "sv": "sv_matmul", "softmax": "softmax", "fc1": "fc1", "fc2": "fc2", "gelu": "gelu",
+    "ln1": "norm", "ln2": "norm", "add1": "add", "add2": "add", "attn_bias_add": "add",
+}
+#: order of the survey's per-operator rows
+OPERATOR_ORDER = ("q_proj", "k_proj", "v_proj", "qk_matmul", "softmax", "sv_matmul",
+                  "out_proj", "fc1", "gelu", "fc2", "norm", "add", "requant")
+
+
+@dataclass(frozen=True)
+class Roofs:
+    """The ceilings of one device, in ops/s and bytes/s."""
+
+    arch: str
+    kind: str  # accelerator | reference
+    clock_hz: float
+    compute_ops_per_s: dict[str, float]  # by operand precision
+    dram_bytes_per_s: float
+    sram_bytes_per_s: float | None = None  # summed buffer read ports (accelerators)
+    unit_lanes: dict[str, int] = field(default_factory=dict)  # non-GEMM units
+
+    def ridge(self, precision: str) -> float:
+        """Ridge point (ops/byte) of a precision's compute roof against DRAM."""
+        return self.compute_roof(precision) / self.dram_bytes_per_s
+
+    def compute_roof(self, precision: str) -> float:
+        if precision in self.compute_ops_per_s:
+            return self.compute_ops_per_s[precision]
+        return min(self.compute_ops_per_s.values())
+
+    def unit_roof(self, unit: str, ops_per_element: float) -> float:
+        """lanes x ops per element x clock (ops/s) of a non-GEMM unit."""
+        return self.unit_lanes.get(unit, 1) * ops_per_element * self.clock_hz
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["ridge_ops_per_byte"] = {p: self.ridge(p) for p in sorted(self.compute_ops_per_s)}
+        return data
+
+
+@dataclass(frozen=True)
+class Placement:
+    """One layer on the roofline. Intensities are ``math.inf`` for layers with no bytes."""
+
+    name: str
+    kind: str
+    block: str
+    unit: str
+    precision: str
+    ops: int
+    dram_bytes: int
+    sram_bytes: int
+    seconds: float
+    intensity: float  # ops per DRAM byte
+    sram_intensity: float  # ops per SRAM byte read
+    attained_ops_per_s: float
+    compute_roof_ops_per_s: float
+    roof_ops_per_s: float
+    roof_fraction: float
+    bound: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: infinite intensities become ``None``."""
+        return {k: (None if isinstance(v, float) and math.isinf(v) else v)
+                for k, v in asdict(self).items()}
+
+
+@dataclass(frozen=True)
+class OperatorRow:
+    """One operator type of a transformer block, summed over its ops in a block."""
+
+    operator: str
+    per_block: int  # ops of this type in one block
+    ops: float  # per block
+    bytes: float  # memory operations per block (bytes)
+    intensity: float
+    attained_ops_per_s: float
+    bound: str
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    """A group-by view row: cycles of all layers sharing a key."""
+
+    key: str
+    layers: int
+    compute_cycles: int
+    span_cycles: int
+    share: float  # compute cycles / all layers' compute cycles
+    utilization: float  # span-weighted mean layer utilization
+
+
+# ------------------------------------------------------------------ roofs
+def arch_roofs(spec: ArchSpec) -> Roofs:
+    """Roofs of an accelerator (from its array, units, buffers, DRAM) or a reference device."""
+    dram = spec.dram.bandwidth_gbps * spec.dram.efficiency * 1e9
+    if spec.kind == "reference" or spec.array is None:
+        assert spec.roofline is not None
+        peaks = {p: t * 1e12 for p, t in spec.roofline.peak_tops.items()}
+        return Roofs(spec.name, "reference", spec.clock_hz, peaks, dram)
+    peaks = {p: spec.peak_ops_per_s(p) for p in spec.array.macs_per_pe_per_cycle}
+    assert spec.buffers is not None
+    sram = sum(spec.buffers.role(r).read_bytes_per_cycle for r in ("input", "weight", "output"))
+    sfu = spec.sfu
+    lanes = {u: getattr(sfu, u).lanes for u in ("e2softmax", "ailayernorm", "vector", "fp32")}
+    return Roofs(spec.name, "accelerator", spec.clock_hz, peaks, dram, sram * spec.clock_hz,
+                 lanes)
+
+
+def result_arch(result: SimResult) -> ArchSpec:
+    """The ArchSpec a SimResult was simulated on (rebuilt from its dump)."""
+    return ArchSpec.model_validate({"name": result.arch_name, **result.arch})
+
+
+def _ratio(num: float, den: float) -> float:
+    return num / den if den else math.inf
+
+
+def _bounded(ops: int, seconds: float, compute: float, intensity: float, bandwidth: float,
+             sram_intensity: float, sram_bandwidth: float | None) -> tuple[float, str]:
+    """(roof in ops/s, bound) at the given intensities."""
+    candidates = [(compute, "compute"), (intensity * bandwidth, "memory")]
+    if sram_bandwidth:
+        candidates.append((sram_intensity * sram_bandwidth, "on-chip"))
+    roof, bound = min(candidates, key=lambda c: c[0])
+    return roof, bound
+
+
+def place_layer(layer: LayerResult, roofs: Roofs) -> Placement:
+    """A simulated layer on its roofline (see module docstring)."""
+    if layer.kind in GEMM_KINDS or layer.unit == "array":
+        compute = roofs.compute_roof(layer.precision)
+    else:
+        per_element = layer.ops / layer.elements if layer.elements else 1.0
+        compute = roofs.unit_roof(layer.unit, per_element)
+    seconds = layer.cycles / roofs.clock_hz
+    sram = sum(layer.sram_read_bytes.values())
+    intensity = _ratio(layer.ops, layer.dram_bytes)
+    sram_intensity = _ratio(layer.ops, sram)
+    roof, bound = _bounded(layer.ops, seconds, compute, intensity, roofs.dram_bytes_per_s,
+                           sram_intensity, roofs.sram_bytes_per_s)
+    attained = layer.ops / seconds if seconds else 0.0
+    return Placement(layer.name, layer.kind, layer.block, layer.unit, layer.precision, layer.ops,
+                     layer.dram_bytes, sram, seconds, intensity, sram_intensity, attained,
+                     compute, roof, attained / roof if roof else 0.0, bound)
+
+
+def place_result(result: SimResult) -> tuple[Roofs, list[Placement]]:
+    """Roofs of the simulated arch and every layer's placement, in layer order."""
+    roofs = arch_roofs(result_arch(result))
+    return roofs, [place_layer(layer, roofs) for layer in result.layers]
+
+
+# ------------------------------------------------------------------ reference devices
+def _op_precision(trace: Trace, op) -> str:
+    tensors = [trace.tensor(t) for t in op.inputs[: 2 if op.macs else 1]]
+    dtype = "fp" if any(t.dtype == "fp" for t in tensors) else "int"
+    return f"{dtype}{max(t.bits for t in tensors)}"
+
+
+def op_memory_bytes(trace: Trace, op) -> int:
+    """Survey convention: every input read once, every output written once."""
+    return sum(trace.tensor(t).size_bytes for t in (*op.inputs, *op.outputs))
+
+
+def reference_placements(spec: ArchSpec, trace: Trace) -> tuple[Roofs, list[Placement]]:
+    """Analytical roofline of every op of ``trace`` on ``spec`` (no tiling, no engine)."""
+    roofs = arch_roofs(spec)
+    out = []
+    for op in trace.ops:
+        precision = _op_precision(trace, op)
+        nbytes = op_memory_bytes(trace, op)
+        peak = roofs.compute_roof(precision)
+        intensity = _ratio(op.ops, nbytes)
+        attained = min(peak, intensity * roofs.dram_bytes_per_s)
+        bound = "compute" if attained >= peak else "memory"
+        unit = "array" if op.kind in GEMM_KINDS else "sfu"
+        out.append(Placement(op.name, op.kind, op.block, unit, precision, op.ops, nbytes, 0,
+                             op.ops / attained if attained else 0.0, intensity, math.inf,
+                             attained, peak, attained, 1.0 if attained else 0.0, bound))
+    return roofs, out
+
+
+def operator_of(name: str, block: str) -> str | None:
+    """Survey operator type of a block op (``block3.q`` -> ``q_proj``); None outside blocks."""
+    if not block or not name.startswith(block + "."):
+        return None
+    rest = name[len(block) + 1:]
+    if rest.endswith(".requant"):
+        return "requant"
+    return OPERATOR_OF_SUFFIX.get(rest)
+
+
+def operator_table(placements: Sequence[Placement], roofs: Roofs) -> list[OperatorRow]:
+    """Per operator type per transformer block, as the survey tabulates them: ops and bytes
+    summed over the type's ops in a block and averaged over the blocks; intensity = ops/bytes;
+    attained = min(peak, intensity x bandwidth) at the widest precision seen."""
+    acc: dict[str, list[Any]] = {}
+    blocks: set[str] = set()
+    for p in placements:
+        operator = operator_of(p.name, p.block)
+        if operator is None:
+            continue
+        blocks.add(p.block)
+        row = acc.setdefault(operator, [0, 0, 0, p.precision])
+        row[0] += 1
+        row[1] += p.ops
+        row[2] += p.dram_bytes
+    n = max(len(blocks), 1)
+    rows = []
+    for operator in OPERATOR_ORDER:
+        if operator not in acc:
+            continue
+        count, ops, nbytes, precision = acc[operator]
+        intensity = _ratio(ops, nbytes)
+        peak = roofs.compute_roof(precision)
+        attained = min(peak, intensity * roofs.dram_bytes_per_s)
+        rows.append(OperatorRow(operator, count // n, ops / n, nbytes / n, intensity, attained,
+                                "compute" if attained >= peak else "memory"))
+    return rows
+
+
+# ------------------------------------------------------------------ group-by views
+def group_layers(result: SimResult, by: str) -> list[GroupRow]:
+    """Cycles summed per ``kind``, ``block`` or ``unit``, in first-appearance order."""
+    if by not in GROUP_KEYS:
+        raise ValueError(f"group by one of {GROUP_KEYS}, not {by!r}")
+    groups: dict[str, list[LayerResult]] = {}
+    for layer in result.layers:
+        groups.setdefault(getattr(layer, by) or "-", []).append(layer)
+    total = sum(layer.compute_cycles for layer in result.layers)
+    rows = []
+    for key, layers in groups.items():
+        compute = sum(x.compute_cycles for x in layers)
+        span = sum(x.cycles for x in layers)
+        util = sum(x.utilization * x.cycles for x in layers) / span if span else 0.0
+        rows.append(GroupRow(key, len(layers), compute, span, compute / total if total else 0.0,
+                             util))
+    return rows
+
+
+def roofline_dict(roofs: Roofs, placements: Iterable[Placement]) -> dict[str, Any]:
+    """JSON-ready roofs and per-layer placements (keyed by layer name)."""
+    return {"roofs": roofs.to_dict(), "layers": {p.name: p.to_dict() for p in placements}}
