@@ -204,7 +204,7 @@ class Scheduler:
         params = self._param_loads(op, op.inputs[:2])
         b_is_weight = b.role == "weight"
         for bi in range(batch):
-            for (m0, mt), (n0, nt), (k0, kt), a_new, b_new, a_last, b_last, opens, closes in \
+            for (_m0, mt), (_n0, nt), (_k0, kt), a_new, b_new, a_last, b_last, opens, closes in \
                     _loop_nest(tiling, m, n, k):
                 loads: list[Load] = []
                 if bi == 0 and not steps:
@@ -301,7 +301,7 @@ class Scheduler:
         steps: list[Step] = []
         params = self._param_loads(qk, qk.inputs[:2]) + tuple(
             ld for e in middle for ld in self._param_loads(e, (e.inputs[0],)))
-        for h in range(heads):
+        for _h in range(heads):
             for blk in range(blocks):
                 r0 = blk * block_rows
                 rows = min(block_rows, tokens - r0)
@@ -355,8 +355,12 @@ class Scheduler:
         unit = self.unit_of(op)
         x = t.tensor(op.inputs[0])
         out = t.tensor(op.outputs[0])
+        pool_tokens = 0
         if op.kind == "pool":
-            rows, length = op.groups, op.tokens * op.channels  # type: ignore[attr-defined]
+            # tokens stream through in row tiles and accumulate; a group's pooled row is
+            # written by the tile that completes it (so a pool never needs all tokens on chip)
+            pool_tokens = op.tokens  # type: ignore[attr-defined]
+            rows, length = op.groups * pool_tokens, op.channels  # type: ignore[attr-defined]
             out_len = op.channels  # type: ignore[attr-defined]
         else:
             rows, length = op.rows, op.length  # type: ignore[attr-defined]
@@ -388,7 +392,9 @@ class Scheduler:
                 loads=tuple(loads),
                 stages=(Work(unit, self.row_cycles(op, unit, r, length), op.name, r * length),),
                 releases=(("input", 0),) if x.name not in self.resident and x_rows else (),
-                write_bytes=0 if keep else tensor_bytes(r * out_len, out.bits),
+                write_bytes=0 if keep else tensor_bytes(
+                    ((r0 + r) // pool_tokens - r0 // pool_tokens if pool_tokens else r) * out_len,
+                    out.bits),
                 write_op=op.name))
         group = Group(index, (op,), (unit,), steps)
         group.units = {op.name: unit}

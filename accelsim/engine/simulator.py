@@ -173,6 +173,7 @@ class _Engine:
     def writer(self, group: Group, inbox: simpy.Store) -> Generator[simpy.Event, None, None]:
         env = self.env
         closing = sum(1 for s in group.steps if s.closes_out)
+        landed = 0
         for _ in range(closing):
             step: Step = yield inbox.get()
             for work in step.epilogue:
@@ -181,13 +182,16 @@ class _Engine:
             if step.write_bytes:
                 t0 = int(env.now)
                 self.rec(t0, "dma", "write", step.write_op)
-                yield from self.dram.transfer(step.write_bytes)
-                t1 = int(env.now) + self.dram.latency_cycles
-                yield env.timeout(self.dram.latency_cycles)
+                # the bank is drained once the channel has taken the data; the latency is
+                # pipelined (dram.py), so the next write need not wait for this one to land
+                t1 = yield from self.dram.transfer(step.write_bytes)
+                landed = max(landed, t1)
                 st = self.stats[step.write_op]
                 st.dram_write += step.write_bytes
                 st.touch(t0, t1)
             self.buffers["output"].release()
+        if landed > env.now:  # consumers may read the group's output once it has all landed
+            yield env.timeout(landed - int(env.now))
         self.done[group.index].succeed()
 
     # ------------------------------------------------------------------ run
@@ -257,7 +261,8 @@ def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
     )
 
 
-def _layers(arch: ArchSpec, trace: Trace, groups: list[Group], engine: _Engine) -> list[LayerResult]:
+def _layers(arch: ArchSpec, trace: Trace, groups: list[Group],
+            engine: _Engine) -> list[LayerResult]:
     assert arch.array is not None
     array = arch.array
     out: list[LayerResult] = []

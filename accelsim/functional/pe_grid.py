@@ -37,6 +37,7 @@ kernels' ``.py_func`` in the interpreter.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
 import numpy as np
 
@@ -365,3 +366,49 @@ def simulate_pe_grid(a: np.ndarray, b: np.ndarray, rows: int, cols: int, dataflo
         raise SimulationError(f"PE grid ({dataflow}, {rows}x{cols}): {_STATUS[status]}",
                               value=int(cycles))
     return c, int(cycles)
+
+
+#: Largest tile ``tile_cycles_pe`` simulates, in PE-cycles (R x C PEs x estimated cycles): the
+#: numba kernels manage a few million PE-cycles per second on long streams (32x32 array, 8000 x
+#: 64 x 64 tile: 2**25 PE-cycles in 8 s), so 2**22 bounds one tile to about a second after the
+#: one-off compilation; bigger tiles belong to the closed form.
+PE_TILE_LIMIT_PE_CYCLES = 2**22
+
+
+def _estimated_cycles(rows: int, cols: int, dataflow: str, m: int, n: int, k: int,
+                      p: int) -> int:
+    """Upper estimate of a tile's cycles without overlap: folds x (2R + C + T)."""
+    k_eff = -(-k // p)
+    row_ext, col_ext, stream = {"ws": (k_eff, n, m), "os": (m, n, k_eff),
+                                "is": (k_eff, m, n)}[dataflow]
+    folds = -(-row_ext // rows) * -(-col_ext // cols)
+    return folds * (2 * rows + cols + stream)
+
+
+@lru_cache(maxsize=4096)
+def tile_cycles_pe(rows: int, cols: int, dataflow: str, m: int, n: int, k: int,
+                   overlap_weight_load: bool, macs_per_pe_per_cycle: int = 1) -> int:
+    """Measured cycles (SCALE-Sim counting) of one M x N x K tile on the PE grid, for the
+    engine's ``--fidelity pe``; memoised per shape.
+
+    The operands are deterministic pseudo-random int8 values (seeded by the shape), the product
+    is checked against numpy, and tiles above PE_TILE_LIMIT_PE_CYCLES are refused with a
+    SimulationError (key ``--fidelity``) instead of running for minutes.
+    """
+    if dataflow not in ("ws", "os", "is"):
+        raise ValueError(f"dataflow must be 'ws', 'os' or 'is', got {dataflow!r}")
+    work = rows * cols * _estimated_cycles(rows, cols, dataflow, m, n, k, macs_per_pe_per_cycle)
+    if work > PE_TILE_LIMIT_PE_CYCLES:
+        raise SimulationError(
+            f"tile {m}x{n}x{k} (MxNxK) on a {rows}x{cols} array is too large for the PE-grid "
+            f"model: about {work} PE-cycles, limit {PE_TILE_LIMIT_PE_CYCLES}; use "
+            "--fidelity model, or a smaller workload or array", key="--fidelity", value="pe")
+    rng = np.random.default_rng([rows, cols, m, n, k, macs_per_pe_per_cycle])
+    a = rng.integers(-128, 128, size=(m, k), dtype=np.int64).astype(np.int8)
+    b = rng.integers(-128, 128, size=(k, n), dtype=np.int64).astype(np.int8)
+    c, cycles = simulate_pe_grid(a, b, rows, cols, dataflow, overlap_weight_load,
+                                 macs_per_pe_per_cycle)
+    if not np.array_equal(c, a.astype(np.int32) @ b.astype(np.int32)):
+        raise SimulationError(f"PE grid ({dataflow}, {rows}x{cols}) computed a wrong product "
+                              f"for a {m}x{n}x{k} tile", key="--fidelity", value="pe")
+    return cycles

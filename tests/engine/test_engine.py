@@ -1,0 +1,227 @@
+"""Engine: hand-computed event logs, roofs, conservation, ping-pong, fusion, determinism."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from accelsim import build_trace, load_arch, simulate
+from accelsim.analysis.report import result_json
+from accelsim.arch.load import arch_from_dict
+from accelsim.engine.plan import Group, Load, Step, Work
+from accelsim.engine.scheduler import Scheduler
+from accelsim.engine.simulator import _Engine
+from accelsim.errors import SimulationError
+from accelsim.workload.ops import Gemm, Tensor
+from accelsim.workload.trace import Trace
+
+
+def tiny_arch(weight_banks: int = 2):
+    """4x4 WS array, 1 GHz, 4 GB/s = 4 bytes/cycle, 2 ns = 2 cycles DRAM latency; the weight
+    buffer is 64 bytes, so one weight bank holds 64 / banks bytes."""
+    return arch_from_dict({
+        "name": "tiny", "clock_hz": 1e9,
+        "array": {"rows": 4, "cols": 4, "dataflow": "ws", "overlap_weight_load": False},
+        "buffers": {"input": {"size_bytes": 1024, "banks": 2},
+                    "weight": {"size_bytes": 32 * weight_banks, "banks": weight_banks},
+                    "output": {"size_bytes": 4096, "banks": 2}},
+        "dram": {"bandwidth_gbps": 4, "latency_ns": 2},
+    }, "tiny")
+
+
+def one_gemm_trace(m: int = 8, n: int = 8, k: int = 8) -> Trace:
+    return Trace(
+        name="g",
+        tensors=(Tensor("a", (m, k), 8, role="input"), Tensor("b", (k, n), 8, role="weight"),
+                 Tensor("c", (m, n), 32)),
+        ops=(Gemm(name="g", m=m, n=n, k=k, inputs=("a", "b"), outputs=("c",)),),
+    ).validate()
+
+
+# --------------------------------------------------------------------------- event log
+
+def test_two_weight_tiles_event_log_by_hand() -> None:
+    # C[8x8] = A[8x8] @ B[8x8], int8 operands, int32 output. B is 64 bytes, a weight bank 32:
+    # the tiler takes tiles of 8x4x8 (MxNxK, one 4-column half of B each), A (64 B) once.
+    # DRAM: 4 B/cycle, latency 2. Closed form per tile (WS, R = C = 4, T = M = 8):
+    # folds = ceil(8/4) * ceil(4/4) = 2, fold = 2R + C + T - 2 = 18 cycles; the first tile pays
+    # SCALE-Sim's -1: 2 * 18 - 1 = 35, the second 36 (35 + 36 = 71 = 4 folds * 18 - 1, the
+    # closed form of the whole GEMM).
+    #   t=0   read B tile 0 (32 B -> 8 cycles, channel 0..8)
+    #   t=8   read A (64 B -> 16 cycles, channel 8..24); data there at 24 + 2 = 26
+    #   t=24  read B tile 1 into the second bank (channel 24..32): ping-pong overlaps it with
+    #   t=26  the first compute, 26..61 (35 cycles)
+    #   t=61  write C tile 0 (8x4 int32 = 128 B -> 32 cycles, 61..93, landed 95);
+    #         the second compute 61..97 (B tile 1 arrived at 34)
+    #   t=97  write C tile 1 (97..129), landed 129 + 2 = 131 = total
+    arch, trace = tiny_arch(), one_gemm_trace()
+    result = simulate(arch, trace)
+    assert result.extra["event_log"] == [
+        (0, "dma", "read", "g"),
+        (8, "dma", "read", "g"),
+        (24, "dma", "read", "g"),
+        (26, "array", "start", "g"),
+        (61, "array", "end", "g"),
+        (61, "dma", "write", "g"),
+        (61, "array", "start", "g"),
+        (97, "array", "end", "g"),
+        (97, "dma", "write", "g"),
+    ]
+    layer = result.layer("g")
+    assert result.total_cycles == 131
+    assert layer.compute_cycles == 35 + 36
+    assert (layer.dram_read_bytes, layer.dram_write_bytes) == (32 + 64 + 32, 2 * 128)
+    # DRAM channel busy: 8 + 16 + 8 (reads) + 32 + 32 (writes)
+    assert result.dram_busy_cycles == 96
+
+
+def test_one_weight_bank_serialises_load_and_compute() -> None:
+    # Same GEMM, weight buffer of one 32-byte bank: B tile 1 can only be read once tile 0's
+    # bank is freed at the end of the first compute (61).
+    #   0..8 B0, 8..24 A, compute 26..61 (as above)
+    #   t=61 the freed bank goes to the DMA first: B1 61..69, arrives 71;
+    #        the C0 write queues behind it on the channel: 69..101, landed 103
+    #   compute 71..107 (36 cycles); C1 write 107..139, landed 141 = total
+    result = simulate(tiny_arch(weight_banks=1), one_gemm_trace())
+    assert result.extra["event_log"] == [
+        (0, "dma", "read", "g"),
+        (8, "dma", "read", "g"),
+        (26, "array", "start", "g"),
+        (61, "array", "end", "g"),
+        (61, "dma", "read", "g"),
+        (61, "dma", "write", "g"),
+        (71, "array", "start", "g"),
+        (107, "array", "end", "g"),
+        (107, "dma", "write", "g"),
+    ]
+    assert result.total_cycles == 141
+
+
+# --------------------------------------------------------------------------- ViT-B on bundled archs
+
+@pytest.fixture(scope="module")
+def vit_base():
+    return build_trace("vit_base")
+
+
+@pytest.fixture(scope="module")
+def vit_base_runs(vit_base):
+    return {name: (load_arch(name), simulate(load_arch(name), vit_base, record=False))
+            for name in ("sole", "edge_16x16", "tpu_v1_like")}
+
+
+@pytest.mark.parametrize("name", ["sole", "edge_16x16", "tpu_v1_like"])
+def test_every_layer_respects_compute_and_dram_roofs(vit_base_runs, name) -> None:
+    arch, result = vit_base_runs[name]
+    bpc = arch.dram_bytes_per_cycle
+    assert len(result.layers) == len(build_trace("vit_base").ops)
+    for layer in result.layers:
+        # a layer lasts at least as long as its unit works and its bytes need on the channel
+        dram_roof = math.ceil((layer.dram_read_bytes + layer.dram_write_bytes) / bpc - 1e-9)
+        assert layer.cycles >= layer.compute_cycles, layer.name
+        assert layer.cycles >= dram_roof, layer.name
+        assert 0 <= layer.stall_cycles <= layer.cycles
+    assert result.total_cycles >= result.unit_busy_cycles["array"]
+    assert result.total_cycles >= result.dram_busy_cycles
+    assert result.total_cycles == max(layer.end_cycle for layer in result.layers)
+
+
+@pytest.mark.parametrize("name", ["sole", "edge_16x16", "tpu_v1_like"])
+def test_bytes_and_macs_are_conserved(vit_base_runs, vit_base, name) -> None:
+    arch, result = vit_base_runs[name]
+    groups = Scheduler(arch, vit_base).plan()
+    planned_reads = sum(ld.dram_bytes for g in groups for s in g.steps for ld in s.loads)
+    planned_writes = sum(s.write_bytes for g in groups for s in g.steps)
+    array_macs = sum(w.amount for g in groups for s in g.steps for w in s.stages
+                     if w is not None and w.unit == "array")
+    assert sum(layer.dram_read_bytes for layer in result.layers) == planned_reads
+    assert sum(layer.dram_write_bytes for layer in result.layers) == planned_writes
+    assert array_macs == vit_base.total_macs == result.total_macs
+    # every weight byte is read at least once, every GEMM's output written at least once
+    weights = sum(t.size_bytes for t in vit_base.tensors if t.role == "weight")
+    assert planned_reads >= weights
+    # the DRAM channel is busy exactly ceil(bytes / bytes-per-cycle) per transfer
+    transfers = [ld.dram_bytes for g in groups for s in g.steps for ld in s.loads if ld.dram_bytes]
+    transfers += [s.write_bytes for g in groups for s in g.steps if s.write_bytes]
+    bpc = arch.dram_bytes_per_cycle
+    assert result.dram_busy_cycles == sum(math.ceil(b / bpc - 1e-9) for b in transfers)
+
+
+def test_bandwidth_starved_run_is_memory_bound(vit_base) -> None:
+    # 0.5 GB/s at 1 GHz = 0.5 B/cycle: moving the bytes takes ~400 M cycles against ~17 M of
+    # compute, so the latency is the DRAM time within 2%
+    arch = load_arch("sole", ["dram.bandwidth_gbps=0.5"])
+    result = simulate(arch, vit_base, record=False)
+    dram_time = (result.dram_read_bytes + result.dram_write_bytes) / arch.dram_bytes_per_cycle
+    assert dram_time <= result.total_cycles <= 1.02 * dram_time
+
+
+def test_fusing_attention_keeps_scores_off_dram(vit_base) -> None:
+    # Unfused, each of the 12 blocks writes the int8 scores (12 heads x 197 x 197 B, from qk's
+    # fused requant) and softmax reads them back; softmax writes its int8 output and sv reads it.
+    # Per block: 2 x 465,708 B more written and 2 x 465,708 B more read; the rest (Q, K, V in,
+    # context out) is the same.
+    scores = 12 * 197 * 197
+    assert scores == 465_708
+    fused = simulate(load_arch("sole"), vit_base, record=False)
+    unfused = simulate(load_arch("sole", ["fusion.attention=false"]), vit_base, record=False)
+    assert unfused.dram_write_bytes - fused.dram_write_bytes == 12 * 2 * scores == 11_176_992
+    assert unfused.dram_read_bytes - fused.dram_read_bytes == 12 * 2 * scores
+    softmax = unfused.layer("block0.softmax")
+    assert (softmax.dram_read_bytes, softmax.dram_write_bytes) == (scores, scores)
+    assert unfused.layer("block0.qk.requant").dram_write_bytes == scores
+    assert fused.layer("block0.softmax").dram_read_bytes == 0
+    assert fused.layer("block0.softmax").dram_write_bytes == 0
+
+
+# --------------------------------------------------------------------------- ping-pong, bandwidth
+
+@pytest.fixture(scope="module")
+def vit_tiny():
+    return build_trace("vit_tiny")
+
+
+def test_single_banks_are_strictly_slower(vit_tiny) -> None:
+    ping_pong = simulate(load_arch("sole"), vit_tiny, record=False)
+    single = simulate(load_arch("sole", ["buffers.input.banks=1", "buffers.weight.banks=1",
+                                         "buffers.output.banks=1"]), vit_tiny, record=False)
+    assert single.total_cycles > ping_pong.total_cycles
+    # same traffic and work, only the overlap is lost
+    assert single.total_macs == ping_pong.total_macs
+    assert single.unit_busy_cycles["array"] == ping_pong.unit_busy_cycles["array"]
+
+
+def test_more_bandwidth_is_never_slower(vit_tiny) -> None:
+    cycles = [simulate(load_arch("sole", [f"dram.bandwidth_gbps={bw}"]), vit_tiny,
+                       record=False).total_cycles for bw in (3.2, 6.4, 12.8, 25.6, 51.2, 102.4)]
+    assert all(slow >= fast for slow, fast in zip(cycles, cycles[1:], strict=False))
+    assert cycles[0] > cycles[-1]
+
+
+def test_runs_are_deterministic(vit_tiny) -> None:
+    arch = load_arch("sole")
+    first, second = simulate(arch, vit_tiny), simulate(arch, vit_tiny)
+    assert result_json(first) == result_json(second)
+    assert first.extra["event_log"] == second.extra["event_log"]
+
+
+# --------------------------------------------------------------------------- failures
+
+def test_a_bank_never_released_is_reported_as_deadlock() -> None:
+    # three input tiles but two banks and no step releases one: the DMA waits forever
+    arch = tiny_arch()
+    op = one_gemm_trace().ops[0]
+    step = Step(loads=(Load("input", 16, "g", "a"),), stages=(Work("array", 5, "g", 1),))
+    group = Group(0, (op,), ("array",), [step, step, step])
+    with pytest.raises(SimulationError, match="deadlock"):
+        _Engine(arch, [group], record=True).run()
+
+
+@pytest.mark.parametrize("name", ["sole", "edge_16x16", "tpu_v1_like"])
+@pytest.mark.parametrize("model", ["deit_tiny", "swin_tiny"])
+def test_bundled_archs_finish_other_models(name, model) -> None:
+    trace = build_trace(model, image_size=224)
+    result = simulate(load_arch(name), trace, record=False)
+    assert result.total_macs == trace.total_macs
+    assert result.total_cycles >= result.unit_busy_cycles["array"] > 0
