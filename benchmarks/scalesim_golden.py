@@ -27,7 +27,10 @@ Run (from the repository root):
     /tmp/scalesim-venv/bin/pip install "numpy<2" scalesim
     /tmp/scalesim-venv/bin/python benchmarks/scalesim_golden.py
 
-Wall time here: about 50 s for the 276 cases (SCALE-Sim itself; the check is instant).
+Cases: 384 = 12 arrays x 3 dataflows x 10 small GEMMs (M, N, K in 1..100, partial folds on every
+axis) + 8 medium ViT-like GEMMs (197 tokens) x 3 dataflows. Wall time here: 85 s on an idle machine
+(206 s on a busy one; 86 s of CPU either way), in 36 SCALE-Sim runs (one per array and dataflow)
+of 0.6-5 s each; ``--check-only`` takes well under 1 s.
 """
 
 from __future__ import annotations
@@ -45,14 +48,18 @@ from scalesim_runner import DATAFLOWS, ComputeReport, GemmLayer, run_scalesim
 REPO = Path(__file__).resolve().parent.parent
 GOLDEN_CSV = REPO / "tests" / "golden" / "scalesim_compute.csv"
 
+# fmt: off
 COLUMNS = (
     "case", "rows", "cols", "dataflow", "m", "n", "k",
     "total_cycles", "total_cycles_incl_prefetch", "stall_cycles",
     "overall_util_pct", "mapping_efficiency_pct", "compute_util_pct",
 )
 
-# Arrays (rows R x cols C): square, non-square both ways, tiny and odd.
-ARRAYS = ((4, 4), (8, 8), (8, 4), (4, 16), (16, 16), (32, 32), (32, 16), (3, 5))
+# Arrays (rows R x cols C): square, non-square both ways, tiny, single row/column, odd, large.
+ARRAYS = (
+    (4, 4), (8, 8), (8, 4), (4, 16), (16, 16), (32, 32), (32, 16), (3, 5),
+    (2, 2), (1, 8), (8, 1), (128, 128),
+)
 # GEMMs (m, n, k): degenerate, odd, partial folds on every axis, exact multiples.
 SHAPES = (
     (1, 1, 1), (7, 13, 5), (33, 17, 65), (70, 3, 45), (64, 64, 64),
@@ -64,6 +71,10 @@ MEDIUM = (
     ((32, 32), (197, 197, 64)),
     ((32, 32), (197, 64, 197)),
     ((8, 8), (197, 64, 64)),
+    ((32, 32), (197, 768, 64)),
+    ((32, 16), (197, 96, 384)),
+    ((128, 128), (197, 768, 768)),
+    ((128, 128), (197, 197, 64)),
 )
 
 

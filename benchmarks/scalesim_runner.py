@@ -154,7 +154,8 @@ def read_compute_report(path: Path) -> list[ComputeReport]:
     for row in rows[1:]:
         if not any(row):
             continue
-        fields = {REPORT_COLUMNS[h]: v for h, v in zip(header, row, strict=True) if h in REPORT_COLUMNS}
+        cells = zip(header, row, strict=True)
+        fields = {REPORT_COLUMNS[h]: v for h, v in cells if h in REPORT_COLUMNS}
         reports.append(ComputeReport(**fields))
     return reports
 
@@ -180,8 +181,14 @@ def run_scalesim(
         write_topology(topology, layers)
         write_layout(layout)
         outdir = base / "out"
-        command = [python, str(Path(__file__).resolve()), str(config), str(topology),
-                   str(layout), str(outdir)]
+        command = [
+            python,
+            str(Path(__file__).resolve()),
+            str(config),
+            str(topology),
+            str(layout),
+            str(outdir),
+        ]
         start = time.perf_counter()
         completed = subprocess.run(command, capture_output=True, text=True, cwd=base)
         seconds = time.perf_counter() - start
