@@ -16,6 +16,7 @@ CSV_COLUMNS = (
     "utilization", "stall_cycles", "stall_dram", "stall_bank", "stall_dependency", "stall_unit",
     "stall_writeback", "required_bandwidth_gbps",
     "intensity_ops_per_byte", "attained_tops", "roof_tops", "roof_fraction", "bound",
+    "energy_pj",
 )
 OPS_NOTE = ("ops: 1 MAC = 2 ops; per element softmax 5, layernorm 7, gelu 8, add 1, requant 2, "
             "pool 1")
@@ -31,13 +32,25 @@ def result_json(result: SimResult, include_timing: bool = False) -> str:
     data["roofline"] = roofs.to_dict()
     for layer, placement in zip(data["layers"], placements, strict=True):
         layer["roofline"] = placement.to_dict()
+    energy = _energy(result)
+    data["energy"] = energy.to_dict()
+    for layer, layer_energy in zip(data["layers"], energy.layers, strict=True):
+        layer["energy_pj"] = layer_energy.energy_pj
     return json.dumps(data, indent=1, sort_keys=True)
+
+
+def _energy(result: SimResult) -> Any:
+    """Energy and area of a run (accelsim.analysis.energy), from the arch stored in it."""
+    from accelsim.analysis.energy import energy_report
+
+    return energy_report(result)
 
 
 def layer_rows(result: SimResult) -> list[dict[str, Any]]:
     from accelsim.analysis.roofline import place_result
 
     _, placements = place_result(result)
+    energy = _energy(result).layer_energy_pj()
     rows = []
     for layer, p in zip(result.layers, placements, strict=True):
         row = {c: getattr(layer, c) for c in CSV_COLUMNS if hasattr(layer, c)}
@@ -46,6 +59,7 @@ def layer_rows(result: SimResult) -> list[dict[str, Any]]:
         row.update(intensity_ops_per_byte=_finite(p.intensity),
                    attained_tops=p.attained_ops_per_s / 1e12, roof_tops=p.roof_ops_per_s / 1e12,
                    roof_fraction=p.roof_fraction, bound=p.bound)
+        row["energy_pj"] = energy[layer.name]
         rows.append(row)
     return rows
 
@@ -91,10 +105,25 @@ def summary_lines(result: SimResult) -> list[tuple[str, str]]:
         ("non-linear units", f"{nonlinear / result.total_cycles:.1%} of latency"
          if result.total_cycles else "n/a"),
         ("GEMM layers", str(len(pe_layers))),
+        *energy_lines(result),
         ("simulator", f"{result.wall_time_s:.3f} s wall, {result.events:,} events, "
                       f"{result.events / max(result.wall_time_s, 1e-9):,.0f} events/s"),
     ]
     return lines
+
+
+def energy_lines(result: SimResult) -> list[tuple[str, str]]:
+    """(label, value) pairs of the energy/area summary (accelsim.analysis.energy)."""
+    e = _energy(result)
+    return [
+        ("energy / inference", f"{e.energy_per_inference_mj:.4g} mJ (dynamic "
+                               f"{e.dynamic_pj * 1e-9:.4g} mJ, static {e.static_pj * 1e-9:.4g} "
+                               f"mJ, DRAM {e.dynamic_pj_by_component.get('dram', 0) * 1e-9:.4g} "
+                               f"mJ) at {e.technology_nm:g} nm"),
+        ("average power", f"{e.avg_power_w:.4g} W"),
+        ("efficiency", f"{e.tops_per_w:.4g} TOPS/W, {e.inferences_per_j:.4g} inferences/J"),
+        ("area", f"{e.area_mm2:.4g} mm^2 ({e.tops_per_mm2:.4g} TOPS/mm^2 attained)"),
+    ]
 
 
 def render_table(result: SimResult, console: Any, max_rows: int | None = None) -> None:

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from accelsim.arch import energy_defaults as ed
 from accelsim.units import bytes_per_cycle, ns_to_cycles, parse_quantity
 
 
@@ -167,10 +168,99 @@ class RooflineSpec(_Spec):
     peak_tops: dict[Precision, Annotated[float, Field(gt=0)]]
 
 
-class EnergySpec(_Spec):
-    """Energy and area tables; filled in by the energy model (see accelsim.analysis.energy)."""
+Picojoules = Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]
+AreaMm2 = Annotated[float, Field(ge=0, le=1e5, allow_inf_nan=False)]
+BufferRole = Literal["input", "weight", "output"]
+Component = Literal["array", "input", "weight", "output", "unified", "e2softmax", "ailayernorm",
+                    "vector", "fp32"]
 
-    model_config = ConfigDict(extra="allow", frozen=True)
+
+SFU_ENERGY_UNITS = ("e2softmax", "ailayernorm", "vector", "fp32")
+
+
+def _merged_macs(value: object) -> object:
+    """Precisions given in YAML override the default table; the others keep their default."""
+    return {**ed.MAC_PJ_BY_PRECISION, **value} if isinstance(value, dict) else value
+
+
+def _sfu_energy(unit: str) -> SfuEnergySpec:
+    return SfuEnergySpec(
+        pj_per_element=ed.SFU_PJ_PER_ELEMENT[unit],
+        pj_per_element_by_kind=ed.SFU_PJ_PER_ELEMENT_BY_KIND.get(unit, {}),
+        area_mm2_per_lane=ed.SFU_AREA_MM2_PER_LANE[unit],
+        area_mm2_shared=ed.SFU_AREA_MM2_SHARED[unit])
+
+
+class SfuEnergySpec(_Spec):
+    """Energy and area of one special-function unit at the reference node (derivations:
+    accelsim/arch/energy_defaults.py)."""
+
+    pj_per_element: Picojoules = Field(description="dynamic energy per element, any op kind")
+    pj_per_element_by_kind: dict[str, Picojoules] = Field(
+        default_factory=dict, description="per op kind (softmax, layernorm, gelu ...) override")
+    area_mm2_per_lane: AreaMm2 = Field(description="datapath area of one lane")
+    area_mm2_shared: AreaMm2 = Field(default=0.0, description="buffers/logic shared by lanes")
+
+
+class SfuEnergiesSpec(_Spec):
+    """Per-unit energy/area; a unit given in YAML is merged over its defaults."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _merge_defaults(cls, data: object) -> object:
+        if not isinstance(data, dict):
+            return data
+        return {unit: ({**_sfu_energy(unit).model_dump(), **given}
+                       if isinstance(given, dict) and unit in SFU_ENERGY_UNITS else given)
+                for unit, given in data.items()}
+
+    e2softmax: SfuEnergySpec = Field(default_factory=lambda: _sfu_energy("e2softmax"))
+    ailayernorm: SfuEnergySpec = Field(default_factory=lambda: _sfu_energy("ailayernorm"))
+    vector: SfuEnergySpec = Field(default_factory=lambda: _sfu_energy("vector"))
+    fp32: SfuEnergySpec = Field(default_factory=lambda: _sfu_energy("fp32"))
+
+
+class EnergySpec(_Spec):
+    """Energy and area tables (used by accelsim.analysis.energy). Figures are given at
+    ``reference_node_nm`` and scaled to the arch's ``technology_nm``: dynamic energy by
+    (node / reference)^dynamic_scaling_exponent, area by (node / reference)^area_scaling_exponent;
+    DRAM energy is off-chip and not scaled. Defaults: Horowitz, ISSCC 2014, 45 nm (sources per
+    number in accelsim/arch/energy_defaults.py)."""
+
+    reference_node_nm: Annotated[float, Field(gt=0, le=1000)] = 45.0
+    dynamic_scaling_exponent: Annotated[float, Field(ge=0, le=4)] = Field(
+        default=2.0, description="E ~ (node/ref)^x; 2 = the rule of thumb C ~ node, V^2 ~ node")
+    area_scaling_exponent: Annotated[float, Field(ge=0, le=4)] = 2.0
+    mac_pj: Picojoules | None = Field(
+        default=None, description="if set, one MAC energy for every precision (table ignored)")
+    mac_pj_by_precision: Annotated[dict[Precision, Picojoules],
+                                   BeforeValidator(_merged_macs)] = Field(
+        default_factory=lambda: dict(ed.MAC_PJ_BY_PRECISION),
+        description="multiply at the operand precision + accumulate, per MAC")
+    sram_read_pj_per_byte: dict[BufferRole, Picojoules] = Field(
+        default_factory=dict, description="per-buffer override of the size rule")
+    sram_write_pj_per_byte: dict[BufferRole, Picojoules] = Field(
+        default_factory=dict, description="per-buffer override of the size rule")
+    sram_read_pj_per_byte_by_kib: tuple[tuple[Annotated[float, Field(gt=0)], Picojoules], ...] = (
+        Field(default=ed.SRAM_READ_PJ_PER_BYTE_BY_KIB, min_length=1,
+              description="(bank KiB, pJ/byte) points, interpolated log-log by bank size"))
+    sram_write_to_read_energy: Annotated[float, Field(gt=0, le=10)] = Field(
+        default=1.0, description="write energy / read energy (assumption: equal)")
+    dram_pj_per_byte: Picojoules = ed.DRAM_PJ_PER_BYTE
+    sfu: SfuEnergiesSpec = Field(default_factory=SfuEnergiesSpec)
+    array_area_mm2_per_pe: AreaMm2 = ed.ARRAY_AREA_MM2_PER_PE
+    sram_area_mm2_per_kib: AreaMm2 = ed.SRAM_AREA_MM2_PER_KIB
+    leakage_mw_per_mm2: Annotated[float, Field(ge=0, le=1e4)] = Field(
+        default=ed.LEAKAGE_MW_PER_MM2, description="static power = area x this (assumption)")
+    static_mw: dict[Component, Annotated[float, Field(ge=0, le=1e6)]] = Field(
+        default_factory=dict, description="per-component static power override (arch's node)")
+
+    @model_validator(mode="after")
+    def _sorted_curve(self) -> EnergySpec:
+        sizes = [kib for kib, _ in self.sram_read_pj_per_byte_by_kib]
+        if sizes != sorted(set(sizes)):
+            raise ValueError("sram_read_pj_per_byte_by_kib sizes must be increasing")
+        return self
 
 
 class ArchSpec(_Spec):
@@ -187,7 +277,7 @@ class ArchSpec(_Spec):
     dram: DramSpec
     fusion: FusionSpec = Field(default_factory=FusionSpec)
     roofline: RooflineSpec | None = None
-    energy: EnergySpec | None = None
+    energy: EnergySpec = Field(default_factory=EnergySpec)
 
     @model_validator(mode="after")
     def _complete(self) -> ArchSpec:
