@@ -41,6 +41,9 @@ class _OpStats:
     amount: int = 0
     dram_read: int = 0
     dram_write: int = 0
+    #: DMA traffic through the buffers: fills are SRAM writes, write-backs SRAM reads
+    fills: dict[str, int] = field(default_factory=dict)
+    drains: int = 0
     stalls: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STALL_CAUSES, 0))
 
     def touch(self, begin: int, end: int) -> None:
@@ -116,6 +119,7 @@ class _Engine:
                         self.rec(t1, "dma", "read", load.op)
                         arrival = max(arrival, (yield from self.dram.transfer(load.dram_bytes)))
                         st.dram_read += load.dram_bytes
+                        st.fills[load.buffer] = st.fills.get(load.buffer, 0) + load.dram_bytes
                         st.touch(t1, int(env.now))
                     del t0
                 yield ready[group.index].put((step, arrival))
@@ -188,6 +192,7 @@ class _Engine:
                 landed = max(landed, t1)
                 st = self.stats[step.write_op]
                 st.dram_write += step.write_bytes
+                st.drains += step.write_bytes
                 st.touch(t0, t1)
             self.buffers["output"].release()
         if landed > env.now:  # consumers may read the group's output once it has all landed
@@ -297,13 +302,19 @@ def _layers(arch: ArchSpec, trace: Trace, groups: list[Group],
                 macs=op.macs, ops=op.ops, elements=op_elements(op),
                 dram_read_bytes=st.dram_read, dram_write_bytes=st.dram_write,
                 onchip_bytes=group.onchip_bytes.get(op.name, 0),
-                sram_read_bytes=group.sram_read_bytes.get(op.name, {}),
-                sram_write_bytes=group.sram_write_bytes.get(op.name, {}),
+                sram_read_bytes=_merge(group.sram_read_bytes.get(op.name, {}),
+                                       {"output": st.drains} if st.drains else {}),
+                sram_write_bytes=_merge(group.sram_write_bytes.get(op.name, {}), st.fills),
                 start_cycle=start, end_cycle=end, cycles=cycles, compute_cycles=st.busy,
                 utilization=min(util, 1.0) if util <= 1.0 + 1e-9 else util,
                 stall_cycles=stall, stalls=stalls, required_bandwidth_gbps=need,
                 tiling=group.tiling.get(op.name, "")))
     return out
+
+
+def _merge(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
+    """Per-buffer byte counts of the compute side plus the DMA side, sorted by buffer."""
+    return {k: a.get(k, 0) + b.get(k, 0) for k in sorted(set(a) | set(b))}
 
 
 def _precision(trace: Trace, op) -> str:

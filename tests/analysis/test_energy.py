@@ -98,6 +98,8 @@ def test_single_gemm_energy_by_hand(tmp_path: Path) -> None:
     result = simulate(arch, one_gemm(tmp_path, 64, 64, 64), record=False)
     (layer,) = result.layers
     assert layer.macs == 64 * 64 * 64 and layer.precision == "int8"
+    # fills: the whole 64x64 int8 A and B arrive once each; the int8 output drains once
+    assert layer.sram_write_bytes["input"] == 4096 == layer.sram_write_bytes["weight"]
     # banks: input/weight 256 KiB in 2 banks -> 128 KiB each; output 128 KiB -> 64 KiB banks
     pj_128k = 2.5 * (128 / 32) ** (math.log(5) / math.log(32))  # 4.3519 pJ/B
     pj_64k = 2.5 * (64 / 32) ** (math.log(5) / math.log(32))  # 3.4577 pJ/B
@@ -109,6 +111,9 @@ def test_single_gemm_energy_by_hand(tmp_path: Path) -> None:
         + layer.sram_read_bytes["weight"] * pj_128k
         + layer.sram_read_bytes["output"] * pj_64k
         + layer.sram_write_bytes["output"] * pj_64k  # writes cost reads (assumption)
+        # DMA fills of the input and weight banks are SRAM writes of the DRAM bytes read
+        + layer.sram_write_bytes["input"] * pj_128k
+        + layer.sram_write_bytes["weight"] * pj_128k
         + (layer.dram_read_bytes + layer.dram_write_bytes) * 160.0
     )
     report = energy_report(result, arch)
