@@ -1,17 +1,15 @@
-"""Figures: roofline (log-log) and latency breakdown. Functions return matplotlib Figures on the
-Agg backend; they never call ``show()``. Save with ``fig.savefig(path)`` (size: FIGSIZE x DPI)."""
+"""Figures: roofline (log-log) and latency breakdown. Functions return matplotlib Figures built
+without pyplot, so importing this module never changes the caller's backend (notebooks keep
+inline plots); they never call ``show()``. Save with ``fig.savefig(path)`` (FIGSIZE x DPI)."""
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
 
-import matplotlib
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-from matplotlib.figure import Figure  # noqa: E402
-
-from accelsim.analysis.roofline import GroupRow, Placement, Roofs  # noqa: E402
+from accelsim.analysis.roofline import GroupRow, Placement, Roofs
 
 FIGSIZE = (12.0, 6.5)  # inches
 DPI = 100  # -> 1200 x 650 pixels
