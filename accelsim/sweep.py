@@ -1,0 +1,464 @@
+"""Design-space sweeps: a grid of (arch overrides x workload) points, each simulated once.
+
+Specs are parsed and every point's arch validated before anything runs; points run in a local
+process pool (default) or on a dask.distributed cluster; each point becomes one plain record
+(its parameters + summary metrics, or the error it raised). Records stream to ``output`` as
+points finish and the file is rewritten in point order at the end. Library code never prints:
+pass ``progress(done, total, record)`` to follow a run.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import itertools
+import json
+import os
+import sys
+import types
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from accelsim.errors import AccelsimError, ConfigError
+from accelsim.yamlio import parse_scalar
+
+Record = dict[str, Any]
+Progress = Callable[[int, int, Record], None]
+
+#: workload axes: flag -> record column; every record carries these, swept or not
+WORKLOAD_AXES = {"--model": "model", "--image-size": "image_size", "--batch": "batch",
+                 "--quant": "quant"}
+#: columns that never identify a point (results, bookkeeping)
+STATUS_COLUMNS = ("status", "error_type", "error")
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One swept parameter: the flag it came from, its record column(s) and its values."""
+
+    flag: str
+    name: str
+    values: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    """One point of the grid: its index and parameter values (record columns, in order)."""
+
+    index: int
+    params: tuple[tuple[str, Any], ...]
+
+    @property
+    def values(self) -> dict[str, Any]:
+        return dict(self.params)
+
+    def arch_overrides(self) -> dict[str, Any]:
+        """``--set``-style overrides of this point (``pe`` expands to array.rows/cols)."""
+        out: dict[str, Any] = {}
+        for name, value in self.params:
+            if name == "pe":
+                rows, cols = (int(x) for x in str(value).split("x"))
+                out["array.rows"], out["array.cols"] = rows, cols
+            elif "." in name:
+                out[name] = value
+        return out
+
+    def key(self) -> tuple[tuple[str, str], ...]:
+        """Identity used by ``resume``: every parameter, as the CSV spells it."""
+        return tuple((name, _cell(value)) for name, value in self.params if name != "index")
+
+
+# ---------------------------------------------------------------------------------- parsing
+def _split(flag: str, text: str) -> list[str]:
+    items = [item.strip() for item in str(text).split(",")]
+    if not str(text).strip() or any(not item for item in items):
+        raise ConfigError("empty value in sweep list", key=flag, value=text,
+                          expected="comma-separated values, e.g. 8x8,16x16")
+    if len(set(items)) != len(items):
+        raise ConfigError("duplicate value in sweep list", key=flag, value=text)
+    return items
+
+
+def _listify(flag: str, value: Any) -> list[str]:
+    """A single value, a comma-separated string or a sequence of either -> list of strings."""
+    if isinstance(value, str):
+        return _split(flag, value)
+    if isinstance(value, Iterable):
+        items = [str(v) for v in value]
+        return _split(flag, ",".join(items)) if items else _split(flag, "")
+    return [str(value)]
+
+
+def parse_pe(text: str | Sequence[Any]) -> Axis:
+    """``"8x8,16x16"`` -> Axis("--pe", "pe", ("8x8", "16x16")); sets array.rows and array.cols."""
+    values = []
+    for item in _listify("--pe", text):
+        rows, sep, cols = item.lower().partition("x")
+        if not sep or not rows.isdigit() or not cols.isdigit() or int(rows) < 1 or int(cols) < 1:
+            raise ConfigError("bad PE array size", key="--pe", value=item,
+                              expected="ROWSxCOLS with positive integers, e.g. 16x16")
+        values.append(f"{int(rows)}x{int(cols)}")
+    return Axis("--pe", "pe", tuple(values))
+
+
+def parse_set(item: str) -> Axis:
+    """``"array.rows=16,32,64"`` -> Axis over the arch field ``array.rows``."""
+    key, sep, text = item.partition("=")
+    key = key.strip()
+    if not sep or not key or any(not part for part in key.split(".")) or "." not in key:
+        raise ConfigError("bad sweep override", key="--set", value=item,
+                          expected="KEY.PATH=V1,V2,..., e.g. array.rows=16,32,64")
+    values = tuple(parse_scalar(v) for v in _split(f"--set {key}", text))
+    return Axis(f"--set {key}", key, values)
+
+
+def _int_axis(flag: str, value: Any) -> Axis:
+    values = []
+    for item in _listify(flag, value):
+        if not item.isdigit() or int(item) < 1:
+            raise ConfigError("not a positive integer", key=flag, value=item)
+        values.append(int(item))
+    return Axis(flag, WORKLOAD_AXES[flag], tuple(values))
+
+
+def build_axes(model: Any = "vit_base", image_size: Any = 224, batch: Any = 1,
+               quant: Any = "sole", pe: Any = None,
+               overrides: Mapping[str, Any] | Iterable[str] | None = None) -> list[Axis]:
+    """Parse every sweep flag into axes (workload axes first, then PE, then ``--set``)."""
+    axes = [Axis("--model", "model", tuple(_listify("--model", model))),
+            _int_axis("--image-size", image_size), _int_axis("--batch", batch),
+            Axis("--quant", "quant", tuple(_listify("--quant", quant)))]
+    if pe is not None:
+        axes.append(parse_pe(pe))
+    if isinstance(overrides, Mapping):
+        items = [f"{k}={','.join(str(v) for v in _listify(k, vals))}"
+                 for k, vals in overrides.items()]
+    else:
+        items = list(overrides or [])
+    for item in items:
+        axis = parse_set(item)
+        taken = {a.name for a in axes} | ({"array.rows", "array.cols"} if pe is not None else set())
+        if axis.name in taken:
+            raise ConfigError("parameter swept twice", key=axis.flag, value=item,
+                              expected="each parameter once (--pe already sets array.rows/cols)")
+        axes.append(axis)
+    return axes
+
+
+def grid_points(axes: Sequence[Axis], zip_axes: bool = False) -> list[SweepPoint]:
+    """Cartesian product of the axes (last varies fastest), or with ``zip_axes`` the i-th values
+    of every multi-valued axis together (single values broadcast; lengths must match)."""
+    if zip_axes:
+        lengths = {a.flag: len(a.values) for a in axes if len(a.values) > 1}
+        if len(set(lengths.values())) > 1:
+            raise ConfigError("--zip needs lists of equal length", key="--zip",
+                              value=", ".join(f"{f}: {n}" for f, n in lengths.items()))
+        n = max(lengths.values(), default=1)
+        combos = [tuple(a.values[i] if len(a.values) > 1 else a.values[0] for a in axes)
+                  for i in range(n)]
+    else:
+        combos = list(itertools.product(*(a.values for a in axes)))
+    return [SweepPoint(i, tuple(zip((a.name for a in axes), combo, strict=True)))
+            for i, combo in enumerate(combos)]
+
+
+def validate_points(arch: str | Path, points: Sequence[SweepPoint], axes: Sequence[Axis]) -> list:
+    """Validate every point's arch and workload before running; returns the ArchSpecs."""
+    from accelsim.arch.load import arch_from_dict, resolve_arch_path
+    from accelsim.yamlio import read_yaml
+
+    path = resolve_arch_path(arch)
+    raw = read_yaml(path, ConfigError)
+    flags = {a.name: a.flag for a in axes}
+    specs = []
+    for point in points:
+        try:
+            specs.append(arch_from_dict(raw, str(path), point.arch_overrides()))
+        except ConfigError as exc:
+            key = (exc.key or "").removeprefix("--set ")
+            flag = flags.get(key) or ("--pe" if key in ("array.rows", "array.cols")
+                                      and "pe" in flags else f"--set {key}")
+            raise ConfigError(f"sweep point {point.index} is invalid: {exc.message}",
+                              file=exc.file, key=flag, value=point.values.get(key, exc.value),
+                              expected=exc.expected) from None
+    for workload in {_workload(p) for p in points}:
+        _cached_trace(*workload)  # raises TraceError naming the bad model / size / scheme
+    return specs
+
+
+def _workload(point: SweepPoint) -> tuple[str, int, int, str]:
+    v = point.values
+    return (str(v["model"]), int(v["image_size"]), int(v["batch"]), str(v["quant"]))
+
+
+@functools.lru_cache(maxsize=32)
+def _cached_trace(model: str, image_size: int, batch: int, quant: str):
+    from accelsim.workload.load import load_trace
+
+    return load_trace(model, image_size, batch, quant)
+
+
+# ---------------------------------------------------------------------------------- one point
+def _worker_init() -> None:
+    """Pool initializer: import the engine once per worker, not once per point."""
+    import accelsim.engine.simulator  # noqa: F401
+
+
+def run_point(point: SweepPoint, spec: Any, arch_name: str) -> Record:
+    """Simulate one point (in a worker); failures become a record with the error message."""
+    from accelsim.engine.simulator import simulate
+
+    record: Record = {"index": point.index, "arch": arch_name, **point.values}
+    try:
+        result = simulate(spec, _cached_trace(*_workload(point)), record=False)
+    except Exception as exc:  # noqa: BLE001 - a failing point must not lose the others
+        kind = "" if isinstance(exc, AccelsimError) else " (internal)"
+        record.update(status="error", error_type=type(exc).__name__ + kind, error=str(exc))
+        return record
+    record.update(status="ok", error_type=None, error=None)
+    record.update(summarize(result))
+    return record
+
+
+def summarize(result: Any) -> Record:
+    """Summary metrics of a SimResult as flat, CSV-ready values."""
+    arr = result.arch.get("array") or {}
+    pe_count = arr.get("rows", 0) * arr.get("cols", 0)
+    cycles, busy = result.total_cycles, result.unit_busy_cycles.get("array", 0)
+    out: Record = {
+        "pe_count": pe_count, "total_cycles": cycles, "latency_ms": result.latency_s * 1e3,
+        "fps": result.fps, "macs": result.total_macs,
+        "pe_utilization": result.total_macs / (pe_count * cycles) if pe_count and cycles else 0.0,
+        "pe_utilization_busy": result.total_macs / (pe_count * busy) if pe_count and busy else 0.0,
+        "dram_read_bytes": result.dram_read_bytes, "dram_write_bytes": result.dram_write_bytes,
+        "busy_share_dram": result.dram_busy_cycles / cycles if cycles else 0.0,
+    }
+    out.update({f"busy_share_{unit}": share for unit, share in result.unit_share().items()})
+    out.update(_energy_fields(result))
+    return out
+
+
+def _energy_fields(result: Any) -> Record:
+    """Energy/area numbers if the result carries them (``result.energy`` or
+    ``result.extra["energy"]``, a mapping or an object with ``to_dict``); else nothing."""
+    energy = getattr(result, "energy", None)
+    if energy is None:
+        energy = (getattr(result, "extra", None) or {}).get("energy")
+    if energy is None:
+        return {}
+    if hasattr(energy, "to_dict"):
+        energy = energy.to_dict()
+    elif not isinstance(energy, Mapping) and hasattr(energy, "__dataclass_fields__"):
+        from dataclasses import asdict
+
+        energy = asdict(energy)
+    if not isinstance(energy, Mapping):
+        return {}
+    return {(k if k.startswith(("energy", "area", "power")) else f"energy_{k}"): v
+            for k, v in energy.items()
+            if isinstance(v, (int, float)) and not isinstance(v, bool)}
+
+
+# ---------------------------------------------------------------------------------- files
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _uncell(text: str) -> Any:
+    if text == "":
+        return None
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return {"true": True, "false": False}.get(text, text)
+
+
+def _columns(records: Iterable[Record]) -> list[str]:
+    columns: list[str] = []
+    for record in records:
+        columns.extend(k for k in record if k not in columns and k != "resumed")
+    return columns
+
+
+def read_records(path: str | Path) -> list[Record]:
+    """Records from a sweep CSV or JSON file (empty if the file does not exist)."""
+    path = Path(path)
+    if not path.exists() or path.stat().st_size == 0:
+        return []
+    if path.suffix.lower() == ".json":
+        return json.loads(path.read_text(encoding="utf-8"))
+    with path.open(newline="", encoding="utf-8") as f:
+        return [{k: _uncell(v or "") for k, v in row.items()} for row in csv.DictReader(f)]
+
+
+def write_records(records: Sequence[Record], path: str | Path) -> None:
+    """All records as CSV (by suffix; .json for JSON), replacing the file atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    rows = [{k: v for k, v in r.items() if k != "resumed"} for r in records]
+    if path.suffix.lower() == ".json":
+        tmp.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
+    else:
+        with tmp.open("w", newline="", encoding="utf-8") as f:
+            writer = csv.DictWriter(f, fieldnames=_columns(rows), lineterminator="\n")
+            writer.writeheader()
+            writer.writerows({k: _cell(v) for k, v in r.items()} for r in rows)
+    os.replace(tmp, path)
+
+
+class _Sink:
+    """Appends each finished record to a CSV and flushes (the header grows by a rewrite when a
+    record brings new columns); JSON files are rewritten whole."""
+
+    def __init__(self, path: Path, kept: list[Record]) -> None:
+        self.path, self.rows = path, list(kept)
+        write_records(self.rows, path)
+        self.columns = _columns(self.rows)
+
+    def add(self, record: Record) -> None:
+        self.rows.append(record)
+        new = [k for k in _columns([record]) if k not in self.columns]
+        if self.path.suffix.lower() == ".json" or new or not self.columns:
+            write_records(self.rows, self.path)
+            self.columns = _columns(self.rows)
+            return
+        with self.path.open("a", newline="", encoding="utf-8") as f:
+            csv.DictWriter(f, fieldnames=self.columns, lineterminator="\n").writerow(
+                {k: _cell(v) for k, v in record.items() if k != "resumed"})
+            f.flush()
+
+
+# ---------------------------------------------------------------------------------- running
+def run_sweep(arch: str | Path = "sole", model: Any = "vit_base", *, pe: Any = None,
+              overrides: Mapping[str, Any] | Iterable[str] | None = None,
+              image_size: Any = 224, batch: Any = 1, quant: Any = "sole", zip_axes: bool = False,
+              jobs: int | None = None, scheduler: Any = None, output: str | Path | None = None,
+              resume: bool = False, progress: Progress | None = None) -> list[Record]:
+    """Simulate every point of the grid; returns one record per point, sorted by index.
+
+    ``model``, ``image_size``, ``batch``, ``quant`` take a value, a list or a comma-separated
+    string; ``pe`` "8x8,16x16"; ``overrides`` {"array.rows": [16, 32]} or ["array.rows=16,32"];
+    ``zip_axes`` pairs the lists instead of taking their cartesian product.
+    ``jobs`` worker processes (default os.cpu_count(); 1 runs in this process); ``scheduler`` a
+    dask.distributed address "tcp://host:port" or Client. ``output`` gets each record as it
+    finishes, then all in index order; ``resume`` skips points already in it (flagged
+    ``resumed: True`` in the returned records).
+    """
+    axes = build_axes(model, image_size, batch, quant, pe, overrides)
+    points = grid_points(axes, zip_axes)
+    specs = validate_points(arch, points, axes)
+    arch_name = specs[0].name if specs else str(arch)
+    output = Path(output) if output is not None else None
+    previous = read_records(output) if output is not None and resume else []
+    by_key = {_record_key(r, points[0]): r for r in previous} if points else {}
+    done: dict[int, Record] = {}
+    todo = []
+    for point, spec in zip(points, specs, strict=True):
+        old = by_key.pop(point.key(), None)
+        if old is not None:
+            done[point.index] = {**old, "index": point.index, "resumed": True}
+        else:
+            todo.append((point, spec))
+    foreign = [r for r in previous if _record_key(r, points[0]) in by_key] if points else []
+    sink = _Sink(output, [done[i] for i in sorted(done)] + foreign) if output else None
+    total = len(points)
+    for record in sorted(done.values(), key=lambda r: r["index"]):
+        if progress is not None:
+            progress(len(done), total, record)
+    for record in _execute(todo, arch_name, jobs, scheduler):
+        record["resumed"] = False
+        done[record["index"]] = record
+        if sink is not None:
+            sink.add(record)
+        if progress is not None:
+            progress(len(done), total, record)
+    records = [done[i] for i in sorted(done)]
+    if output is not None:
+        write_records(records + foreign, output)
+    return records
+
+
+def _record_key(record: Record, like: SweepPoint) -> tuple[tuple[str, str], ...]:
+    return tuple((name, _cell(record.get(name))) for name, _ in like.params)
+
+
+def _execute(todo: list[tuple[SweepPoint, Any]], arch_name: str, jobs: int | None,
+             scheduler: Any) -> Iterable[Record]:
+    """Yield records as points finish (any order)."""
+    if not todo:
+        return
+    if scheduler is not None:
+        yield from _execute_dask(todo, arch_name, scheduler)
+        return
+    jobs = jobs or os.cpu_count() or 1
+    if jobs < 1:
+        raise ConfigError("need at least one job", key="--jobs", value=jobs)
+    if jobs == 1 or len(todo) == 1:
+        for point, spec in todo:
+            yield run_point(point, spec, arch_name)
+        return
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")  # no fork of a threaded parent
+    with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=context,
+                             initializer=_worker_init) as pool:
+        futures = [pool.submit(run_point, point, spec, arch_name) for point, spec in todo]
+        for future in as_completed(futures):
+            yield future.result()
+
+
+def _execute_dask(todo: list[tuple[SweepPoint, Any]], arch_name: str,
+                  scheduler: Any) -> Iterable[Record]:
+    try:
+        from distributed import Client
+        from distributed import as_completed as dask_completed
+    except ImportError as exc:
+        raise ConfigError("dask.distributed is not installed", key="--scheduler",
+                          value=str(scheduler),
+                          expected="pip install 'accelsim[distributed]'") from exc
+    own = not isinstance(scheduler, Client)
+    try:
+        client = Client(scheduler, timeout="10s") if own else scheduler
+    except OSError as exc:
+        raise ConfigError(f"cannot reach the dask scheduler: {exc}", key="--scheduler",
+                          value=str(scheduler)) from None
+    try:
+        futures = [client.submit(run_point, point, spec, arch_name, pure=False)
+                   for point, spec in todo]
+        for future in dask_completed(futures):
+            yield future.result()
+    finally:
+        if own:
+            client.close()
+
+
+def to_dataframe(records: Sequence[Record]):
+    """Records as a pandas DataFrame (pandas is optional: imported here only)."""
+    try:
+        import pandas as pd
+    except ImportError as exc:
+        raise ImportError("to_dataframe needs pandas: pip install pandas") from exc
+    return pd.DataFrame.from_records(list(records), columns=_columns(records) or None)
+
+
+class _CallableModule(types.ModuleType):
+    """Importing this module replaces the ``accelsim.sweep`` function of the package with the
+    module itself; making the module callable keeps ``accelsim.sweep(...)`` == run_sweep."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> list[Record]:
+        return run_sweep(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule
