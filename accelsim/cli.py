@@ -132,8 +132,14 @@ FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table | json | c
 
 def _write_output(path: Path, text: str) -> None:
     """Write a file the user named (parent folders are created)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    from accelsim.errors import ConfigError
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot write file: {exc.strerror or exc}", file=str(path),
+                          key="--output") from None
 
 
 @app.command("simulate")
@@ -149,6 +155,8 @@ def simulate_cmd(
     output: OutOpt = None,
     fidelity: Annotated[str, typer.Option("--fidelity",
                                           help="model (closed form) | pe (PE-grid oracle)")] = "model",
+    check: Annotated[bool, typer.Option("--check",
+                                        help="verify the engine invariants after the run")] = False,
     group: Annotated[Optional[str], typer.Option(  # noqa: UP045
         "--group", help="also show a group-by view: kind | block | unit")] = None,
     plot: Annotated[Optional[Path], typer.Option(  # noqa: UP045
@@ -171,7 +179,7 @@ def simulate_cmd(
     if group is not None and group not in ("kind", "block", "unit"):
         raise ConfigError("unknown group-by key", key="--group", value=group,
                           expected="kind | block | unit")
-    result = simulate(spec, trace, fidelity=fidelity, record=False)
+    result = simulate(spec, trace, fidelity=fidelity, record=False, check=check)
     if plot is not None:
         _write_bytes(plot, _breakdown_png(result))
     if output is not None and output.suffix.lower() in (".html", ".htm"):
@@ -235,8 +243,13 @@ def accuracy_cmd(
 
 
 def _write_bytes(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    from accelsim.errors import ConfigError
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    except OSError as exc:
+        raise ConfigError(f"cannot write file: {exc.strerror or exc}", file=str(path)) from None
 
 
 def _run_title(result) -> str:

@@ -46,6 +46,8 @@ def resolve_arch_path(name_or_path: str | Path) -> Path:
                 f"unknown architecture {str(name_or_path)!r}: "
                 + did_you_mean(stem, bundled_arch_names())
             )
+    if path.is_dir():
+        raise ConfigError("is a directory, expected a YAML file", file=str(path))
     raise ConfigError("file not found", file=str(path))
 
 
@@ -118,8 +120,9 @@ def arch_from_dict(raw: Any, source: str, overrides: Mapping[str, Any] | None = 
         more = len(exc.errors()) - 1
         if more:
             message += f" (+{more} more problem{'s' if more > 1 else ''})"
-        if overrides and key in overrides:
-            key = f"--set {key}"
+        via_set = [o for o in overrides or {} if o == key or o.startswith(f"{key}.")]
+        if via_set:
+            key = f"--set {via_set[0]}"
         raise ConfigError(message, file=source, key=key, value=value) from None
 
 

@@ -21,6 +21,7 @@ import simpy
 
 from accelsim.analysis.records import LayerResult, SimResult
 from accelsim.arch.spec import ArchSpec
+from accelsim.engine import invariants
 from accelsim.engine.buffer import PingPongBuffer
 from accelsim.engine.dram import Dram
 from accelsim.engine.plan import Group, Step, Work
@@ -67,6 +68,8 @@ class _Engine:
         self.done = {g.index: self.env.event() for g in groups}
         self.stats: dict[str, _OpStats] = {op.name: _OpStats() for g in groups for op in g.ops}
         self.finished_stages: list[str] = []
+        self.consumed: dict[tuple[int, int], int] = {}  # (group, stage) -> steps taken
+        self.misordered = 0
 
     # ------------------------------------------------------------------ helpers
     def _deps(self, group: Group) -> simpy.events.Event | None:
@@ -137,6 +140,8 @@ class _Engine:
         for index, _ in enumerate(group.steps):
             t_wait = int(env.now)
             step, ready_at = yield inbox.get()
+            self.consumed[(group.index, j)] = self.consumed.get((group.index, j), 0) + 1
+            self.misordered += step is not group.steps[index]
             t0 = int(env.now)
             if j == 0 and index == 0:
                 event = self._deps(group)
@@ -223,18 +228,24 @@ class _Engine:
         env.run()
         stuck = [g.name for g in self.groups if not self.done[g.index].triggered]
         if stuck:
+            finished = set(self.finished_stages)
+            blocked = [f"{g.name}[{j}]" for g in self.groups if g.name in stuck
+                       for j in range(len(g.stage_units)) if f"{g.name}[{j}]" not in finished]
             raise SimulationError(
-                f"deadlock: {len(stuck)} group(s) never finished, first {stuck[0]!r}; "
-                f"banks in use {[(b.name, b.in_use) for b in self.buffers.values()]}")
+                f"deadlock: {len(stuck)} group(s) never finished: {', '.join(stuck[:5])}"
+                f"{' ...' if len(stuck) > 5 else ''}; blocked stage processes "
+                f"{', '.join(blocked[:5]) or 'none (writer)'}; banks in use "
+                f"{[(b.name, b.in_use) for b in self.buffers.values()]}")
 
 
 def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
-             record: bool = True) -> SimResult:
+             record: bool = True, check: bool = False) -> SimResult:
     """Simulate ``trace`` on ``arch``; deterministic (same inputs, same result).
 
     ``fidelity="pe"`` times every GEMM tile with the cycle-by-cycle PE-grid model instead of
     the closed form (slow; for small GEMMs). ``record`` keeps the event log in
-    ``result.extra["events"]`` only when asked through ``keep_events``.
+    ``result.extra["events"]`` only when asked through ``keep_events``. ``check`` verifies
+    the engine invariants after the run (accelsim.engine.invariants; SimulationError).
     """
     wall0 = time.perf_counter()
     if fidelity not in ("model", "pe"):
@@ -249,7 +260,7 @@ def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
     model = {"name": trace.name, "model": trace.model, "image_size": trace.image_size,
              "batch": trace.batch, "quant": trace.quant, "source": trace.source,
              "ops": len(trace.ops), "groups": len(groups)}
-    return SimResult(
+    result = SimResult(
         arch_name=arch.name,
         arch=arch.model_dump(mode="json", exclude={"name"}),
         model=model,
@@ -264,6 +275,13 @@ def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
         fidelity=fidelity,
         extra={"event_log": engine.rec.rows} if record else {},
     )
+    if check:
+        observed = invariants.Observed(
+            amount_by_op={name: st.amount for name, st in engine.stats.items()},
+            steps_by_stage=engine.consumed, misordered=engine.misordered,
+            banks={name: b.banks for name, b in engine.buffers.items()})
+        invariants.check_all(trace, groups, result, observed, arch.dram_bytes_per_cycle)
+    return result
 
 
 def _layers(arch: ArchSpec, trace: Trace, groups: list[Group],
