@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/accuracy_sole.py [--seed N]
 
-Deterministic for a given seed; the table in accelsim/functional/ACCURACY_README_SECTION.md is
+Deterministic for a given seed; the table in README.md ("Accuracy of the non-linear units") is
 seed 0. Operator-level errors against float64 references, not model top-1 accuracy.
 """
 

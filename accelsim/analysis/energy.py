@@ -7,7 +7,7 @@ static power x latency. Tables are given at ``energy.reference_node_nm`` (Horowi
 45 nm, by default) and scaled to the arch's ``technology_nm``: dynamic energy by
 (node / reference)^dynamic_scaling_exponent, area by (node / reference)^area_scaling_exponent;
 DRAM energy is off-chip and not scaled. Derivations of the defaults:
-accelsim/arch/energy_defaults.py; description: accelsim/analysis/ENERGY_README_SECTION.md.
+accelsim/arch/energy_defaults.py; description: the "Energy and area" section of README.md.
 """
 
 from __future__ import annotations
