@@ -153,8 +153,8 @@ def simulate_cmd(
     override: OverrideOpt = None,
     fmt: FormatOpt = "table",
     output: OutOpt = None,
-    fidelity: Annotated[str, typer.Option("--fidelity",
-                                          help="model (closed form) | pe (PE-grid oracle)")] = "model",
+    fidelity: Annotated[str, typer.Option(
+        "--fidelity", help="model (closed form) | pe (PE-grid oracle)")] = "model",
     check: Annotated[bool, typer.Option("--check",
                                         help="verify the engine invariants after the run")] = False,
     group: Annotated[Optional[str], typer.Option(  # noqa: UP045
@@ -354,7 +354,6 @@ def roofline_cmd(
     elif output is None or output.suffix.lower() == ".png":
         sys.stdout.write(text[fmt]())
         sys.stdout.write("\n")
-
 
 
 @app.command("sweep")
