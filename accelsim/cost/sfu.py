@@ -22,8 +22,7 @@ per element as documented"). Our choice, counted on the float algorithm, not on 
 from __future__ import annotations
 
 from accelsim.units import Bytes, Cycles, ceil_div, tensor_bytes
-
-from accelsim.workload.ops import (  # noqa: E402,F401 - one definition, re-exported here
+from accelsim.workload.ops import (  # noqa: F401 - defined once in workload.ops, re-exported
     ADD_OPS_PER_ELEMENT,
     GELU_OPS_PER_ELEMENT,
     LAYERNORM_OPS_PER_ELEMENT,
