@@ -22,7 +22,7 @@ from accelsim.cost import sfu as sfu_cost
 from accelsim.cost.systolic import gemm_timing
 from accelsim.engine.plan import Group, Load, Step, Work
 from accelsim.errors import MappingError
-from accelsim.mapping.tiler import GemmTiling, tile_gemm, tile_rows
+from accelsim.mapping.tiler import GemmTiling, PipelineModel, tile_gemm, tile_rows
 from accelsim.units import ceil_div, tensor_bytes
 from accelsim.workload.ops import GEMM_KINDS, Add, Matmul, Op, Softmax
 from accelsim.workload.trace import Trace
@@ -193,10 +193,13 @@ class Scheduler:
         p = self.mac_rate(op)
         acc_bits = t.tensor(op.outputs[0]).bits
         resident = a.name in self.resident
+        pipeline = PipelineModel(self.array.overlap_weight_load, self.arch.dram_bytes_per_cycle,
+                                 final.bits, batch,
+                                 min(b.banks for b in self.banks.values()) > 1)
         tiling = _tile(op.name, self.array.rows, self.array.cols, self.array.dataflow, m, n, k,
                        a.bits, b.bits, max(acc_bits, self.array.accumulator_bits),
                        self.banks["input"].bank_bytes, self.banks["weight"].bank_bytes,
-                       self.banks["output"].bank_bytes, p, resident)
+                       self.banks["output"].bank_bytes, p, resident, pipeline)
         timer = self.gemm_timer(p)
         steps: list[Step] = []
         sram_r = {"input": 0, "weight": 0, "output": 0}
@@ -414,12 +417,22 @@ class Scheduler:
         return group
 
 
+def _tile(name: str, *shape: object) -> GemmTiling:
+    """The tiling of a GEMM shape, memoised across ops of the same shape (every block of a
+    ViT repeats them); when none fits, tile_gemm again to raise the error naming the op."""
+    tiling = _tile_shape(*shape)
+    if tiling is None:
+        tile_gemm(name, *shape)  # type: ignore[arg-type]
+        raise AssertionError("unreachable: tile_gemm raises when nothing fits")
+    return tiling
+
+
 @lru_cache(maxsize=4096)
-def _tile(name: str, rows: int, cols: int, dataflow: str, m: int, n: int, k: int, a_bits: int,
-          b_bits: int, acc_bits: int, in_bank: int, w_bank: int, out_bank: int, p: int,
-          a_resident: bool) -> GemmTiling:
-    return tile_gemm(name, rows, cols, dataflow, m, n, k, a_bits, b_bits, acc_bits, in_bank,
-                     w_bank, out_bank, p, a_resident)
+def _tile_shape(*shape: object) -> GemmTiling | None:
+    try:
+        return tile_gemm("", *shape)  # type: ignore[arg-type]
+    except MappingError:
+        return None
 
 
 @lru_cache(maxsize=64)

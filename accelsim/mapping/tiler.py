@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from accelsim.cost.systolic import gemm_mapping
+from accelsim.cost.systolic import gemm_mapping, gemm_timing
 from accelsim.errors import MappingError
 from accelsim.units import ceil_div, tensor_bytes
 
@@ -62,15 +62,73 @@ def _reloads(outer_tiles: int, inner_tiles: int, k_tiles: int, operand_outer: bo
     return outer_tiles if inner_tiles > 1 else 1
 
 
+@dataclass(frozen=True)
+class PipelineModel:
+    """What the tiler needs to estimate a tiling's latency: the array's weight-load overlap, the
+    DRAM bandwidth, the bit width of the bytes written back, and how many independent GEMMs of
+    this shape run back to back (a batched matmul's heads pipeline into each other)."""
+
+    overlap_weight_load: bool
+    dram_bytes_per_cycle: float
+    out_bits: int
+    batch: int = 1
+    double_buffered: bool = True  # False when a buffer has one bank: nothing overlaps
+
+
+#: tilings whose estimated latency is within this factor of the best count as equally fast;
+#: among them the one with the fewest steps wins (fewer events, no gain to chase)
+LATENCY_TIE = 1.01
+
+
+def _split(extent: int, tile: int) -> tuple[tuple[int, int], ...]:
+    """(size, count) of the full tiles and the edge tile of one dimension."""
+    full, edge = divmod(extent, tile)
+    return tuple((size, count) for size, count in ((tile, full), (edge, 1)) if size and count)
+
+
+def estimate_cycles(rows: int, cols: int, dataflow: str, m: int, n: int, k: int,
+                    tiling: GemmTiling, p: int, model: PipelineModel) -> float:
+    """Latency of a tiling played as a double-buffered pipeline on one DRAM channel.
+
+    The first tile's load and the last tile's write-back are exposed; in between the array
+    (total compute C) and the channel (loads L plus write-backs W) work in parallel, so
+
+        estimate = L / steps + max(C, L + W) + W / output_tiles
+
+    and with a single bank in any buffer nothing overlaps: estimate = L + C + W.
+
+    C sums the tiles' fold intervals (cost.systolic), so cutting the streamed dimension, which
+    pays fill and drain again, costs compute; L + W counts bytes at the DRAM bandwidth.
+    """
+    compute = 0
+    for mt, cm in _split(m, tiling.mt):
+        for nt, cn in _split(n, tiling.nt):
+            for kt, ck in _split(k, tiling.kt):
+                t = gemm_timing(rows, cols, dataflow, mt, nt, kt, model.overlap_weight_load, p)
+                compute += cm * cn * ck * t.folds * t.fold_interval_cycles
+    bw = model.dram_bytes_per_cycle
+    b = model.batch
+    load = b * (tiling.a_dram_bytes + tiling.b_dram_bytes) / bw
+    write = b * tensor_bytes(m * n, model.out_bits) / bw
+    if not model.double_buffered:
+        return load + b * compute + write
+    return (load / (b * tiling.steps) + max(b * compute, load + write)
+            + write / (b * tiling.tiles_m * tiling.tiles_n))
+
+
 def tile_gemm(op_name: str, rows: int, cols: int, dataflow: str, m: int, n: int, k: int,
               a_bits: int, b_bits: int, acc_bits: int, input_bank_bytes: int,
               weight_bank_bytes: int, output_bank_bytes: int, macs_per_pe_per_cycle: int = 1,
-              a_resident: bool = False) -> GemmTiling:
+              a_resident: bool = False, pipeline: PipelineModel | None = None) -> GemmTiling:
     """Choose (Mt, Nt, Kt) and the loop order for one GEMM (per batch element).
 
-    Ranking: DRAM bytes, then the number of cuts of the streamed dimension (each cut pays the
-    array's fill and drain again), then fewer steps. ``a_resident``: A is already on chip (a
-    fused producer left it in the input buffer), so it costs no DRAM traffic and no bank.
+    Ranking: DRAM bytes first, then the fewest cuts of the streamed dimension (each pays the
+    array's fill and drain again; uncut, the tiles' compute adds up to SCALE-Sim's count). Among
+    those, with a ``pipeline`` model, the lowest estimated latency (``estimate_cycles``: one
+    big tile cannot overlap its load with compute, so more buffer must not make a layer slower),
+    ties within ``LATENCY_TIE`` broken by fewer steps; without one, the fewest steps.
+    ``a_resident``: A is already on chip (a fused producer left it in the input buffer), so it
+    costs no DRAM traffic and no bank.
     """
     p = macs_per_pe_per_cycle
     row_ext, col_ext, _ = gemm_mapping(dataflow, m, n, k, p)
@@ -86,7 +144,7 @@ def tile_gemm(op_name: str, rows: int, cols: int, dataflow: str, m: int, n: int,
     del row_ext, col_ext
     a_total = tensor_bytes(m * k, a_bits)
     b_total = tensor_bytes(k * n, b_bits)
-    best: tuple[tuple[int, int, int], GemmTiling] | None = None
+    candidates: list[tuple[int, int, int, GemmTiling]] = []
     for mt in _candidates(m, unit["m"]):
         if not a_resident and tensor_bytes(mt * unit["k"], a_bits) > input_bank_bytes:
             break
@@ -105,9 +163,22 @@ def tile_gemm(op_name: str, rows: int, cols: int, dataflow: str, m: int, n: int,
                         outer, inner, tk, operand_outer=order == "mnk")
                     b_fetch = b_total * _reloads(outer, inner, tk, operand_outer=order == "nmk")
                     cuts = {"m": tm, "n": tn, "k": tk}[streamed]
-                    key = (a_fetch + b_fetch, cuts, tm * tn * tk)
-                    if best is None or key < best[0]:
-                        best = (key, GemmTiling(mt, nt, kt, order, tm, tn, tk, a_fetch, b_fetch))
+                    candidates.append((a_fetch + b_fetch, cuts, tm * tn * tk,
+                                       GemmTiling(mt, nt, kt, order, tm, tn, tk, a_fetch,
+                                                  b_fetch)))
+    best: tuple[object, GemmTiling] | None = None
+    if candidates:
+        least = min(c[:2] for c in candidates)
+        cheapest = [c for c in candidates if c[:2] == least]
+        if pipeline is None:
+            chosen = min(cheapest, key=lambda c: c[:3])
+        else:
+            est = [estimate_cycles(rows, cols, dataflow, m, n, k, c[3], p, pipeline)
+                   for c in cheapest]
+            fastest = min(est)
+            chosen = min((c for c, e in zip(cheapest, est, strict=True)
+                          if e <= fastest * LATENCY_TIE), key=lambda c: (c[2], c[1]))
+        best = (chosen[:3], chosen[3])
     if best is None:
         smallest = {
             "input": 0 if a_resident else tensor_bytes(unit["m"] * unit["k"], a_bits),

@@ -27,9 +27,9 @@ SETTINGS = settings(derandomize=True, deadline=None, max_examples=40, database=N
                     suppress_health_check=[HealthCheck.too_slow])
 ROLES = ("input", "weight", "output")
 
-#: bigger buffers may make a workload slower by at most this factor (measured: 1.42 over 1,500
+#: bigger buffers may make a workload slower by at most this factor (measured: 1.151 over 500
 #: random single- and multi-GEMM cases; see test_bigger_buffers_never_add_traffic)
-BIGGER_BUFFER_SLOWDOWN = 1.5
+BIGGER_BUFFER_SLOWDOWN = 1.2
 
 
 def make_arch(rows: int, cols: int, dataflow: str, sizes: tuple[int, int, int], banks: int,
@@ -118,11 +118,15 @@ def test_bigger_buffers_never_add_traffic(arch: ArchSpec,
     """Doubling every buffer never adds DRAM traffic (the tiler's first objective), and slows
     the workload by at most BIGGER_BUFFER_SLOWDOWN.
 
-    Bigger buffers are *not* always faster: the tiler ranks tilings by DRAM bytes, then by
-    fewest steps, so once an op fits in one tile it runs as one step and its load, compute and
-    write-back no longer overlap through the ping-pong banks (e.g. a 235x235x183 GEMM on a 50x53
-    OS array: 3 steps 7,904 cycles, 1 step 11,015 cycles). The largest slowdown measured over
-    1,500 random cases was 1.42x; see the report of issue 10."""
+    Bigger buffers are not *exactly* monotone. The tiler first minimises DRAM bytes, then the
+    cuts of the streamed dimension (uncut, compute cycles equal SCALE-Sim's), and only then
+    the estimated pipelined latency (mapping.tiler.estimate_cycles), which ignores what the
+    engine adds (group synchronisation, DRAM latency per transfer). So a bigger buffer that
+    lets the streamed dimension stay whole can expose a larger first load. Before the estimate
+    the tiler chose the fewest steps and an op that fit in one tile lost all load/compute
+    overlap (a 235x235x183 GEMM on a 50x53 OS array: 3 steps 7,904 cycles, 1 step 11,015):
+    slowdowns up to 1.42x, 60 of 500 random cases above 1%. With it: 1.151x at worst, 3 of 500
+    above 1% (benchmarks/buffer_monotonicity.py)."""
     trace = topology_trace(tuple(layers))
     base = run_or_mapping_error(arch, trace)
     if base is None:
