@@ -390,7 +390,7 @@ def sweep_cmd(
     console = Console(width=max(Console().width, 150))
     with Progress("[progress.description]{task.description}", BarColumn(),
                   MofNCompleteColumn(), TimeElapsedColumn(), console=console,
-                  transient=True) as bar:
+                  transient=True, disable=not console.is_terminal) as bar:
         task = bar.add_task("sweep", total=None)
         records = run_sweep(
             arch, model, pe=pe, overrides=set_, image_size=image_size, batch=batch, quant=quant,

@@ -14,6 +14,7 @@ import functools
 import itertools
 import json
 import os
+import re
 import sys
 import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -341,6 +342,8 @@ class _Sink:
 
 
 # ---------------------------------------------------------------------------------- running
+_SCHEDULER_ADDRESS = re.compile(r"^[a-z][a-z0-9+]*://[^/:\s]+:\d{1,5}$")
+
 def run_sweep(arch: str | Path = "sole", model: Any = "vit_base", *, pe: Any = None,
               overrides: Mapping[str, Any] | Iterable[str] | None = None,
               image_size: Any = 224, batch: Any = 1, quant: Any = "sole", zip_axes: bool = False,
@@ -356,6 +359,12 @@ def run_sweep(arch: str | Path = "sole", model: Any = "vit_base", *, pe: Any = N
     finishes, then all in index order; ``resume`` skips points already in it (flagged
     ``resumed: True`` in the returned records).
     """
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
+        raise ConfigError("need at least one job", key="--jobs", value=jobs,
+                          expected="a positive integer")
+    if isinstance(scheduler, str) and not _SCHEDULER_ADDRESS.match(scheduler):
+        raise ConfigError("bad dask scheduler address", key="--scheduler", value=scheduler,
+                          expected="PROTOCOL://HOST:PORT, e.g. tcp://127.0.0.1:8786")
     axes = build_axes(model, image_size, batch, quant, pe, overrides)
     points = grid_points(axes, zip_axes)
     specs = validate_points(arch, points, axes)
@@ -403,8 +412,6 @@ def _execute(todo: list[tuple[SweepPoint, Any]], arch_name: str, jobs: int | Non
         yield from _execute_dask(todo, arch_name, scheduler)
         return
     jobs = jobs or os.cpu_count() or 1
-    if jobs < 1:
-        raise ConfigError("need at least one job", key="--jobs", value=jobs)
     if jobs == 1 or len(todo) == 1:
         for point, spec in todo:
             yield run_point(point, spec, arch_name)
@@ -431,7 +438,7 @@ def _execute_dask(todo: list[tuple[SweepPoint, Any]], arch_name: str,
     own = not isinstance(scheduler, Client)
     try:
         client = Client(scheduler, timeout="10s") if own else scheduler
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # refused / timed out, or an address dask rejects
         raise ConfigError(f"cannot reach the dask scheduler: {exc}", key="--scheduler",
                           value=str(scheduler)) from None
     try:

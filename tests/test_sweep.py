@@ -214,3 +214,16 @@ def test_plots_return_figures_and_save(tmp_path):
     assert [p.name for p in paths] == ["sweep_scaling.png", "sweep_breakdown.png",
                                        "sweep_pareto.png"]
     assert all(p.stat().st_size > 1000 for p in paths)
+
+
+@pytest.mark.parametrize("kwargs, key", [
+    ({"jobs": 0}, "--jobs"),
+    ({"jobs": -1}, "--jobs"),
+    ({"scheduler": "nothost"}, "--scheduler"),
+    ({"scheduler": "tcp://host-without-port"}, "--scheduler"),
+])
+def test_bad_execution_options_are_rejected_before_running(kwargs, key) -> None:
+    # checked up front: nothing is simulated, one ConfigError names the flag
+    with pytest.raises(ConfigError) as info:
+        sw.run_sweep("sole", "vit_tiny", pe="8x8,16x16", **kwargs)
+    assert info.value.key == key
