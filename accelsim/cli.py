@@ -341,8 +341,9 @@ def roofline_cmd(
         if suffix == ".png":
             from accelsim.analysis.plots import figure_png, roofline_figure
 
-            _write_bytes(output, figure_png(roofline_figure(roofs, placements,
-                                                            f"Roofline: {title}", ref)))
+            figure = roofline_figure(roofs, placements, f"Roofline: {title}", ref,
+                                     analytical=spec.kind == "reference")
+            _write_bytes(output, figure_png(figure))
         else:
             _write_output(output, text["csv" if suffix == ".csv" else "json"]())
     if fmt == "table":

@@ -48,10 +48,11 @@ def _draw_roofs(ax, roofs: Roofs, xs: tuple[float, float], color: str, sram: boo
 
 def roofline_figure(roofs: Roofs, placements: Sequence[Placement], title: str,
                     reference: tuple[Roofs, Sequence[Placement]] | None = None,
-                    sram: bool = True) -> Figure:
+                    sram: bool = True, analytical: bool = False) -> Figure:
     """Log-log roofline: labelled roofs, one marker per layer coloured by op kind; layers
     with no DRAM bytes (fused on chip) are drawn at the right edge with a hollow marker;
-    an optional reference device's roofs and analytical points in grey."""
+    an optional reference device's roofs and analytical points in grey. ``analytical``: the
+    placements come from the survey's counting convention, not from a simulation."""
     fig = Figure(figsize=FIGSIZE, dpi=DPI)
     ax = fig.add_subplot(1, 1, 1)
     finite = [p.intensity for p in placements if math.isfinite(p.intensity) and p.intensity > 0]
@@ -88,12 +89,15 @@ def roofline_figure(roofs: Roofs, placements: Sequence[Placement], title: str,
     ys = [p.attained_ops_per_s for p in [*placements, *ref_pts] if p.attained_ops_per_s > 0]
     ax.set_ylim(10 ** math.floor(math.log10(min(ys + [lo * roofs.dram_bytes_per_s]))),
                 10 ** math.ceil(math.log10(max(tops) * 1.5)))
-    ax.set_xlabel("arithmetic intensity (ops per DRAM byte, as simulated)")
+    ax.set_xlabel("arithmetic intensity (ops per DRAM byte, "
+                  + ("analytical: inputs read and outputs written once)" if analytical
+                     else "as simulated)"))
     ax.set_ylabel("attained performance (ops/s)")
     ax.set_title(title)
     ax.grid(True, which="major", alpha=0.3)
-    ax.text(0.99, 0.01, "hollow markers at right: no DRAM traffic (fused on chip)",
-            transform=ax.transAxes, ha="right", va="bottom", fontsize=8, color="dimgray")
+    if any(not (math.isfinite(p.intensity) and p.intensity > 0) for p in placements):
+        ax.text(0.99, 0.01, "hollow markers at right: no DRAM traffic (fused on chip)",
+                transform=ax.transAxes, ha="right", va="bottom", fontsize=8, color="dimgray")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     fig.subplots_adjust(left=0.08, right=0.66, top=0.92, bottom=0.1)
     return fig
