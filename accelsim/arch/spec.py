@@ -40,8 +40,39 @@ PositiveInt = Annotated[int, Field(gt=0, le=2**20)]
 Precision = Literal["int2", "int4", "int8", "int16", "fp8", "fp16", "bf16", "fp32"]
 
 
+class FrozenDict(dict):
+    """A dict that refuses mutation, so that a frozen spec is frozen all the way down (its
+    tables too). Change a spec with overrides or ``model_copy(update=...)`` instead."""
+
+    def _refuse(self, *args: object, **kwargs: object) -> None:
+        raise TypeError("specs are frozen: change them with overrides (load_arch(..., "
+                        "overrides), --set) or model_copy(update=...)")
+
+    __setitem__ = __delitem__ = __ior__ = _refuse  # type: ignore[assignment]
+    clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[type, tuple[dict]]:
+        return (FrozenDict, (dict(self),))
+
+    def __copy__(self) -> FrozenDict:
+        return self
+
+    def __deepcopy__(self, memo: dict) -> FrozenDict:
+        return self
+
+
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False, validate_default=True)
+
+    @model_validator(mode="after")
+    def _freeze_tables(self) -> _Spec:
+        """Replace dict fields by FrozenDicts once validated (pydantic freezes attributes
+        only)."""
+        for name in type(self).model_fields:
+            value = self.__dict__.get(name)
+            if type(value) is dict:
+                self.__dict__[name] = FrozenDict(value)
+        return self
 
 
 class ArraySpec(_Spec):

@@ -354,3 +354,19 @@ def test_raw_dict_is_not_mutated_by_overrides() -> None:
     before = copy.deepcopy(raw)
     arch_from_dict(raw, "sole.yaml", {"array.rows": 8, "energy.mac_pj": 1.0})
     assert raw == before
+
+
+def test_spec_tables_are_frozen_too() -> None:
+    # pydantic freezes attributes; the dict-valued tables are frozen as well, and survive
+    # pickling (sweep workers) and copying
+    import copy
+    import pickle
+
+    arch = load_arch("sole")
+    with pytest.raises(TypeError, match="frozen"):
+        arch.array.macs_per_pe_per_cycle["int8"] = 5
+    with pytest.raises(TypeError, match="frozen"):
+        arch.energy.mac_pj_by_precision.update({"int8": 0.0})
+    assert arch.array.macs_per_pe_per_cycle == {"int8": 1, "int4": 2}
+    assert pickle.loads(pickle.dumps(arch)) == arch
+    assert copy.deepcopy(arch) == arch
