@@ -69,13 +69,18 @@ def _finite(value: float) -> float | str:
     return value if value != float("inf") else "inf"
 
 
-def result_csv(result: SimResult) -> str:
+def _csv(columns: Any, rows: list[dict[str, Any]]) -> str:
+    """CSV text, one row per dict; floats with 6 significant digits (deterministic)."""
     buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(CSV_COLUMNS), lineterminator="\n")
+    writer = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n")
     writer.writeheader()
-    for row in layer_rows(result):
+    for row in rows:
         writer.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in row.items()})
     return buf.getvalue()
+
+
+def result_csv(result: SimResult) -> str:
+    return _csv(CSV_COLUMNS, layer_rows(result))
 
 
 def summary_lines(result: SimResult) -> list[tuple[str, str]]:
@@ -201,12 +206,7 @@ def placement_rows(placements: Any) -> list[dict[str, Any]]:
 
 
 def roofline_csv(placements: Any) -> str:
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=list(PLACEMENT_COLUMNS), lineterminator="\n")
-    writer.writeheader()
-    for row in placement_rows(placements):
-        writer.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in row.items()})
-    return buf.getvalue()
+    return _csv(PLACEMENT_COLUMNS, placement_rows(placements))
 
 
 def roofline_json(roofs: Any, placements: Any, operators: Any, meta: dict[str, Any]) -> str:
