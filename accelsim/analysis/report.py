@@ -14,7 +14,7 @@ CSV_COLUMNS = (
     "name", "kind", "block", "unit", "group", "macs", "ops", "elements", "dram_read_bytes",
     "dram_write_bytes", "onchip_bytes", "start_cycle", "end_cycle", "cycles", "compute_cycles",
     "utilization", "stall_cycles", "stall_dram", "stall_bank", "stall_dependency", "stall_unit",
-    "stall_writeback", "required_bandwidth_gbps",
+    "stall_sram", "stall_writeback", "required_bandwidth_gbps",
     "intensity_ops_per_byte", "attained_tops", "roof_tops", "roof_fraction", "bound",
     "energy_pj",
 )

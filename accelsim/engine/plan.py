@@ -26,12 +26,15 @@ class Load:
 
 @dataclass(frozen=True, slots=True)
 class Work:
-    """``cycles`` of one unit spent on ``op`` for a step; ``amount``: MACs or elements."""
+    """``cycles`` of one unit spent on ``op`` for a step; ``amount``: MACs or elements.
+    ``port_cycles``: extra cycles the unit is held because an SRAM port cannot feed it that
+    fast (reported as an ``sram`` stall, not as compute)."""
 
     unit: str
     cycles: int
     op: str
     amount: int = 0
+    port_cycles: int = 0
 
 
 @dataclass(frozen=True, slots=True)

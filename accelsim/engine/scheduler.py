@@ -90,6 +90,16 @@ class Scheduler:
         return sfu_cost.vector_cycles(rows * length, v.lanes, v.pipeline_depth,
                                       VECTOR_PASSES.get(op.kind, 1))
 
+    def port_cycles(self, cycles: int, reads: dict[str, int], writes: dict[str, int]) -> int:
+        """Cycles beyond ``cycles`` a step needs because a buffer's read or write port (bytes
+        per cycle, from the arch) cannot move its SRAM bytes faster."""
+        need = 0
+        for role, nbytes in reads.items():
+            need = max(need, ceil_div(nbytes, self.banks[role].read_bytes_per_cycle))
+        for role, nbytes in writes.items():
+            need = max(need, ceil_div(nbytes, self.banks[role].write_bytes_per_cycle))
+        return max(need - cycles, 0)
+
     def mac_rate(self, op: Op) -> int:
         from accelsim.engine.simulator import engine_mac_rate
 
@@ -181,8 +191,14 @@ class Scheduler:
                      and t.tensor(name).role == "param")
 
     def _epilogue_work(self, chain: list[Op], rows: int, cols: int) -> tuple[Work, ...]:
-        return tuple(Work("vector", self.row_cycles(e, "vector", rows, cols), e.name,
-                          rows * cols) for e in chain)
+        """Output-path ops on the vector unit, reading the tile from the output buffer."""
+        works = []
+        for e in chain:
+            cycles = self.row_cycles(e, "vector", rows, cols)
+            read = {"output": tensor_bytes(rows * cols, self.trace.tensor(e.inputs[0]).bits)}
+            works.append(Work("vector", cycles, e.name, rows * cols,
+                              self.port_cycles(cycles, read, {})))
+        return tuple(works)
 
     def _gemm_group(self, index: int, op: Op, epilogue: list[Op]) -> Group:
         t = self.trace
@@ -225,15 +241,18 @@ class Scheduler:
                 if b_last:
                     releases.append(("weight", 0))
                 out_elems = mt * nt
+                reads, writes = self._gemm_sram(mt, nt, kt, a.bits, b.bits, acc_bits, opens, p)
+                _accumulate(sram_r, reads)
+                _accumulate(sram_w, writes)
                 steps.append(Step(
                     loads=tuple(loads),
-                    stages=(Work("array", cycles, op.name, mt * nt * kt),),
+                    stages=(Work("array", cycles, op.name, mt * nt * kt,
+                                 self.port_cycles(cycles, reads, writes)),),
                     releases=tuple(releases), opens_out=opens, closes_out=closes,
                     epilogue=self._epilogue_work(epilogue, mt, nt) if closes else (),
                     write_bytes=tensor_bytes(out_elems, final.bits) if closes else 0,
                     write_op=(epilogue[-1] if epilogue else op).name))
-                self._count_gemm_sram(sram_r, sram_w, mt, nt, kt, a.bits, b.bits, acc_bits,
-                                      opens, p)
+
         ops = (op, *epilogue)
         group = Group(index, ops, ("array",), steps)
         group.units = {o.name: ("array" if o is op else "vector") for o in ops}
@@ -245,12 +264,14 @@ class Scheduler:
                                  f"fetched {tiling.b_dram_bytes * batch} B")
         return group
 
-    def _count_gemm_sram(self, reads: dict[str, int], writes: dict[str, int], mt: int, nt: int,
-                         kt: int, a_bits: int, b_bits: int, acc_bits: int, opens: bool,
-                         p: int) -> None:
-        """SRAM accesses of one GEMM tile: the stationary operand is read once, the streamed
-        one once per fold along the other array dimension; partial sums are written once per
-        row fold and read back to accumulate (documented approximation, used by energy)."""
+    def _gemm_sram(self, mt: int, nt: int, kt: int, a_bits: int, b_bits: int, acc_bits: int,
+                   opens: bool, p: int) -> tuple[dict[str, int], dict[str, int]]:
+        """SRAM bytes (reads, writes per buffer) of one GEMM tile: the stationary operand is
+        read once, the streamed one once per fold along the other array dimension; partial
+        sums are written once per row fold and read back to accumulate (approximation; it sets
+        the port timing and the SRAM energy)."""
+        reads = {"input": 0, "weight": 0, "output": 0}
+        writes = {"output": 0}
         r, c, df = self.array.rows, self.array.cols, self.array.dataflow
         a_bytes, b_bytes = tensor_bytes(mt * kt, a_bits), tensor_bytes(kt * nt, b_bits)
         out_bytes = tensor_bytes(mt * nt, acc_bits)
@@ -269,6 +290,7 @@ class Scheduler:
             row_folds = 1
         writes["output"] += out_bytes * row_folds
         reads["output"] += out_bytes * (row_folds - 1 + (0 if opens else 1))
+        return reads, writes
 
     # ------------------------------------------------------------------ fused attention
     def _attention_group(self, index: int, front: list[Op], sv: Op, sv_epilogue: list[Op]) -> Group:
@@ -298,8 +320,11 @@ class Scheduler:
         blocks = ceil_div(tokens, min(rows_per_block, tokens))
         block_rows = ceil_div(tokens, blocks)
         sm_unit = self.unit_of(softmax)
-        timer_qk = self.gemm_timer(self.mac_rate(qk))
-        timer_sv = self.gemm_timer(self.mac_rate(sv))
+        p_qk, p_sv = self.mac_rate(qk), self.mac_rate(sv)
+        timer_qk, timer_sv = self.gemm_timer(p_qk), self.gemm_timer(p_sv)
+        prob_bits = t.tensor(softmax.outputs[0]).bits
+        sram_r: dict[str, dict[str, int]] = {}
+        sram_w: dict[str, dict[str, int]] = {}
         units = ("array", *(["vector"] * len(middle)), sm_unit, "array")
         steps: list[Step] = []
         params = self._param_loads(qk, qk.inputs[:2]) + tuple(
@@ -321,13 +346,23 @@ class Scheduler:
                 if not steps:
                     c_qk += const_qk
                     c_sv += const_sv
-                work: list[Work | None] = [Work("array", c_qk, qk.name, rows * tokens * head_dim)]
+                r_qk, w_qk = self._gemm_sram(rows, tokens, head_dim, q.bits, kt_.bits, acc_bits,
+                                             True, p_qk)
+                r_sv, w_sv = self._gemm_sram(rows, head_dim, tokens, prob_bits, v.bits,
+                                             acc_bits, True, p_sv)
+                for name, part in ((qk.name, r_qk), (sv.name, r_sv)):
+                    _accumulate(sram_r.setdefault(name, {}), part)
+                for name, part in ((qk.name, w_qk), (sv.name, w_sv)):
+                    _accumulate(sram_w.setdefault(name, {}), part)
+                work: list[Work | None] = [Work("array", c_qk, qk.name, rows * tokens * head_dim,
+                                                self.port_cycles(c_qk, r_qk, w_qk))]
                 for e in middle:
                     work.append(Work("vector", self.row_cycles(e, "vector", rows, tokens),
                                      e.name, rows * tokens))
                 work.append(Work(sm_unit, self.row_cycles(softmax, sm_unit, rows, tokens),
                                  softmax.name, rows * tokens))
-                work.append(Work("array", c_sv, sv.name, rows * head_dim * tokens))
+                work.append(Work("array", c_sv, sv.name, rows * head_dim * tokens,
+                                 self.port_cycles(c_sv, r_sv, w_sv)))
                 last = blk == blocks - 1
                 releases = [("input", 0)] if q.name not in self.resident else []
                 if last:
@@ -341,8 +376,9 @@ class Scheduler:
         group = Group(index, tuple(ops), units, steps)
         group.units = {o.name: ("array" if o.kind in GEMM_KINDS else
                                 sm_unit if o is softmax else "vector") for o in ops}
+        group.sram_read_bytes.update(sram_r)
+        group.sram_write_bytes.update(sram_w)
         score_bytes = tensor_bytes(heads * tokens * tokens, acc_bits)
-        prob_bits = t.tensor(softmax.outputs[0]).bits
         group.onchip_bytes[qk.name] = score_bytes
         group.onchip_bytes[softmax.name] = (
             tensor_bytes(heads * tokens * tokens, t.tensor(softmax.inputs[0]).bits)
@@ -383,6 +419,8 @@ class Scheduler:
                            out_bank)
         params = self._param_loads(op, (op.inputs[0], *streamed))
         steps: list[Step] = []
+        sram_r: dict[str, int] = {}
+        sram_w: dict[str, int] = {}
         for r0 in range(0, rows, rows_t):
             r = min(rows_t, rows - r0)
             loads: list[Load] = list(params) if not steps else []
@@ -391,19 +429,25 @@ class Scheduler:
             for s in streamed:
                 loads.append(Load("input", tensor_bytes(r * length, t.tensor(s).bits), op.name, s,
                                   bank=False))
+            cycles = self.row_cycles(op, unit, r, length)
+            # a pool writes the pooled row of each image whose last token is in this tile
+            out_rows = (r0 + r) // pool_tokens - r0 // pool_tokens if pool_tokens else r
+            reads = {"input": tensor_bytes(x_rows * length, x.bits) + sum(
+                tensor_bytes(r * length, t.tensor(name).bits) for name in streamed)}
+            writes = {"output": tensor_bytes(out_rows * out_len, out.bits)}
+            _accumulate(sram_r, reads)
+            _accumulate(sram_w, writes)
             steps.append(Step(
                 loads=tuple(loads),
-                stages=(Work(unit, self.row_cycles(op, unit, r, length), op.name, r * length),),
+                stages=(Work(unit, cycles, op.name, r * length,
+                             self.port_cycles(cycles, reads, writes)),),
                 releases=(("input", 0),) if x.name not in self.resident and x_rows else (),
-                write_bytes=0 if keep else tensor_bytes(
-                    ((r0 + r) // pool_tokens - r0 // pool_tokens if pool_tokens else r) * out_len,
-                    out.bits),
+                write_bytes=0 if keep else writes["output"],
                 write_op=op.name))
         group = Group(index, (op,), (unit,), steps)
         group.units = {op.name: unit}
-        group.sram_read_bytes[op.name] = {"input": sum(ld.dram_bytes for s in steps
-                                                       for ld in s.loads if ld.bank)}
-        group.sram_write_bytes[op.name] = {"output": out.size_bytes}
+        group.sram_read_bytes[op.name] = sram_r
+        group.sram_write_bytes[op.name] = sram_w
         if keep:
             self.resident.add(out.name)
             group.onchip_bytes[op.name] = out.size_bytes
@@ -415,6 +459,11 @@ class Scheduler:
             group.onchip_bytes[op.name] = sfu_cost.intermediate_bytes(
                 rows_t, length, max(getattr(op, "intermediate_bits", 8), 1))
         return group
+
+
+def _accumulate(total: dict[str, int], part: dict[str, int]) -> None:
+    for key, value in part.items():
+        total[key] = total.get(key, 0) + value
 
 
 def _tile(name: str, *shape: object) -> GemmTiling:

@@ -30,7 +30,7 @@ from accelsim.engine.scheduler import Scheduler
 from accelsim.errors import SimulationError
 from accelsim.workload.trace import Trace
 
-STALL_CAUSES = ("dram", "bank", "dependency", "unit", "writeback")
+STALL_CAUSES = ("dram", "bank", "dependency", "unit", "sram", "writeback")
 
 
 @dataclass
@@ -84,7 +84,8 @@ class _Engine:
             yield req
             t1 = int(env.now)
             self.rec(t1, component, "start", work.op)
-            yield env.timeout(work.cycles)
+            # held for the compute and for any extra cycles an SRAM port needs to feed it
+            yield env.timeout(work.cycles + work.port_cycles)
         t2 = int(env.now)
         self.rec(t2, component, "end", work.op)
         self.unit_busy[work.unit] += work.cycles
@@ -94,6 +95,7 @@ class _Engine:
         st.busy += work.cycles
         st.amount += work.amount
         st.stalls["unit"] += t1 - t0
+        st.stalls["sram"] += work.port_cycles
         return t1 - t0
 
     # ------------------------------------------------------------------ processes
@@ -165,7 +167,7 @@ class _Engine:
                 yield out_buf.acquire()
                 out_buf.taken()
             st.stalls["bank"] += int(env.now) - t1
-            if work is not None and work.cycles > 0:
+            if work is not None and work.cycles + work.port_cycles > 0:
                 yield from self._compute(work, component)
             for buffer, at in step.releases:
                 if at == j:
@@ -186,7 +188,7 @@ class _Engine:
         for _ in range(closing):
             step: Step = yield inbox.get()
             for work in step.epilogue:
-                if work.cycles > 0:
+                if work.cycles + work.port_cycles > 0:
                     yield from self._compute(work, "epilogue")
             if step.write_bytes:
                 t0 = int(env.now)

@@ -58,3 +58,25 @@ def test_fp32_fallback_is_slower_and_uses_its_model():
     share = lambda r: sum(r.unit_busy_cycles.get(u, 0) for u in  # noqa: E731
                           ("e2softmax", "ailayernorm", "fp32")) / r.total_cycles
     assert share(fp32) > 3 * share(sole)
+
+
+def test_sram_port_limits_an_unfused_requant():
+    # With the epilogue unfused, block0.q.requant reads int32 accumulators (768 x 4 B a row)
+    # through the input buffer's 32 B/cycle read port while the vector unit would take 32
+    # elements (128 B) a cycle. Tiles: input bank 131072 B / 3072 B = 42 rows, output bank
+    # 65536 B / 768 B = 85 rows -> 42 rows -> ceil(197/42) = 5 tiles -> 40, 40, 40, 40, 37.
+    # vector: ceil(40*768/32) + 2 = 962 cycles; port: 40*768*4 / 32 = 3840 -> 2878 extra.
+    # last tile: 888 + 2 = 890 cycles; port 37*768*4 / 32 = 3552 -> 2662 extra.
+    trace = accelsim.build_trace("vit_base")
+    narrow = accelsim.simulate(accelsim.load_arch("sole", {"fusion.epilogue": False}), trace,
+                               record=False).layer("block0.q.requant")
+    assert narrow.compute_cycles == 4 * 962 + 890
+    assert narrow.stalls["sram"] == 4 * 2878 + 2662
+    # a 128 B/cycle port feeds the unit: 40*768*4/128 = 960 <= 962 and 888 <= 890, no stall
+    wide = accelsim.simulate(
+        accelsim.load_arch("sole", {"fusion.epilogue": False,
+                                    "buffers.input.read_bytes_per_cycle": 128}),
+        trace, record=False).layer("block0.q.requant")
+    assert wide.compute_cycles == narrow.compute_cycles
+    assert wide.stalls["sram"] == 0
+    assert wide.cycles < narrow.cycles
