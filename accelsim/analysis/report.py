@@ -233,16 +233,21 @@ def render_roofline(roofs: Any, placements: Any, operators: Any, title: str, con
     console.print(info)
     if operators:
         ops_table = Table(title=f"{title}: per operator, per transformer block",
-                          caption="memory operations: bytes read + written (each input read "
-                                  "once, each output written once); " + OPS_NOTE)
+                          caption=("memory operations: bytes read + written (each input "
+                                   "read once, each output written once)"
+                                   if roofs.kind == "reference" else
+                                   "memory operations: DRAM bytes read + written as simulated; "
+                                   "attained: ops / the layers' own spans (embed, head and "
+                                   "patch merging excluded)") + "; " + OPS_NOTE)
         for col in ("operator", "per block", "ops (M)", "memory ops (MB)", "intensity ops/B",
-                    "attained TOPS", "bound"):
+                    "attained TOPS", "roof TOPS", "bound"):
             ops_table.add_column(col, justify="left" if col in ("operator", "bound")
                                  else "right")
         for o in operators:
             ops_table.add_row(o.operator, str(o.per_block), f"{o.ops / 1e6:.2f}",
                               f"{o.bytes / 1e6:.3f}", _intensity_text(o.intensity),
-                              f"{o.attained_ops_per_s / 1e12:.2f}", o.bound)
+                              f"{o.attained_ops_per_s / 1e12:.3f}",
+                              f"{o.roof_ops_per_s / 1e12:.3f}", o.bound)
         console.print(ops_table)
     if per_layer:
         table = Table(title=f"{title}: per layer")

@@ -108,15 +108,20 @@ class Placement:
 
 @dataclass(frozen=True)
 class OperatorRow:
-    """One operator type of a transformer block, summed over its ops in a block."""
+    """One operator type of a transformer block, summed over its layers in a block (see
+    ``operator_table``). ``ops``, ``bytes`` and ``seconds`` are per block; ``bytes`` are DRAM
+    bytes read + written (survey convention on a reference device, as simulated on an
+    accelerator)."""
 
     operator: str
-    per_block: int  # ops of this type in one block
-    ops: float  # per block
-    bytes: float  # memory operations per block (bytes)
-    intensity: float
-    attained_ops_per_s: float
+    per_block: int  # layers of this type in one block
+    ops: int | float  # per block (an integer whenever every block holds the same ops)
+    bytes: int | float  # memory operations per block (bytes)
+    intensity: float  # ops / bytes
+    attained_ops_per_s: float  # ops / seconds
     bound: str
+    seconds: float = 0.0  # per block: the layers' summed times
+    roof_ops_per_s: float = 0.0  # the row's roof (same rule as a layer's, summed over layers)
 
 
 @dataclass(frozen=True)
@@ -232,32 +237,80 @@ def operator_of(name: str, block: str) -> str | None:
     return OPERATOR_OF_SUFFIX.get(rest)
 
 
+def transformer_blocks(placements: Iterable[Placement]) -> list[str]:
+    """Blocks holding at least one survey operator other than ``requant`` (``block0``..,
+    ``stage1.block3``..), in first-appearance order: the patch embedding, the head and Swin's
+    patch-merging blocks only hold ops outside the survey's per-block table (and requants)."""
+    blocks: dict[str, None] = {}
+    for p in placements:
+        if operator_of(p.name, p.block) not in (None, "requant"):
+            blocks.setdefault(p.block)
+    return list(blocks)
+
+
+def _per_block(total: int | float, n: int) -> int | float:
+    return total // n if isinstance(total, int) and total % n == 0 else total / n
+
+
 def operator_table(placements: Sequence[Placement], roofs: Roofs) -> list[OperatorRow]:
-    """Per operator type per transformer block, as the survey tabulates them: ops and bytes
-    summed over the type's ops in a block and averaged over the blocks; intensity = ops/bytes;
-    attained = min(peak, intensity x bandwidth) at the widest precision seen."""
+    """Per operator type per transformer block, as the survey tabulates them.
+
+    * Only layers inside transformer blocks (``transformer_blocks``) count: the patch
+      embedding, the head and Swin's patch merging -- and the requants fused into them -- are
+      not part of any row.
+    * ``per_block``: layers of the type in one block (q_proj 1, norm 2, add 2 -- 3 with an
+      attention bias --, requant one per quantized GEMM/matmul output); ops, bytes and seconds
+      are summed over the type's layers in all transformer blocks and divided by the number of
+      blocks (exact integers when every block is the same, as in ViT/DeiT; the mean block
+      otherwise, e.g. across Swin stages).
+    * intensity = ops / bytes; attained = ops / seconds, the time actually spent: a simulated
+      layer's own span (``end_cycle - start_cycle``) over the clock, exactly as in the
+      per-layer table; a reference device's analytical time (ops / min(peak, x . bandwidth)).
+      Fused epilogue ops (requant, GELU, the softmax of a fused attention group) overlap their
+      producer, so their span runs alongside the GEMM's: we keep each layer's own span (not
+      the group's primary op time), so the row reports the rate the operator sustained while
+      in flight -- ``attained`` of a single-layer row equals that layer's measured value, and
+      rows' seconds are not additive (they over-count the block's latency).
+    * roof and bound: the per-layer rule applied to the row's sums -- the compute roof is
+      ops / sum(layer ops / layer compute roof) (array peak at the operand precision for
+      GEMMs, lanes x ops/element x clock of the unit for the others), the memory roof
+      intensity x effective DRAM bandwidth, the on-chip roof (accelerators) ops / SRAM bytes
+      read x summed read ports; the roof is the smallest and ``bound`` names it. Every layer
+      attains at most its roof, so every row does too. On a reference device whose ops of a
+      type all sit on the same side of the ridge this is the survey's
+      min(peak, intensity x bandwidth)."""
+    blocks = set(transformer_blocks(placements))
     acc: dict[str, list[Any]] = {}
-    blocks: set[str] = set()
     for p in placements:
         operator = operator_of(p.name, p.block)
-        if operator is None:
+        if operator is None or p.block not in blocks:
             continue
-        blocks.add(p.block)
-        row = acc.setdefault(operator, [0, 0, 0, p.precision])
+        row = acc.setdefault(operator, [0, 0, 0, 0, 0.0, 0.0, set()])
         row[0] += 1
         row[1] += p.ops
         row[2] += p.dram_bytes
+        row[3] += p.sram_bytes
+        row[4] += p.seconds
+        if p.compute_roof_ops_per_s:
+            row[5] += p.ops / p.compute_roof_ops_per_s  # seconds at the compute roof
+        row[6].add(p.compute_roof_ops_per_s)
     n = max(len(blocks), 1)
     rows = []
     for operator in OPERATOR_ORDER:
         if operator not in acc:
             continue
-        count, ops, nbytes, precision = acc[operator]
+        count, ops, nbytes, sram, seconds, compute_seconds, computes = acc[operator]
+        if len(computes) == 1 or not compute_seconds:  # one roof: exact, no rounding
+            compute = min(computes)
+        else:
+            compute = ops / compute_seconds
         intensity = _ratio(ops, nbytes)
-        peak = roofs.compute_roof(precision)
-        attained = min(peak, intensity * roofs.dram_bytes_per_s)
-        rows.append(OperatorRow(operator, count // n, ops / n, nbytes / n, intensity, attained,
-                                "compute" if attained >= peak else "memory"))
+        roof, bound = _bounded(ops, seconds, compute, intensity, roofs.dram_bytes_per_s,
+                               _ratio(ops, sram), roofs.sram_bytes_per_s)
+        attained = ops / seconds if seconds else 0.0
+        rows.append(OperatorRow(operator, round(count / n), _per_block(ops, n),
+                                _per_block(nbytes, n), intensity, attained, bound, seconds / n,
+                                roof))
     return rows
 
 

@@ -160,3 +160,49 @@ def test_attained_never_exceeds_roof(size, rows, cols, gbps, lanes, quant, kib):
     _, placements = place_result(result)
     for p in placements:
         assert p.attained_ops_per_s <= p.roof_ops_per_s * (1 + 1e-9), p
+
+
+@pytest.fixture(scope="module")
+def sole_vit_base():
+    trace = load_trace("vit_base", 224, 1, "sole")
+    roofs, placements = place_result(simulate(load_arch("sole"), trace, record=False))
+    return trace, roofs, placements, {row.operator: row for row in operator_table(placements,
+                                                                                    roofs)}
+
+
+def test_simulated_operator_table_counts_transformer_blocks_only(sole_vit_base):
+    trace, _, placements, table = sole_vit_base
+    counts = {"q_proj": 1, "k_proj": 1, "v_proj": 1, "qk_matmul": 1, "sv_matmul": 1,
+              "softmax": 1, "out_proj": 1, "fc1": 1, "fc2": 1, "norm": 2, "add": 2, "gelu": 1}
+    # requants of block0 (one per quantized GEMM / matmul output); embed's and head's excluded
+    counts["requant"] = sum(1 for op in trace.ops
+                            if op.block == "block0" and op.name.endswith(".requant"))
+    assert counts["requant"] == 8  # q k v qk sv proj fc1 fc2
+    assert {op: row.per_block for op, row in table.items()} == counts
+    # 1 MAC = 2 ops; q projection of 197 tokens x 768 -> 768 (bias adds are not ops):
+    #   2 * 197 * 768 * 768 = 232,390,656 ops, exactly one layer per block
+    assert table["q_proj"].ops == 2 * 197 * 768 * 768 == 232_390_656
+    for name, row in table.items():
+        assert isinstance(row.ops, int) and isinstance(row.bytes, int), name
+        assert row.intensity == (row.ops / row.bytes if row.bytes else math.inf)
+        assert row.attained_ops_per_s <= row.roof_ops_per_s * (1 + 1e-12), name
+    # per-block bytes are one block's simulated DRAM bytes (all 12 blocks are alike here)
+    block0 = {p.name: p for p in placements if p.block == "block0"}
+    assert table["q_proj"].bytes == block0["block0.q"].dram_bytes
+    assert table["norm"].bytes == (block0["block0.ln1"].dram_bytes
+                                   + block0["block0.ln2"].dram_bytes)
+
+
+def test_simulated_operator_attained_is_measured_not_the_roof(sole_vit_base):
+    _, roofs, placements, table = sole_vit_base
+    softmax = [p for p in placements if p.name.endswith(".softmax")]
+    measured = sum(p.ops for p in softmax) / sum(p.seconds for p in softmax)
+    row = table["softmax"]
+    assert row.attained_ops_per_s == pytest.approx(measured, rel=1e-12)
+    assert row.roof_ops_per_s == roofs.unit_roof("e2softmax", 5) == 80e9  # E2Softmax, not array
+    assert row.attained_ops_per_s < 0.9 * row.roof_ops_per_s
+    q = [p for p in placements if p.name.endswith(".q")]
+    assert table["q_proj"].attained_ops_per_s == pytest.approx(
+        sum(p.ops for p in q) / sum(p.seconds for p in q), rel=1e-12)
+    assert table["q_proj"].roof_ops_per_s == 2.048e12
+    assert table["q_proj"].attained_ops_per_s < table["q_proj"].roof_ops_per_s
