@@ -13,6 +13,7 @@ import csv
 import functools
 import itertools
 import json
+import math
 import os
 import re
 import sys
@@ -209,23 +210,26 @@ def _worker_init() -> None:
 
 
 def run_point(point: SweepPoint, spec: Any, arch_name: str) -> Record:
-    """Simulate one point (in a worker); failures become a record with the error message."""
+    """Simulate one point (in a worker); failures become a record with the error message.
+    Float results are rounded to ``FLOAT_DIGITS`` significant digits, as the CSV holds them."""
     from accelsim.engine.simulator import simulate
 
     record: Record = {"index": point.index, "arch": arch_name, **point.values}
     try:
         result = simulate(spec, _cached_trace(*_workload(point)), record=False)
+        metrics = summarize(result, spec)
     except Exception as exc:  # noqa: BLE001 - a failing point must not lose the others
         kind = "" if isinstance(exc, AccelsimError) else " (internal)"
         record.update(status="error", error_type=type(exc).__name__ + kind, error=str(exc))
         return record
     record.update(status="ok", error_type=None, error=None)
-    record.update(summarize(result))
+    record.update({k: round_float(v) for k, v in metrics.items()})
     return record
 
 
-def summarize(result: Any) -> Record:
-    """Summary metrics of a SimResult as flat, CSV-ready values."""
+def summarize(result: Any, spec: Any = None) -> Record:
+    """Summary metrics of a SimResult as flat, CSV-ready values, energy and area included
+    (``spec``: the ArchSpec simulated; default: the one stored in the result)."""
     arr = result.arch.get("array") or {}
     pe_count = arr.get("rows", 0) * arr.get("cols", 0)
     cycles, busy = result.total_cycles, result.unit_busy_cycles.get("array", 0)
@@ -238,29 +242,35 @@ def summarize(result: Any) -> Record:
         "busy_share_dram": result.dram_busy_cycles / cycles if cycles else 0.0,
     }
     out.update({f"busy_share_{unit}": share for unit, share in result.unit_share().items()})
-    out.update(_energy_fields(result))
+    out.update(energy_fields(result, spec))
     return out
 
 
-def _energy_fields(result: Any) -> Record:
-    """Energy/area numbers if the result carries them (``result.energy`` or
-    ``result.extra["energy"]``, a mapping or an object with ``to_dict``); else nothing."""
-    energy = getattr(result, "energy", None)
-    if energy is None:
-        energy = (getattr(result, "extra", None) or {}).get("energy")
-    if energy is None:
-        return {}
-    if hasattr(energy, "to_dict"):
-        energy = energy.to_dict()
-    elif not isinstance(energy, Mapping) and hasattr(energy, "__dataclass_fields__"):
-        from dataclasses import asdict
+#: energy_summary key -> sweep column (energy/power figures "energy_*", area figures "area_*")
+ENERGY_COLUMNS = {"energy_mj": "energy_mj", "dynamic_mj": "energy_dynamic_mj",
+                  "static_mj": "energy_static_mj", "avg_power_w": "energy_avg_power_w",
+                  "tops_per_w": "energy_tops_per_w", "inferences_per_j": "energy_inferences_per_j",
+                  "area_mm2": "area_mm2", "tops_per_mm2": "area_tops_per_mm2"}
 
-        energy = asdict(energy)
-    if not isinstance(energy, Mapping):
-        return {}
-    return {(k if k.startswith(("energy", "area", "power")) else f"energy_{k}"): v
-            for k, v in energy.items()
-            if isinstance(v, (int, float)) and not isinstance(v, bool)}
+
+def energy_fields(result: Any, spec: Any = None) -> Record:
+    """``accelsim.analysis.energy.energy_summary(result, spec)`` as sweep columns."""
+    from accelsim.analysis.energy import energy_summary
+
+    summary = energy_summary(result, spec)
+    return {column: summary[key] for key, column in ENERGY_COLUMNS.items() if key in summary}
+
+
+#: significant digits of float results in records and files (10: e.g. 275.722153 ms, not
+#: 275.72215300000005; idempotent, so a value read back from a CSV writes the same again)
+FLOAT_DIGITS = 10
+
+
+def round_float(value: Any) -> Any:
+    """A float rounded to FLOAT_DIGITS significant digits; anything else unchanged."""
+    if isinstance(value, float) and math.isfinite(value):
+        return float(f"{value:.{FLOAT_DIGITS}g}")
+    return value
 
 
 # ---------------------------------------------------------------------------------- files
@@ -270,7 +280,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, float):
-        return repr(value)
+        return repr(round_float(value))
     return str(value)
 
 

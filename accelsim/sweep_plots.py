@@ -40,6 +40,22 @@ def point_label(record: Record, params: Sequence[str]) -> str:
                      f"{record.get(p)}" for p in params) or str(record.get("index"))
 
 
+def _numeric(values: Sequence[Any]) -> bool:
+    return bool(values) and all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                for v in values)
+
+
+def x_axis(records: Sequence[Record]) -> tuple[str, str, bool]:
+    """(column, label, log2) of the x axis of the sweep plots: the PE count when it varies
+    (log2 axis), else the first varied numeric parameter (linear axis), else the PE count."""
+    if len({r.get("pe_count") for r in records}) > 1:
+        return "pe_count", "PE count (rows x cols)", True
+    for name in varied_params(records):
+        if _numeric([r.get(name) for r in records]):
+            return name, name, False
+    return "pe_count", "PE count (rows x cols)", True
+
+
 def _series(records: Sequence[Record], x: str) -> dict[str, list[Record]]:
     """Points grouped by every varied parameter except those that set ``x``."""
     skip = {"pe", "array.rows", "array.cols"} if x == "pe_count" else {x}
@@ -51,53 +67,60 @@ def _series(records: Sequence[Record], x: str) -> dict[str, list[Record]]:
 
 
 def plot_scaling(records: Sequence[Record]) -> Figure:
-    """Latency and mean PE utilization vs PE count (log2 x axis), one line per other setting."""
+    """Latency and mean PE utilization vs PE count (log2 x axis), one line per other setting;
+    when the PE count does not vary, vs the first varied numeric parameter (linear x axis)."""
     fig = Figure(figsize=(10, 4.2), layout="constrained")
     ax_lat, ax_util = fig.subplots(1, 2)
     good = ok_records(records)
-    for label, rs in _series(good, "pe_count").items():
-        xs = [r["pe_count"] for r in rs]
+    x, xlabel, log2 = x_axis(good)
+    for label, rs in _series(good, x).items():
+        xs = [r[x] for r in rs]
         ax_lat.plot(xs, [r["latency_ms"] for r in rs], marker="o", label=label or None)
         ax_util.plot(xs, [100 * r["pe_utilization"] for r in rs], marker="o", label=label or None)
     for ax, ylabel in ((ax_lat, "latency (ms)"), (ax_util, "mean PE utilization (% of latency)")):
-        ax.set_xscale("log", base=2)
-        ax.set_xlabel("PE count (rows x cols)")
+        if log2:
+            ax.set_xscale("log", base=2)
+        ax.set_xlabel(xlabel)
         ax.set_ylabel(ylabel)
         ax.grid(True, which="both", alpha=0.3)
     ax_lat.set_yscale("log")
     ax_util.set_ylim(0, 105)
     if len(ax_lat.get_lines()) > 1:
         ax_lat.legend(fontsize=7)
-    fig.suptitle("Latency and PE utilization vs array size")
+    fig.suptitle("Latency and PE utilization vs "
+                 + ("array size" if x == "pe_count" else x))
     return fig
 
 
 def plot_breakdown(records: Sequence[Record]) -> Figure:
-    """Busy time of each unit per point (stacked bars, ms); units overlap in time, so a stack
-    can exceed the latency, drawn as a black tick."""
+    """Busy time of each unit per point as a share of that point's latency (stacked bars, %):
+    bars of every size read alike. Units overlap in time, so a stack can exceed 100 %; each
+    point's latency is written above its bar."""
     good = ok_records(records)
     units: list[str] = []
     for r in good:
         units.extend(k.removeprefix("busy_share_") for k in r
                      if k.startswith("busy_share_") and k.removeprefix("busy_share_") not in units)
     params = varied_params(good)
-    fig = Figure(figsize=(max(6.0, 0.45 * len(good) + 2), 4.5), layout="constrained")
+    fig = Figure(figsize=(max(7.0, 0.45 * len(good) + 3), 4.8), layout="constrained")
     ax = fig.subplots()
     xs = range(len(good))
     bottom = [0.0] * len(good)
     for unit in units:
-        heights = [(r.get(f"busy_share_{unit}") or 0.0) * r["latency_ms"] for r in good]
+        heights = [100 * (r.get(f"busy_share_{unit}") or 0.0) for r in good]
         ax.bar(xs, heights, bottom=bottom, label=unit, color=_UNIT_COLORS.get(unit))
         bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
-    ax.scatter(xs, [r["latency_ms"] for r in good], marker="_", s=300, color="black",
-               label="latency", zorder=3)
+    ax.axhline(100, color="black", linestyle="--", linewidth=1, label="latency (100 %)")
+    for i, (r, top) in enumerate(zip(good, bottom, strict=True)):
+        ax.annotate(f"{r['latency_ms']:.3g} ms", (i, max(top, 100)), xytext=(0, 2),
+                    textcoords="offset points", ha="center", va="bottom", fontsize=6)
     ax.set_xticks(list(xs), [point_label(r, params) for r in good], rotation=60, ha="right",
                   fontsize=7)
-    ax.set_ylabel("busy time (ms)")
-    ax.set_yscale("log" if good and max(r["latency_ms"] for r in good) >
-                  50 * min(r["latency_ms"] for r in good) else "linear")
-    ax.legend(fontsize=7, ncols=2)
-    ax.set_title("Per-unit busy time per point")
+    ax.set_ylabel("busy time (% of latency)")
+    ax.set_ylim(0, 1.15 * max([100.0, *bottom]))
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.set_title("Per-unit busy time as % of each point's latency\n(units overlap in time, so "
+                 "a stack can exceed 100 %; latency above each bar)", fontsize=9)
     return fig
 
 
@@ -111,14 +134,13 @@ def pareto_front(records: Sequence[Record], x: str, y: str = "latency_ms") -> li
     return front
 
 
-def plot_pareto(records: Sequence[Record]) -> Figure:
-    """Latency vs area (when the records have ``area_mm2``) or vs PE count; front highlighted."""
-    good = ok_records(records)
-    x = "area_mm2" if good and all(r.get("area_mm2") is not None for r in good) else "pe_count"
+def _has(records: Sequence[Record], column: str) -> bool:
+    return bool(records) and _numeric([r.get(column) for r in records])
+
+
+def _pareto_panel(ax: Any, good: Sequence[Record], x: str, xlabel: str, log2: bool,
+                  params: Sequence[str]) -> None:
     front = pareto_front(good, x)
-    params = varied_params(good)
-    fig = Figure(figsize=(7, 4.8), layout="constrained")
-    ax = fig.subplots()
     ax.scatter([r[x] for r in good], [r["latency_ms"] for r in good], color="tab:gray",
                alpha=0.6, label="points")
     ax.plot([r[x] for r in front], [r["latency_ms"] for r in front], color="tab:red",
@@ -126,14 +148,41 @@ def plot_pareto(records: Sequence[Record]) -> Figure:
     for r in front:
         ax.annotate(point_label(r, params), (r[x], r["latency_ms"]), fontsize=7,
                     xytext=(4, 4), textcoords="offset points")
-    if x == "pe_count":
+    if log2:
         ax.set_xscale("log", base=2)
     ax.set_yscale("log")
-    ax.set_xlabel("area (mm^2)" if x == "area_mm2" else "PE count (rows x cols)")
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("latency (ms)")
     ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
-    ax.set_title(f"Pareto front: latency vs {'area' if x == 'area_mm2' else 'PE count'}")
+    ax.legend(fontsize=7)
+    ax.set_title(f"latency vs {xlabel}", fontsize=10)
+
+
+def pareto_axes(records: Sequence[Record]) -> list[tuple[str, str, bool]]:
+    """(column, label, log2) of each Pareto panel: latency vs area (``area_mm2``; when the area
+    does not vary, vs the sweep's x axis instead) and, with ``energy_mj``, latency vs energy."""
+    good = ok_records(records)
+    panels = []
+    if _has(good, "area_mm2") and len({r["area_mm2"] for r in good}) > 1:
+        panels.append(("area_mm2", "area (mm^2)", False))
+    else:
+        panels.append(x_axis(good))
+    if _has(good, "energy_mj"):
+        panels.append(("energy_mj", "energy per inference (mJ)", False))
+    return panels
+
+
+def plot_pareto(records: Sequence[Record]) -> Figure:
+    """Pareto fronts of latency vs area (or, without an area that varies, vs PE count / the
+    swept parameter) and latency vs energy per inference (when the records have it)."""
+    good = ok_records(records)
+    panels = pareto_axes(good)
+    params = varied_params(good)
+    fig = Figure(figsize=(6.5 * len(panels), 4.8), layout="constrained")
+    axes = fig.subplots(1, len(panels), squeeze=False)[0]
+    for ax, (x, xlabel, log2) in zip(axes, panels, strict=True):
+        _pareto_panel(ax, good, x, xlabel, log2, params)
+    fig.suptitle("Pareto fronts (lower-left is better; front highlighted in red)")
     return fig
 
 

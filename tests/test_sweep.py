@@ -99,8 +99,8 @@ def test_records_match_single_runs():
         single = accelsim.simulate(arch, trace, record=False)
         assert r["total_cycles"] == single.total_cycles
         assert r["dram_read_bytes"] == single.dram_read_bytes
-        assert r["latency_ms"] == single.latency_s * 1e3
-        assert r["busy_share_array"] == single.unit_share()["array"]
+        assert r["latency_ms"] == pytest.approx(single.latency_s * 1e3, rel=1e-9)
+        assert r["busy_share_array"] == pytest.approx(single.unit_share()["array"], rel=1e-9)
 
 
 def test_same_sweep_twice_gives_identical_csv(tmp_path):
@@ -178,12 +178,50 @@ def test_to_dataframe():
     assert frame.loc[0, "pe"] == "16x16" and frame.loc[0, "total_cycles"] > 0
 
 
-def test_energy_fields_read_defensively():
-    class Fake:
-        extra = {"energy": {"total_pj": 12.5, "area_mm2": 3.0, "by_unit": {"array": 1.0}}}
+def test_energy_and_area_columns_equal_energy_summary():
+    from accelsim.analysis.energy import energy_summary
 
-    assert sw._energy_fields(Fake()) == {"energy_total_pj": 12.5, "area_mm2": 3.0}
-    assert sw._energy_fields(type("Bare", (), {"extra": {}})()) == {}
+    records = run()
+    trace = accelsim.build_trace("vit_tiny", 224, 1, "sole")
+    for r in records:
+        rows, cols = r["pe"].split("x")
+        arch = accelsim.load_arch("sole", [f"array.rows={rows}", f"array.cols={cols}"])
+        summary = energy_summary(accelsim.simulate(arch, trace, record=False), arch)
+        for key, column in sw.ENERGY_COLUMNS.items():
+            assert r[column] == pytest.approx(summary[key], rel=1e-9), column
+        assert r["energy_mj"] > 0 and r["area_mm2"] > 0
+    assert set(sw.ENERGY_COLUMNS.values()) >= {
+        "energy_mj", "energy_avg_power_w", "energy_tops_per_w", "energy_inferences_per_j",
+        "area_mm2", "area_tops_per_mm2"}
+    small, big = records
+    assert big["area_mm2"] > small["area_mm2"]  # a 32x32 array is bigger than a 16x16 one
+
+
+def test_csv_floats_are_short_and_round_trip(tmp_path):
+    records = run(tmp_path, overrides=["dram.bandwidth_gbps=12.8,25.6"])
+    text = (tmp_path / "s.csv").read_text()
+    header, *rows = text.splitlines()
+    for row in rows:
+        for cell in row.split(","):
+            if "." in cell and cell.replace(".", "").replace("-", "").replace("e", "").isdigit():
+                assert len(cell.replace("-", "").replace(".", "").split("e")[0]) <= 12, cell
+    assert "12.8" in text and "25.6" in text
+    # the records returned equal what the file holds (floats rounded the same way)
+    assert sw.read_records(tmp_path / "s.csv") == [
+        {k: v for k, v in r.items() if k != "resumed"} for r in records]
+    assert sw.round_float(275.72215300000005) == 275.722153
+    assert sw._cell(275.72215300000005) == "275.722153"
+    assert sw._cell(sw.round_float(1 / 3)) == sw._cell(1 / 3)  # idempotent
+
+
+def test_resume_matches_float_parameters_after_rounding(tmp_path, monkeypatch):
+    overrides = ["dram.bandwidth_gbps=12.8,25.600000000000001,0.1234567890123"]
+    first = run(tmp_path, overrides=overrides, pe="16x16")
+    calls = []
+    monkeypatch.setattr(sw, "run_point", lambda *a: calls.append(a[0].index))
+    again = run(tmp_path, overrides=overrides, pe="16x16", resume=True)
+    assert calls == [] and all(r["resumed"] for r in again)
+    assert [r["total_cycles"] for r in again] == [r["total_cycles"] for r in first]
 
 
 # ------------------------------------------------------------------------------- plots
@@ -210,6 +248,7 @@ def test_plots_return_figures_and_save(tmp_path):
     for make in (plot_scaling, plot_breakdown, plot_pareto):
         assert isinstance(make(records), Figure)
     assert "area" in plot_pareto(records).axes[0].get_xlabel()
+    assert len(plot_pareto(records).axes) == 1  # no energy column: one panel
     paths = save_plots(records, tmp_path)
     assert [p.name for p in paths] == ["sweep_scaling.png", "sweep_breakdown.png",
                                        "sweep_pareto.png"]
@@ -227,3 +266,38 @@ def test_bad_execution_options_are_rejected_before_running(kwargs, key) -> None:
     with pytest.raises(ConfigError) as info:
         sw.run_sweep("sole", "vit_tiny", pe="8x8,16x16", **kwargs)
     assert info.value.key == key
+
+
+def test_pareto_uses_area_and_energy_of_a_real_sweep():
+    records = run()
+    fig = plot_pareto(records)
+    assert [ax.get_xlabel() for ax in fig.axes] == ["area (mm^2)", "energy per inference (mJ)"]
+    ax_area = fig.axes[0]
+    xs = sorted(x for x, _ in ax_area.collections[0].get_offsets())
+    assert xs == pytest.approx(sorted(r["area_mm2"] for r in records))
+
+
+def test_constant_pe_sweep_plots_use_the_varied_parameter():
+    from accelsim.sweep_plots import x_axis
+
+    records = run(pe=None, overrides=["dram.bandwidth_gbps=12.8,25.6,51.2"])
+    assert len({r["pe_count"] for r in records}) == 1
+    assert x_axis(records) == ("dram.bandwidth_gbps", "dram.bandwidth_gbps", False)
+    scaling = plot_scaling(records)
+    for ax in scaling.axes:
+        assert ax.get_xlabel() == "dram.bandwidth_gbps" and ax.get_xscale() == "linear"
+        (line,) = ax.get_lines()
+        assert list(line.get_xdata()) == [12.8, 25.6, 51.2]
+    pareto = plot_pareto(records)  # the area does not vary either: vs the swept parameter
+    assert pareto.axes[0].get_xlabel() == "dram.bandwidth_gbps"
+    assert pareto.axes[1].get_xlabel() == "energy per inference (mJ)"
+    labels = [t.get_text() for t in plot_breakdown(records).axes[0].get_xticklabels()]
+    assert labels == ["bandwidth_gbps=12.8", "bandwidth_gbps=25.6", "bandwidth_gbps=51.2"]
+
+
+def test_breakdown_shows_share_of_latency():
+    records = _synthetic()
+    ax = plot_breakdown(records).axes[0]
+    assert "% of latency" in ax.get_ylabel() and "%" in ax.get_title()
+    tops = [p.get_y() + p.get_height() for p in ax.patches]
+    assert max(tops) == pytest.approx(110.0)  # 80 % array + 30 % dram, whatever the latency
