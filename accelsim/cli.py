@@ -167,45 +167,71 @@ def simulate_cmd(
 
     from accelsim.analysis import report
     from accelsim.arch.load import load_arch
-    from accelsim.engine.simulator import simulate
     from accelsim.errors import ConfigError
     from accelsim.workload.load import load_trace
 
     if fmt not in ("table", "json", "csv"):
         raise ConfigError("unknown format", key="--format", value=fmt,
                           expected="table | json | csv")
+    suffix = _output_suffix(output, (".json", ".csv", ".html", ".htm"))
+    if fmt != "table" and suffix is not None and suffix != f".{fmt}":
+        raise ConfigError(f"--format {fmt} does not match the output file", key="--output",
+                          value=str(output), expected=f"a .{fmt} file, or no --format")
+    _output_suffix(plot, (".png",), key="--plot")
     spec = load_arch(arch, set_ or [])
     trace = load_trace(model, image_size, batch, quant, parse_op_overrides(override))
     if group is not None and group not in ("kind", "block", "unit"):
         raise ConfigError("unknown group-by key", key="--group", value=group,
                           expected="kind | block | unit")
-    result = simulate(spec, trace, fidelity=fidelity, record=False, check=check)
+    result = _simulate_for(arch, spec, trace, fidelity=fidelity, check=check)
+    written = []
     if plot is not None:
         _write_bytes(plot, _breakdown_png(result))
-    if output is not None and output.suffix.lower() in (".html", ".htm"):
-        _write_output(output, _html_report(result))
-        output = None
-    if fmt == "json":
-        text = report.result_json(result, include_timing=False)
-    elif fmt == "csv":
-        text = report.result_csv(result)
-    else:
-        text = ""
+        written.append(plot)
     if output is not None:
-        if not text:
-            suffix = output.suffix.lower()
-            text = (report.result_csv(result) if suffix == ".csv"
-                    else report.result_json(result, include_timing=False))
-        _write_output(output, text)
+        _write_output(output, _html_report(result) if suffix in (".html", ".htm")
+                      else report.result_csv(result) if suffix == ".csv"
+                      else report.result_json(result, include_timing=False))
+        written.append(output)
     if fmt == "table":
-        console = Console(width=max(Console().width, 150))
+        console = Console(width=max(Console().width, 180))
         report.render_table(result, console)
         if group is not None:
             report.render_groups(result, group, console)
-        if output is not None:
-            console.print(f"wrote {output}")
     elif output is None:
+        text = (report.result_json(result, include_timing=False) if fmt == "json"
+                else report.result_csv(result))
         sys.stdout.write(text + ("" if text.endswith("\n") else "\n"))
+    for path in written:
+        print(f"wrote {path}", file=sys.stderr if fmt != "table" else sys.stdout)
+
+
+def _output_suffix(path: Path | None, allowed: tuple[str, ...],
+                   key: str = "--output") -> str | None:
+    """The lower-case suffix of an output path the user named; an unsupported type is an error
+    before anything runs (the file type decides what is written)."""
+    if path is None:
+        return None
+    from accelsim.errors import ConfigError
+
+    suffix = path.suffix.lower()
+    if suffix not in allowed:
+        raise ConfigError("unsupported output file type", key=key, value=str(path),
+                          expected=" | ".join(allowed))
+    return suffix
+
+
+def _simulate_for(arch_name: str, spec, trace, **options):
+    """simulate(), with a mapping error also naming the arch it came from."""
+    from accelsim.arch.load import resolve_arch_path
+    from accelsim.engine.simulator import simulate
+    from accelsim.errors import MappingError
+
+    try:
+        return simulate(spec, trace, record=False, **options)
+    except MappingError as exc:
+        raise MappingError(exc.message, file=str(resolve_arch_path(arch_name)), key=exc.key,
+                           value=exc.value, expected=exc.expected) from None
 
 
 @app.command("accuracy")
@@ -311,6 +337,7 @@ def roofline_cmd(
     if fmt not in ("table", "json", "csv"):
         raise ConfigError("unknown format", key="--format", value=fmt,
                           expected="table | json | csv")
+    suffix = _output_suffix(output, (".png", ".json", ".csv"))
     spec = load_arch(arch, set_ or [])
     scheme = quant or ("fp16" if spec.kind == "reference" else "sole")
     trace = load_trace(model, image_size, batch, scheme)
@@ -318,9 +345,7 @@ def roofline_cmd(
         roofs, placements = roofline.reference_placements(spec, trace)
         result = None
     else:
-        from accelsim.engine.simulator import simulate
-
-        result = simulate(spec, trace, record=False)
+        result = _simulate_for(arch, spec, trace)
         roofs, placements = roofline.place_result(result)
     operators = roofline.operator_table(placements, roofs)
     title = f"{trace.model or trace.name} @ {trace.image_size} ({trace.quant}) on {spec.name}"
@@ -337,7 +362,6 @@ def roofline_cmd(
     text = {"json": lambda: report.roofline_json(roofs, placements, operators, meta),
             "csv": lambda: report.roofline_csv(placements)}
     if output is not None:
-        suffix = output.suffix.lower()
         if suffix == ".png":
             from accelsim.analysis.plots import figure_png, roofline_figure
 
@@ -347,14 +371,16 @@ def roofline_cmd(
         else:
             _write_output(output, text["csv" if suffix == ".csv" else "json"]())
     if fmt == "table":
-        console = Console(width=max(Console().width, 150))
+        console = Console(width=max(Console().width, 180))
         report.render_roofline(roofs, placements, operators, title, console,
                                per_layer=spec.kind != "reference")
         if output is not None:
             console.print(f"wrote {output}")
-    elif output is None or output.suffix.lower() == ".png":
+    elif output is None or suffix == ".png":
         sys.stdout.write(text[fmt]())
         sys.stdout.write("\n")
+    if output is not None and fmt != "table":
+        print(f"wrote {output}", file=sys.stderr)
 
 
 @app.command("sweep")
@@ -388,7 +414,7 @@ def sweep_cmd(
     if resume and output is None:
         raise ConfigError("--resume needs the file of a previous run", key="--resume",
                           expected="-o sweep.csv")
-    console = Console(width=max(Console().width, 150))
+    console = Console(width=max(Console().width, 180))
     with Progress("[progress.description]{task.description}", BarColumn(),
                   MofNCompleteColumn(), TimeElapsedColumn(), console=console,
                   transient=True, disable=not console.is_terminal) as bar:

@@ -230,14 +230,12 @@ def run_point(point: SweepPoint, spec: Any, arch_name: str) -> Record:
 def summarize(result: Any, spec: Any = None) -> Record:
     """Summary metrics of a SimResult as flat, CSV-ready values, energy and area included
     (``spec``: the ArchSpec simulated; default: the one stored in the result)."""
-    arr = result.arch.get("array") or {}
-    pe_count = arr.get("rows", 0) * arr.get("cols", 0)
-    cycles, busy = result.total_cycles, result.unit_busy_cycles.get("array", 0)
+    cycles = result.total_cycles
     out: Record = {
-        "pe_count": pe_count, "total_cycles": cycles, "latency_ms": result.latency_s * 1e3,
-        "fps": result.fps, "macs": result.total_macs,
-        "pe_utilization": result.total_macs / (pe_count * cycles) if pe_count and cycles else 0.0,
-        "pe_utilization_busy": result.total_macs / (pe_count * busy) if pe_count and busy else 0.0,
+        "pe_count": result.pe_count, "total_cycles": cycles,
+        "latency_ms": result.latency_s * 1e3, "fps": result.fps, "macs": result.total_macs,
+        "pe_utilization": result.pe_utilization,
+        "pe_utilization_busy": result.pe_utilization_busy,
         "dram_read_bytes": result.dram_read_bytes, "dram_write_bytes": result.dram_write_bytes,
         "busy_share_dram": result.dram_busy_cycles / cycles if cycles else 0.0,
     }

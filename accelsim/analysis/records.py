@@ -18,6 +18,7 @@ class LayerResult:
     unit: str
     group: str  # fused group the op ran in ("a+b+c"), or its own name
     precision: str  # operand precision: "int8", "int4", "fp16" ... (widest input)
+    macs_per_pe_per_cycle: int  # the array's MAC rate at that precision (0 off the array)
     macs: int
     ops: int
     elements: int
@@ -73,6 +74,31 @@ class SimResult:
         return sum(layer.macs for layer in self.layers)
 
     @property
+    def pe_count(self) -> int:
+        array = self.arch.get("array") or {}
+        return int(array.get("rows", 0)) * int(array.get("cols", 0))
+
+    @property
+    def pe_slot_cycles(self) -> float:
+        """PE-cycles the array's MACs need: sum of MACs / (MACs per PE per cycle) per layer
+        (an int4 MAC packed two to a PE takes half a PE-cycle)."""
+        return sum(x.macs / x.macs_per_pe_per_cycle for x in self.layers
+                   if x.macs and x.macs_per_pe_per_cycle)
+
+    @property
+    def pe_utilization(self) -> float:
+        """Share of the PE-cycles of the whole run doing useful MACs (the per-layer definition,
+        MACs / (R x C x MACs/PE/cycle x cycles), over the total latency)."""
+        slots = self.pe_count * self.total_cycles
+        return self.pe_slot_cycles / slots if slots else 0.0
+
+    @property
+    def pe_utilization_busy(self) -> float:
+        """The same, over the cycles the array is busy only (its mapping/fold efficiency)."""
+        slots = self.pe_count * self.unit_busy_cycles.get("array", 0)
+        return self.pe_slot_cycles / slots if slots else 0.0
+
+    @property
     def dram_read_bytes(self) -> int:
         return sum(layer.dram_read_bytes for layer in self.layers)
 
@@ -105,6 +131,8 @@ class SimResult:
                 "latency_ms": self.latency_s * 1e3,
                 "fps": self.fps,
                 "macs": self.total_macs,
+                "pe_utilization": self.pe_utilization,
+                "pe_utilization_busy": self.pe_utilization_busy,
                 "dram_read_bytes": self.dram_read_bytes,
                 "dram_write_bytes": self.dram_write_bytes,
                 "unit_busy_cycles": self.unit_busy_cycles,

@@ -86,11 +86,7 @@ def result_csv(result: SimResult) -> str:
 def summary_lines(result: SimResult) -> list[tuple[str, str]]:
     """(label, value) pairs of the run summary."""
     m = result.model
-    arr = result.arch.get("array") or {}
     pe_layers = [x for x in result.layers if x.unit == "array"]
-    array_busy = result.unit_busy_cycles.get("array", 0)
-    peak = (arr.get("rows", 0) * arr.get("cols", 0))
-    mean_util = (result.total_macs / (peak * array_busy) if peak and array_busy else 0.0)
     share = ", ".join(f"{u} {s:.1%}" for u, s in result.unit_share().items())
     nonlinear = sum(result.unit_busy_cycles.get(u, 0) for u in ("e2softmax", "ailayernorm",
                                                                 "fp32"))
@@ -101,9 +97,9 @@ def summary_lines(result: SimResult) -> list[tuple[str, str]]:
         ("latency", f"{result.latency_s * 1e3:.4f} ms"),
         ("throughput", f"{result.fps:.2f} FPS"),
         ("MACs", f"{result.total_macs:,}"),
-        ("PE utilization", f"{result.total_macs / (peak * result.total_cycles):.1%} of latency; "
-                           f"{mean_util:.1%} while the array is busy" if peak and
-         result.total_cycles else "n/a"),
+        ("PE utilization", f"{result.pe_utilization:.1%} of latency; "
+                           f"{result.pe_utilization_busy:.1%} while the array is busy"
+         if result.pe_count and result.total_cycles else "n/a"),
         ("DRAM traffic", f"{result.dram_read_bytes / 1e6:.3f} MB read, "
                          f"{result.dram_write_bytes / 1e6:.3f} MB written"),
         ("unit busy share", share),
@@ -139,18 +135,18 @@ def render_table(result: SimResult, console: Any, max_rows: int | None = None) -
                   caption=OPS_NOTE)
     from accelsim.analysis.roofline import place_result
 
-    cols = ("layer", "kind", "unit", "cycles", "compute", "util", "stall", "DRAM rd KB",
-            "DRAM wr KB", "start", "end", "ops/B", "TOPS", "% roof", "bound")
+    # start/end cycles and per-direction DRAM bytes are in the JSON/CSV exports
+    cols = ("layer", "kind", "unit", "cycles", "compute", "util", "stall", "DRAM KB", "ops/B",
+            "TOPS", "% roof", "bound")
     for col in cols:
         table.add_column(col, justify="left" if col in ("layer", "kind", "unit", "bound")
-                         else "right")
+                         else "right", no_wrap=col == "layer")
     _, placements = place_result(result)
     layers = result.layers if max_rows is None else result.layers[:max_rows]
     for x, p in zip(layers, placements, strict=False):
         table.add_row(x.name, x.kind, x.unit, f"{x.cycles:,}", f"{x.compute_cycles:,}",
                       f"{x.utilization:.1%}", f"{x.stall_cycles:,}",
-                      f"{x.dram_read_bytes / 1024:.1f}", f"{x.dram_write_bytes / 1024:.1f}",
-                      f"{x.start_cycle:,}", f"{x.end_cycle:,}", _intensity_text(p.intensity),
+                      f"{x.dram_bytes / 1024:.1f}", _intensity_text(p.intensity),
                       f"{p.attained_ops_per_s / 1e12:.3f}", f"{p.roof_fraction:.1%}", p.bound)
     console.print(table)
     summary = Table(title="Summary", show_header=False)

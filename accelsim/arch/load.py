@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import copy
+import typing
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from accelsim.arch.spec import ArchSpec
 from accelsim.errors import ConfigError
@@ -112,9 +113,10 @@ def arch_from_dict(raw: Any, source: str, overrides: Mapping[str, Any] | None = 
         first = exc.errors()[0]
         key = _key_path(first["loc"])
         message = first["msg"].removeprefix("Value error, ")
-        if first["type"] == "extra_forbidden":
-            message = "unknown key"
         value = first.get("input") if first["type"] != "missing" else None
+        if first["type"] == "extra_forbidden":
+            message = "unknown key" + _key_hint(first["loc"])
+            value = None
         if isinstance(value, (dict, list)):
             value = None
         more = len(exc.errors()) - 1
@@ -124,6 +126,27 @@ def arch_from_dict(raw: Any, source: str, overrides: Mapping[str, Any] | None = 
         if via_set:
             key = f"--set {via_set[0]}"
         raise ConfigError(message, file=source, key=key, value=value) from None
+
+
+def _section_fields(loc: tuple[Any, ...]) -> list[str]:
+    """Field names of the spec section that holds the key at ``loc`` (empty when unknown)."""
+    model: Any = ArchSpec
+    for part in loc[:-1]:
+        field = model.model_fields.get(part) if isinstance(part, str) else None
+        if field is None:
+            return []
+        candidates = [field.annotation, *typing.get_args(field.annotation)]
+        model = next((c for c in candidates if isinstance(c, type)
+                      and issubclass(c, BaseModel)), None)
+        if model is None:
+            return []
+    return list(model.model_fields)
+
+
+def _key_hint(loc: tuple[Any, ...]) -> str:
+    """': did you mean ...?' for a misspelt key (units are part of key names: clock_hz)."""
+    fields = _section_fields(loc)
+    return f": {did_you_mean(str(loc[-1]), fields)}" if fields else ""
 
 
 def load_arch(

@@ -319,6 +319,7 @@ def _layers(arch: ArchSpec, trace: Trace, groups: list[Group],
             out.append(LayerResult(
                 name=op.name, kind=op.kind, block=op.block, unit=unit, group=group.name,
                 precision=_precision(trace, op),
+                macs_per_pe_per_cycle=engine_mac_rate(arch, trace, op) if unit == "array" else 0,
                 macs=op.macs, ops=op.ops, elements=op_elements(op),
                 dram_read_bytes=st.dram_read, dram_write_bytes=st.dram_write,
                 onchip_bytes=group.onchip_bytes.get(op.name, 0),

@@ -75,10 +75,12 @@ class _Builder:
         self.overrides = {pattern: get_scheme(name) for pattern, name in overrides.items()}
         self.tensors: dict[str, Tensor] = {}
         self.ops: list[Op] = []
+        self.matched: set[str] = set()
 
     def scheme(self, op_name: str) -> QuantScheme:
         for pattern, scheme in self.overrides.items():
             if fnmatch.fnmatchcase(op_name, pattern):
+                self.matched.add(pattern)
                 return scheme
         return self.default
 
@@ -296,6 +298,11 @@ def build_trace(model: str, image_size: int = 224, batch: int = 1, quant: str = 
         _build_vit(b, cfg, image_size, batch)
     else:
         _build_swin(b, cfg, image_size, batch)
+    unmatched = [pattern for pattern in b.overrides if pattern not in b.matched]
+    if unmatched:
+        raise TraceError(f"override pattern {unmatched[0]!r} matches no op of {model} (op names "
+                         "look like 'block0.fc1', 'head.fc'; see `accelsim trace`)",
+                         key="--override", value=unmatched[0])
     suffix = "" if not overrides else "+" + ",".join(f"{k}={v}" for k, v in overrides.items())
     return Trace(name=f"{model}_{image_size}_b{batch}_{quant}{suffix}",
                  tensors=tuple(b.tensors.values()), ops=tuple(b.ops), model=model,

@@ -24,6 +24,7 @@ from accelsim.workload.load import load_trace
 
 def _layer(**kw) -> LayerResult:
     base = dict(name="x", kind="gemm", block="b", unit="array", group="x", precision="int8",
+                macs_per_pe_per_cycle=1,
                 macs=0, ops=0, elements=0, dram_read_bytes=0, dram_write_bytes=0,
                 onchip_bytes=0, sram_read_bytes={}, sram_write_bytes={}, start_cycle=0,
                 end_cycle=0, cycles=0, compute_cycles=0, utilization=0.0, stall_cycles=0,

@@ -237,9 +237,12 @@ def test_parse_overrides_types_values() -> None:
 @pytest.mark.parametrize(
     ("edit", "key", "message"),
     [
-        (lambda r: r.update(bogus=1), "bogus", "unknown key (got 1)"),
-        (lambda r: r["array"].update(colz=32), "array.colz", "unknown key"),
-        (lambda r: r["sfu"]["e2softmax"].update(lane=3), "sfu.e2softmax.lane", "unknown key"),
+        (lambda r: r.update(bogus=1), "bogus", "unknown key: choose from array, buffers,"),
+        (lambda r: r["array"].update(colz=32), "array.colz",
+         "unknown key: did you mean 'cols'?"),
+        (lambda r: r["sfu"]["e2softmax"].update(lane=3), "sfu.e2softmax.lane",
+         "unknown key: did you mean 'lanes'?"),
+        (lambda r: r.update(clock=1e9), "clock", "unknown key: did you mean 'clock_hz'?"),
         (lambda r: r["array"].update(rows="many"), "array.rows",
          "Input should be a valid integer"),
         (lambda r: r["array"].update(rows=0), "array.rows", "Input should be greater than 0"),
@@ -311,7 +314,7 @@ def test_bad_override_syntax(item: str) -> None:
 
 def test_override_of_unknown_path() -> None:
     error = load_error("sole", ["array.rowz=3"])
-    assert str(error) == f"{SOLE_YAML}: --set array.rowz: unknown key (got 3)"
+    assert str(error) == f"{SOLE_YAML}: --set array.rowz: unknown key: did you mean 'rows'?"
     error = load_error("sole", {"sfu.e2softmax.lanez": 3})
     assert str(error).startswith(f"{SOLE_YAML}: --set sfu.e2softmax.lanez: unknown key")
 

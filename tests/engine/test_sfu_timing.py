@@ -80,3 +80,18 @@ def test_sram_port_limits_an_unfused_requant():
     assert wide.compute_cycles == narrow.compute_cycles
     assert wide.stalls["sram"] == 0
     assert wide.cycles < narrow.cycles
+
+
+def test_pe_utilization_counts_packed_int4_macs():
+    # w4a4 packs two int4 MACs per PE per cycle (sole.yaml: int4: 2), so a PE-cycle holds two
+    # MACs: utilization = sum(MACs / rate) / (R x C x cycles) stays <= 1 (it read 173% when the
+    # summary divided raw MACs by R x C x cycles)
+    trace = accelsim.build_trace("vit_base", quant="w4a4")
+    result = accelsim.simulate(accelsim.load_arch("sole"), trace, record=False)
+    fc1 = result.layer("block0.fc1")
+    assert fc1.precision == "int4" and fc1.macs_per_pe_per_cycle == 2
+    slots = sum(x.macs / x.macs_per_pe_per_cycle for x in result.layers
+                if x.unit == "array")
+    assert result.pe_utilization == slots / (32 * 32 * result.total_cycles)
+    assert 0.5 < result.pe_utilization < result.pe_utilization_busy <= 1.0
+    assert result.total_macs / (32 * 32 * result.total_cycles) > 1.0  # the old, wrong ratio

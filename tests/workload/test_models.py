@@ -227,3 +227,10 @@ def test_bad_generator_arguments(kwargs: dict, message: str) -> None:
     with pytest.raises(TraceError) as info:
         build_trace(**kwargs)
     assert str(info.value).startswith(message)
+
+
+def test_an_override_that_matches_no_op_is_an_error() -> None:
+    # a typo in a partial-quantization pattern must not silently quantize everything alike
+    with pytest.raises(TraceError, match="matches no op") as info:
+        build_trace("vit_tiny", quant="w4a4", overrides={"haed.*": "w8a8"})
+    assert info.value.key == "--override"
