@@ -245,6 +245,19 @@ def _header_int(data: Mapping[str, Any], key: str, default: int, src: str) -> in
     return value
 
 
+def _entries(data: dict[str, Any], section: str,
+             source: str) -> Iterable[tuple[str, dict[str, Any]]]:
+    """(key path, mapping) of each entry of a list section ("tensors", "ops")."""
+    raw = data.get(section) or []
+    if not isinstance(raw, list):
+        raise TraceError("expected a list", file=source, key=section)
+    for i, item in enumerate(raw):
+        where = f"{section}[{i}]"
+        if not isinstance(item, dict):
+            raise TraceError("expected a mapping", file=source, key=where)
+        yield where, item
+
+
 def trace_from_dict(data: Any, source: str) -> Trace:
     """Parse and validate the accelsim.trace/1 mapping."""
     if not isinstance(data, dict):
@@ -258,13 +271,7 @@ def trace_from_dict(data: Any, source: str) -> Trace:
         if key not in known:
             raise TraceError("unknown key", file=source, key=str(key))
     tensors = []
-    raw_tensors = data.get("tensors") or []
-    if not isinstance(raw_tensors, list):
-        raise TraceError("expected a list", file=source, key="tensors")
-    for i, item in enumerate(raw_tensors):
-        where = f"tensors[{i}]"
-        if not isinstance(item, dict):
-            raise TraceError("expected a mapping", file=source, key=where)
+    for where, item in _entries(data, "tensors", source):
         extra = set(item) - {"name", "shape", "bits", "dtype", "role"}
         if extra:
             raise TraceError("unknown key", file=source, key=f"{where}.{sorted(extra)[0]}")
@@ -281,13 +288,7 @@ def trace_from_dict(data: Any, source: str) -> Trace:
                               bits=bits, dtype=str(item.get("dtype", "int")),
                               role=str(item.get("role", "activation"))))
     ops: list[Op] = []
-    raw_ops = data.get("ops") or []
-    if not isinstance(raw_ops, list):
-        raise TraceError("expected a list", file=source, key="ops")
-    for i, item in enumerate(raw_ops):
-        where = f"ops[{i}]"
-        if not isinstance(item, dict):
-            raise TraceError("expected a mapping", file=source, key=where)
+    for where, item in _entries(data, "ops", source):
         kind = _require(item, "kind", where, source)
         cls = OP_TYPES.get(kind) if isinstance(kind, str) else None
         if cls is None:
