@@ -15,13 +15,16 @@ from accelsim.workload.ops import Op
 @dataclass(frozen=True, slots=True)
 class Load:
     """One DRAM -> buffer transfer. ``bank``: needs a free bank of ``buffer`` (released later by
-    the step that last uses the tile); parameters stream through without a bank."""
+    the step that last uses the tile); parameters stream through without a bank. ``produced``:
+    the tensor is written by an earlier group, so the transfer waits until that group is done
+    (weights and parameters need not wait and prefetch)."""
 
     buffer: str
     dram_bytes: int
     op: str
     tensor: str
     bank: bool = True
+    produced: bool = False
 
 
 @dataclass(frozen=True, slots=True)

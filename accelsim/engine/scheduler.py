@@ -179,14 +179,18 @@ class Scheduler:
         return groups
 
     # ------------------------------------------------------------------ GEMM groups
+    def _load(self, buffer: str, nbytes: int, op: str, tensor: str, bank: bool = True) -> Load:
+        """A DRAM transfer of (part of) a trace tensor; one an op produces waits for it."""
+        return Load(buffer, nbytes, op, tensor, bank, tensor in self.trace.producers)
+
     def _input_load(self, tensor: str, nbytes: int, op: str) -> tuple[Load, ...]:
         if tensor in self.resident or nbytes == 0:
             return ()
-        return (Load("input", nbytes, op, tensor),)
+        return (self._load("input", nbytes, op, tensor),)
 
     def _param_loads(self, op: Op, first: tuple[str, ...]) -> tuple[Load, ...]:
         t = self.trace
-        return tuple(Load("weight", t.tensor(name).size_bytes, op.name, name, bank=False)
+        return tuple(self._load("weight", t.tensor(name).size_bytes, op.name, name, bank=False)
                      for name in op.inputs if name not in first and t.tensor(name).is_constant
                      and t.tensor(name).role == "param")
 
@@ -229,7 +233,8 @@ class Scheduler:
                 if bi == 0 and not steps:
                     loads.extend(params)
                 if b_new:
-                    loads.append(Load("weight", tensor_bytes(kt * nt, b.bits), op.name, b.name))
+                    loads.append(self._load("weight", tensor_bytes(kt * nt, b.bits), op.name,
+                                            b.name))
                 if a_new:
                     loads.extend(self._input_load(a.name, tensor_bytes(mt * kt, a.bits), op.name))
                 cycles, const = timer(mt, nt, kt)
@@ -335,9 +340,9 @@ class Scheduler:
                 rows = min(block_rows, tokens - r0)
                 loads: list[Load] = list(params) if not steps else []
                 if blk == 0:
-                    loads.append(Load("weight", tensor_bytes(tokens * head_dim, kt_.bits),
+                    loads.append(self._load("weight", tensor_bytes(tokens * head_dim, kt_.bits),
                                       qk.name, kt_.name))
-                    loads.append(Load("weight", tensor_bytes(tokens * head_dim, v.bits),
+                    loads.append(self._load("weight", tensor_bytes(tokens * head_dim, v.bits),
                                       sv.name, v.name))
                 loads.extend(self._input_load(q.name, tensor_bytes(rows * head_dim, q.bits),
                                               qk.name))
@@ -427,8 +432,8 @@ class Scheduler:
             x_rows = max(0, min(r0 + r, rows) - max(r0, prefix)) if prefix else r
             loads.extend(self._input_load(x.name, tensor_bytes(x_rows * length, x.bits), op.name))
             for s in streamed:
-                loads.append(Load("input", tensor_bytes(r * length, t.tensor(s).bits), op.name, s,
-                                  bank=False))
+                loads.append(self._load("input", tensor_bytes(r * length, t.tensor(s).bits),
+                                        op.name, s, bank=False))
             cycles = self.row_cycles(op, unit, r, length)
             # a pool writes the pooled row of each image whose last token is in this tile
             out_rows = (r0 + r) // pool_tokens - r0 // pool_tokens if pool_tokens else r

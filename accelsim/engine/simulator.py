@@ -106,10 +106,7 @@ class _Engine:
             for step in group.steps:
                 arrival = int(env.now)
                 for load in step.loads:
-                    if not deps_waited and load.bank and load.buffer == "input" or (
-                            not deps_waited and load.tensor not in ("",) and load.bank
-                            and load.buffer == "weight" and group.deps
-                            and self._is_activation(group, load.tensor)):
+                    if load.produced and not deps_waited:
                         deps_waited = True
                         event = self._deps(group)
                         if event is not None:
@@ -128,9 +125,6 @@ class _Engine:
                         st.touch(t1, int(env.now))
                     del t0
                 yield ready[group.index].put((step, arrival))
-
-    def _is_activation(self, group: Group, tensor: str) -> bool:
-        return tensor in self._activation_tensors
 
     def stage(self, group: Group, j: int, inbox: simpy.Store, outbox: simpy.Store | None,
               tokens_in: simpy.Store | None, tokens_out: simpy.Store | None,
@@ -209,7 +203,6 @@ class _Engine:
     # ------------------------------------------------------------------ run
     def run(self) -> None:
         env = self.env
-        self._activation_tensors = set()
         ready: dict[int, simpy.Store] = {}
         for group in self.groups:
             n = len(group.stage_units)

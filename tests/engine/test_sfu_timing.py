@@ -95,3 +95,27 @@ def test_pe_utilization_counts_packed_int4_macs():
     assert result.pe_utilization == slots / (32 * 32 * result.total_cycles)
     assert 0.5 < result.pe_utilization < result.pe_utilization_busy <= 1.0
     assert result.total_macs / (32 * 32 * result.total_cycles) > 1.0  # the old, wrong ratio
+
+
+@pytest.mark.parametrize("attention_fusion", [True, False])
+def test_activation_loads_wait_for_their_producer(attention_fusion):
+    # K feeds QK^T and V feeds SV. Those operands sit in the weight buffer, but they are
+    # activations: no DMA read of them may start before the group producing them has written
+    # its last tile (a missing dependency made them prefetch like weights, too early).
+    arch = accelsim.load_arch("sole", {"fusion.attention": attention_fusion})
+    result = accelsim.simulate(arch, accelsim.build_trace("vit_tiny"), record=True)
+    log = result.extra["event_log"]
+
+    def first(event: str, op: str) -> int:
+        return min(c for c, comp, e, o in log if comp == "dma" and e == event and o == op)
+
+    def last(event: str, op: str) -> int:
+        return max(c for c, comp, e, o in log if comp == "dma" and e == event and o == op)
+
+    k_written = last("write", "block0.k.requant")
+    v_written = last("write", "block0.v.requant")
+    assert first("read", "block0.qk") > k_written
+    if attention_fusion:  # V is loaded by the fused group on behalf of SV
+        assert first("read", "block0.sv") > v_written
+    else:
+        assert first("read", "block0.sv") > max(v_written, last("write", "block0.softmax"))
