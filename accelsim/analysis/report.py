@@ -136,8 +136,8 @@ def render_table(result: SimResult, console: Any, max_rows: int | None = None) -
     from accelsim.analysis.roofline import place_result
 
     # start/end cycles and per-direction DRAM bytes are in the JSON/CSV exports
-    cols = ("layer", "kind", "unit", "cycles", "compute", "util", "stall", "DRAM KB", "ops/B",
-            "TOPS", "% roof", "bound")
+    cols = ("layer", "kind", "unit", "cycles", "compute", "util", "stall", "DRAM KB",
+            "on-chip KB", "ops/B", "TOPS", "% roof", "bound")
     for col in cols:
         table.add_column(col, justify="left" if col in ("layer", "kind", "unit", "bound")
                          else "right", no_wrap=col == "layer")
@@ -146,7 +146,8 @@ def render_table(result: SimResult, console: Any, max_rows: int | None = None) -
     for x, p in zip(layers, placements, strict=False):
         table.add_row(x.name, x.kind, x.unit, f"{x.cycles:,}", f"{x.compute_cycles:,}",
                       f"{x.utilization:.1%}", f"{x.stall_cycles:,}",
-                      f"{x.dram_bytes / 1024:.1f}", _intensity_text(p.intensity),
+                      f"{x.dram_bytes / 1024:.1f}", f"{x.onchip_bytes / 1024:.1f}",
+                      _intensity_text(p.intensity),
                       f"{p.attained_ops_per_s / 1e12:.3f}", f"{p.roof_fraction:.1%}", p.bound)
     console.print(table)
     summary = Table(title="Summary", show_header=False)
