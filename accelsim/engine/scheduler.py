@@ -14,33 +14,17 @@ vector unit (GELU on the FP32 unit in fallback mode).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import lru_cache
-
 from accelsim.arch.spec import ArchSpec
 from accelsim.cost import sfu as sfu_cost
-from accelsim.cost.systolic import gemm_timing
 from accelsim.engine.plan import Group, Load, Step, Work
+from accelsim.engine.tile_costs import TileCosts, tile_for
 from accelsim.errors import MappingError
-from accelsim.mapping.tiler import GemmTiling, PipelineModel, tile_gemm, tile_rows
+from accelsim.mapping.tiler import PipelineModel, loop_nest, tile_rows
 from accelsim.units import ceil_div, tensor_bytes
 from accelsim.workload.ops import GEMM_KINDS, Add, Matmul, Op, Softmax
 from accelsim.workload.trace import Trace
 
-#: vector-unit instructions per element (the hardware's passes, not the roofline op counts):
-#: requant is one fused multiply-shift-clip, add one, integer GELU two (I-ViT ShiftGELU-style
-#: sigmoid approximation with shifts), pooling one accumulate.
-VECTOR_PASSES = {"requant": 1, "add": 1, "gelu": 2, "pool": 1, "softmax": 1, "layernorm": 1}
-#: FP32 fallback passes per op kind and how many use the iterative exp/divide units
-FP32_PASSES = {
-    "softmax": (sfu_cost.FP32_SOFTMAX_PASSES, sfu_cost.FP32_SOFTMAX_SPECIAL_PASSES),
-    "layernorm": (sfu_cost.FP32_LAYERNORM_PASSES, sfu_cost.FP32_LAYERNORM_SPECIAL_PASSES),
-    "gelu": (sfu_cost.FP32_GELU_PASSES, sfu_cost.FP32_GELU_SPECIAL_PASSES),
-}
 EPILOGUE_KINDS = ("requant", "gelu", "add")
-
-GemmTimer = Callable[[int, int, int], tuple[int, int]]
-
 
 class Scheduler:
     """Turns (arch, trace) into the list of groups the engine plays, in program order."""
@@ -54,6 +38,7 @@ class Scheduler:
         self.trace = trace
         self.fidelity = fidelity
         self.banks = {role: arch.buffers.role(role) for role in ("input", "weight", "output")}
+        self.costs = TileCosts(arch, trace, fidelity)
         self.resident: set[str] = set()  # tensors left on chip by a fused producer
         self._group_of_tensor: dict[str, int] = {}
 
@@ -69,47 +54,6 @@ class Scheduler:
         if op.kind == "gelu" and fallback:
             return "fp32"
         return "vector"
-
-    def row_cycles(self, op: Op, unit: str, rows: int, length: int) -> int:
-        """Cycles of ``rows`` x ``length`` elements of a non-GEMM op on ``unit`` (cost.sfu)."""
-        sfu = self.arch.sfu
-        if unit == "e2softmax":
-            u = sfu.e2softmax
-            return sfu_cost.e2softmax_cycles(rows, length, u.lanes, u.pipeline_depth)
-        if unit == "ailayernorm":
-            u = sfu.ailayernorm
-            return sfu_cost.ailayernorm_cycles(rows, length, u.lanes, u.pipeline_depth)
-        if unit == "fp32":
-            f = sfu.fp32
-            passes, special = FP32_PASSES.get(op.kind, (1, 0))
-            return sfu_cost.fp32_fallback_cycles(
-                rows * length, f.lanes, passes, f.pipeline_depth,
-                special_function_passes=special,
-                special_function_cycles=f.exp_cycles if op.kind != "layernorm" else f.div_cycles)
-        v = sfu.vector
-        return sfu_cost.vector_cycles(rows * length, v.lanes, v.pipeline_depth,
-                                      VECTOR_PASSES.get(op.kind, 1))
-
-    def port_cycles(self, cycles: int, reads: dict[str, int], writes: dict[str, int]) -> int:
-        """Cycles beyond ``cycles`` a step needs because a buffer's read or write port (bytes
-        per cycle, from the arch) cannot move its SRAM bytes faster."""
-        need = 0
-        for role, nbytes in reads.items():
-            need = max(need, ceil_div(nbytes, self.banks[role].read_bytes_per_cycle))
-        for role, nbytes in writes.items():
-            need = max(need, ceil_div(nbytes, self.banks[role].write_bytes_per_cycle))
-        return max(need - cycles, 0)
-
-    def mac_rate(self, op: Op) -> int:
-        from accelsim.engine.simulator import engine_mac_rate
-
-        return engine_mac_rate(self.arch, self.trace, op)
-
-    def gemm_timer(self, p: int) -> GemmTimer:
-        """(m, n, k) of a tile -> (fold-interval cycles x folds, constant of a whole run)."""
-        a = self.array
-        return _gemm_tile_timer(a.rows, a.cols, a.dataflow, a.overlap_weight_load, p,
-                                self.fidelity)
 
     # ------------------------------------------------------------------ grouping
     def _single_consumer(self, tensor: str) -> Op | None:
@@ -198,10 +142,10 @@ class Scheduler:
         """Output-path ops on the vector unit, reading the tile from the output buffer."""
         works = []
         for e in chain:
-            cycles = self.row_cycles(e, "vector", rows, cols)
+            cycles = self.costs.row_cycles(e, "vector", rows, cols)
             read = {"output": tensor_bytes(rows * cols, self.trace.tensor(e.inputs[0]).bits)}
             works.append(Work("vector", cycles, e.name, rows * cols,
-                              self.port_cycles(cycles, read, {})))
+                              self.costs.port_cycles(cycles, read, {})))
         return tuple(works)
 
     def _gemm_group(self, index: int, op: Op, epilogue: list[Op]) -> Group:
@@ -210,17 +154,17 @@ class Scheduler:
         final = t.tensor((epilogue[-1] if epilogue else op).outputs[0])
         m, n, k = op.m, op.n, op.k  # type: ignore[attr-defined]
         batch = getattr(op, "batch", 1)
-        p = self.mac_rate(op)
+        p = self.costs.mac_rate(op)
         acc_bits = t.tensor(op.outputs[0]).bits
         resident = a.name in self.resident
         pipeline = PipelineModel(self.array.overlap_weight_load, self.arch.dram_bytes_per_cycle,
                                  final.bits, batch,
                                  min(b.banks for b in self.banks.values()) > 1)
-        tiling = _tile(op.name, self.array.rows, self.array.cols, self.array.dataflow, m, n, k,
+        tiling = tile_for(op.name, self.array.rows, self.array.cols, self.array.dataflow, m, n, k,
                        a.bits, b.bits, max(acc_bits, self.array.accumulator_bits),
                        self.banks["input"].bank_bytes, self.banks["weight"].bank_bytes,
                        self.banks["output"].bank_bytes, p, resident, pipeline)
-        timer = self.gemm_timer(p)
+        timer = self.costs.gemm_timer(p)
         steps: list[Step] = []
         sram_r = {"input": 0, "weight": 0, "output": 0}
         sram_w = {"output": 0}
@@ -228,7 +172,7 @@ class Scheduler:
         b_is_weight = b.role == "weight"
         for bi in range(batch):
             for (_m0, mt), (_n0, nt), (_k0, kt), a_new, b_new, a_last, b_last, opens, closes in \
-                    _loop_nest(tiling, m, n, k):
+                    loop_nest(tiling, m, n, k):
                 loads: list[Load] = []
                 if bi == 0 and not steps:
                     loads.extend(params)
@@ -246,13 +190,13 @@ class Scheduler:
                 if b_last:
                     releases.append(("weight", 0))
                 out_elems = mt * nt
-                reads, writes = self._gemm_sram(mt, nt, kt, a.bits, b.bits, acc_bits, opens, p)
+                reads, writes = self.costs.gemm_sram(mt, nt, kt, a.bits, b.bits, acc_bits, opens, p)
                 _accumulate(sram_r, reads)
                 _accumulate(sram_w, writes)
                 steps.append(Step(
                     loads=tuple(loads),
                     stages=(Work("array", cycles, op.name, mt * nt * kt,
-                                 self.port_cycles(cycles, reads, writes)),),
+                                 self.costs.port_cycles(cycles, reads, writes)),),
                     releases=tuple(releases), opens_out=opens, closes_out=closes,
                     epilogue=self._epilogue_work(epilogue, mt, nt) if closes else (),
                     write_bytes=tensor_bytes(out_elems, final.bits) if closes else 0,
@@ -268,34 +212,6 @@ class Scheduler:
                                  f"{tiling.order}, {tiling.steps * batch} steps, {kind} "
                                  f"fetched {tiling.b_dram_bytes * batch} B")
         return group
-
-    def _gemm_sram(self, mt: int, nt: int, kt: int, a_bits: int, b_bits: int, acc_bits: int,
-                   opens: bool, p: int) -> tuple[dict[str, int], dict[str, int]]:
-        """SRAM bytes (reads, writes per buffer) of one GEMM tile: the stationary operand is
-        read once, the streamed one once per fold along the other array dimension; partial
-        sums are written once per row fold and read back to accumulate (approximation; it sets
-        the port timing and the SRAM energy)."""
-        reads = {"input": 0, "weight": 0, "output": 0}
-        writes = {"output": 0}
-        r, c, df = self.array.rows, self.array.cols, self.array.dataflow
-        a_bytes, b_bytes = tensor_bytes(mt * kt, a_bits), tensor_bytes(kt * nt, b_bits)
-        out_bytes = tensor_bytes(mt * nt, acc_bits)
-        k_folds = ceil_div(ceil_div(kt, p), r)
-        if df == "ws":
-            reads["weight"] += b_bytes
-            reads["input"] += a_bytes * ceil_div(nt, c)
-            row_folds = k_folds
-        elif df == "is":
-            reads["input"] += a_bytes
-            reads["weight"] += b_bytes * ceil_div(mt, c)
-            row_folds = k_folds
-        else:
-            reads["input"] += a_bytes * ceil_div(nt, c)
-            reads["weight"] += b_bytes * ceil_div(mt, r)
-            row_folds = 1
-        writes["output"] += out_bytes * row_folds
-        reads["output"] += out_bytes * (row_folds - 1 + (0 if opens else 1))
-        return reads, writes
 
     # ------------------------------------------------------------------ fused attention
     def _attention_group(self, index: int, front: list[Op], sv: Op, sv_epilogue: list[Op]) -> Group:
@@ -325,8 +241,8 @@ class Scheduler:
         blocks = ceil_div(tokens, min(rows_per_block, tokens))
         block_rows = ceil_div(tokens, blocks)
         sm_unit = self.unit_of(softmax)
-        p_qk, p_sv = self.mac_rate(qk), self.mac_rate(sv)
-        timer_qk, timer_sv = self.gemm_timer(p_qk), self.gemm_timer(p_sv)
+        p_qk, p_sv = self.costs.mac_rate(qk), self.costs.mac_rate(sv)
+        timer_qk, timer_sv = self.costs.gemm_timer(p_qk), self.costs.gemm_timer(p_sv)
         prob_bits = t.tensor(softmax.outputs[0]).bits
         sram_r: dict[str, dict[str, int]] = {}
         sram_w: dict[str, dict[str, int]] = {}
@@ -351,23 +267,23 @@ class Scheduler:
                 if not steps:
                     c_qk += const_qk
                     c_sv += const_sv
-                r_qk, w_qk = self._gemm_sram(rows, tokens, head_dim, q.bits, kt_.bits, acc_bits,
-                                             True, p_qk)
-                r_sv, w_sv = self._gemm_sram(rows, head_dim, tokens, prob_bits, v.bits,
-                                             acc_bits, True, p_sv)
+                r_qk, w_qk = self.costs.gemm_sram(rows, tokens, head_dim, q.bits, kt_.bits,
+                                                  acc_bits, True, p_qk)
+                r_sv, w_sv = self.costs.gemm_sram(rows, head_dim, tokens, prob_bits, v.bits,
+                                                  acc_bits, True, p_sv)
                 for name, part in ((qk.name, r_qk), (sv.name, r_sv)):
                     _accumulate(sram_r.setdefault(name, {}), part)
                 for name, part in ((qk.name, w_qk), (sv.name, w_sv)):
                     _accumulate(sram_w.setdefault(name, {}), part)
                 work: list[Work | None] = [Work("array", c_qk, qk.name, rows * tokens * head_dim,
-                                                self.port_cycles(c_qk, r_qk, w_qk))]
+                                                self.costs.port_cycles(c_qk, r_qk, w_qk))]
                 for e in middle:
-                    work.append(Work("vector", self.row_cycles(e, "vector", rows, tokens),
+                    work.append(Work("vector", self.costs.row_cycles(e, "vector", rows, tokens),
                                      e.name, rows * tokens))
-                work.append(Work(sm_unit, self.row_cycles(softmax, sm_unit, rows, tokens),
+                work.append(Work(sm_unit, self.costs.row_cycles(softmax, sm_unit, rows, tokens),
                                  softmax.name, rows * tokens))
                 work.append(Work("array", c_sv, sv.name, rows * head_dim * tokens,
-                                 self.port_cycles(c_sv, r_sv, w_sv)))
+                                 self.costs.port_cycles(c_sv, r_sv, w_sv)))
                 last = blk == blocks - 1
                 releases = [("input", 0)] if q.name not in self.resident else []
                 if last:
@@ -434,7 +350,7 @@ class Scheduler:
             for s in streamed:
                 loads.append(self._load("input", tensor_bytes(r * length, t.tensor(s).bits),
                                         op.name, s, bank=False))
-            cycles = self.row_cycles(op, unit, r, length)
+            cycles = self.costs.row_cycles(op, unit, r, length)
             # a pool writes the pooled row of each image whose last token is in this tile
             out_rows = (r0 + r) // pool_tokens - r0 // pool_tokens if pool_tokens else r
             reads = {"input": tensor_bytes(x_rows * length, x.bits) + sum(
@@ -445,7 +361,7 @@ class Scheduler:
             steps.append(Step(
                 loads=tuple(loads),
                 stages=(Work(unit, cycles, op.name, r * length,
-                             self.port_cycles(cycles, reads, writes)),),
+                             self.costs.port_cycles(cycles, reads, writes)),),
                 releases=(("input", 0),) if x.name not in self.resident and x_rows else (),
                 write_bytes=0 if keep else writes["output"],
                 write_op=op.name))
@@ -469,65 +385,3 @@ class Scheduler:
 def _accumulate(total: dict[str, int], part: dict[str, int]) -> None:
     for key, value in part.items():
         total[key] = total.get(key, 0) + value
-
-
-def _tile(name: str, *shape: object) -> GemmTiling:
-    """The tiling of a GEMM shape, memoised across ops of the same shape (every block of a
-    ViT repeats them); when none fits, tile_gemm again to raise the error naming the op."""
-    tiling = _tile_shape(*shape)
-    if tiling is None:
-        tile_gemm(name, *shape)  # type: ignore[arg-type]
-        raise AssertionError("unreachable: tile_gemm raises when nothing fits")
-    return tiling
-
-
-@lru_cache(maxsize=4096)
-def _tile_shape(*shape: object) -> GemmTiling | None:
-    try:
-        return tile_gemm("", *shape)  # type: ignore[arg-type]
-    except MappingError:
-        return None
-
-
-@lru_cache(maxsize=64)
-def _gemm_tile_timer(rows: int, cols: int, dataflow: str, overlap: bool, p: int,
-                     fidelity: str) -> GemmTimer:
-    @lru_cache(maxsize=4096)
-    def timer(m: int, n: int, k: int) -> tuple[int, int]:
-        """Cycles a tile occupies the array (folds x fold interval) and the per-op constant
-        (first fill and last drain, SCALE-Sim's -1) that the op's first tile pays once, so that
-        tiles cut at fold boundaries add up to the closed form of the whole GEMM."""
-        timing = gemm_timing(rows, cols, dataflow, m, n, k, overlap, p)
-        body = timing.folds * timing.fold_interval_cycles
-        if fidelity == "pe":
-            from accelsim.functional.pe_grid import tile_cycles_pe
-
-            return tile_cycles_pe(rows, cols, dataflow, m, n, k, overlap, p) - \
-                (timing.cycles - body), timing.cycles - body
-        return body, timing.cycles - body
-
-    return timer
-
-
-def _loop_nest(tiling: GemmTiling, m: int, n: int, k: int):
-    """Steps of the loop nest with k innermost: ranges, whether A/B blocks are fetched, whether
-    it is their last use (bank freed), and whether the output tile opens/closes."""
-    m_ranges = [(i, min(tiling.mt, m - i)) for i in range(0, m, tiling.mt)]
-    n_ranges = [(j, min(tiling.nt, n - j)) for j in range(0, n, tiling.nt)]
-    k_ranges = [(x, min(tiling.kt, k - x)) for x in range(0, k, tiling.kt)]
-    if tiling.order == "mnk":
-        seq = [(mi, ni, ki) for mi in range(len(m_ranges)) for ni in range(len(n_ranges))
-               for ki in range(len(k_ranges))]
-    else:
-        seq = [(mi, ni, ki) for ni in range(len(n_ranges)) for mi in range(len(m_ranges))
-               for ki in range(len(k_ranges))]
-    a_idx = [(mi, ki) for mi, _, ki in seq]
-    b_idx = [(ki, ni) for _, ni, ki in seq]
-    last = len(seq) - 1
-    for s, (mi, ni, ki) in enumerate(seq):
-        a_new = s == 0 or a_idx[s] != a_idx[s - 1]
-        b_new = s == 0 or b_idx[s] != b_idx[s - 1]
-        a_last = s == last or a_idx[s + 1] != a_idx[s]
-        b_last = s == last or b_idx[s + 1] != b_idx[s]
-        yield (m_ranges[mi], n_ranges[ni], k_ranges[ki], a_new, b_new, a_last, b_last,
-               ki == 0, ki == len(k_ranges) - 1)

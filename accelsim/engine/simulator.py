@@ -27,6 +27,7 @@ from accelsim.engine.dram import Dram
 from accelsim.engine.plan import Group, Step, Work
 from accelsim.engine.recorder import Recorder
 from accelsim.engine.scheduler import Scheduler
+from accelsim.engine.tile_costs import mac_rate, op_precision
 from accelsim.errors import SimulationError
 from accelsim.workload.trace import Trace
 
@@ -292,7 +293,7 @@ def _layers(arch: ArchSpec, trace: Trace, groups: list[Group],
             end = max(st.end, start)
             cycles = end - start
             if unit == "array":
-                rate = engine_mac_rate(arch, trace, op)
+                rate = mac_rate(arch, trace, op)
                 capacity = array.rows * array.cols * rate * cycles
                 util = op.macs / capacity if capacity else 0.0
             else:
@@ -311,8 +312,8 @@ def _layers(arch: ArchSpec, trace: Trace, groups: list[Group],
             need = dram / st.busy * arch.clock_hz / 1e9 if st.busy else 0.0
             out.append(LayerResult(
                 name=op.name, kind=op.kind, block=op.block, unit=unit, group=group.name,
-                precision=_precision(trace, op),
-                macs_per_pe_per_cycle=engine_mac_rate(arch, trace, op) if unit == "array" else 0,
+                precision=op_precision(trace, op),
+                macs_per_pe_per_cycle=mac_rate(arch, trace, op) if unit == "array" else 0,
                 macs=op.macs, ops=op.ops, elements=op_elements(op),
                 dram_read_bytes=st.dram_read, dram_write_bytes=st.dram_write,
                 onchip_bytes=group.onchip_bytes.get(op.name, 0),
@@ -329,19 +330,6 @@ def _layers(arch: ArchSpec, trace: Trace, groups: list[Group],
 def _merge(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
     """Per-buffer byte counts of the compute side plus the DMA side, sorted by buffer."""
     return {k: a.get(k, 0) + b.get(k, 0) for k in sorted(set(a) | set(b))}
-
-
-def _precision(trace: Trace, op) -> str:
-    """Operand precision of an op: the widest of its two operands for GEMMs (it sets the MAC
-    rate), the first input's for other ops."""
-    tensors = [trace.tensor(t) for t in op.inputs[: 2 if op.macs else 1]]
-    dtype = "fp" if any(t.dtype == "fp" for t in tensors) else "int"
-    return f"{dtype}{max(t.bits for t in tensors)}"
-
-
-def engine_mac_rate(arch: ArchSpec, trace: Trace, op) -> int:
-    assert arch.array is not None
-    return arch.array.mac_rate(_precision(trace, op))
 
 
 def op_elements(op) -> int:

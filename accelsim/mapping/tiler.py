@@ -212,3 +212,27 @@ def tile_rows(op_name: str, rows: int, in_row_bytes: int, out_row_bytes: int,
     # balance the tiles so the last one is not a sliver
     tiles = ceil_div(rows, fit)
     return ceil_div(rows, tiles)
+
+
+def loop_nest(tiling: GemmTiling, m: int, n: int, k: int):
+    """Steps of the loop nest with k innermost: ranges, whether A/B blocks are fetched, whether
+    it is their last use (bank freed), and whether the output tile opens/closes."""
+    m_ranges = [(i, min(tiling.mt, m - i)) for i in range(0, m, tiling.mt)]
+    n_ranges = [(j, min(tiling.nt, n - j)) for j in range(0, n, tiling.nt)]
+    k_ranges = [(x, min(tiling.kt, k - x)) for x in range(0, k, tiling.kt)]
+    if tiling.order == "mnk":
+        seq = [(mi, ni, ki) for mi in range(len(m_ranges)) for ni in range(len(n_ranges))
+               for ki in range(len(k_ranges))]
+    else:
+        seq = [(mi, ni, ki) for ni in range(len(n_ranges)) for mi in range(len(m_ranges))
+               for ki in range(len(k_ranges))]
+    a_idx = [(mi, ki) for mi, _, ki in seq]
+    b_idx = [(ki, ni) for _, ni, ki in seq]
+    last = len(seq) - 1
+    for s, (mi, ni, ki) in enumerate(seq):
+        a_new = s == 0 or a_idx[s] != a_idx[s - 1]
+        b_new = s == 0 or b_idx[s] != b_idx[s - 1]
+        a_last = s == last or a_idx[s + 1] != a_idx[s]
+        b_last = s == last or b_idx[s + 1] != b_idx[s]
+        yield (m_ranges[mi], n_ranges[ni], k_ranges[ki], a_new, b_new, a_last, b_last,
+               ki == 0, ki == len(k_ranges) - 1)
