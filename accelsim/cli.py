@@ -55,32 +55,14 @@ def parse_op_overrides(items: list[str] | None) -> dict[str, str]:
 def list_cmd() -> None:
     """List bundled architectures, built-in models and quantization schemes."""
     from rich.console import Console
-    from rich.table import Table
 
+    from accelsim.analysis.report import render_catalogue
     from accelsim.arch.load import bundled_arch_names, load_arch
     from accelsim.workload.models import MODELS
     from accelsim.workload.quant import SCHEMES
 
-    console = Console()
-    archs = Table(title="Architectures (--arch)")
-    for col in ("name", "kind", "description"):
-        archs.add_column(col)
-    for name in bundled_arch_names():
-        spec = load_arch(name)
-        archs.add_row(name, spec.kind, spec.description)
-    console.print(archs)
-    models = Table(title="Models (--model)")
-    for col in ("name", "family", "config"):
-        models.add_column(col)
-    for name, cfg in MODELS.items():
-        models.add_row(name, name.split("_")[0], repr(cfg))
-    console.print(models)
-    schemes = Table(title="Quantization schemes (--quant)")
-    schemes.add_column("name")
-    schemes.add_column("description")
-    for scheme in SCHEMES.values():
-        schemes.add_row(scheme.name, scheme.description)
-    console.print(schemes)
+    render_catalogue([(name, load_arch(name)) for name in bundled_arch_names()],
+                     MODELS.items(), SCHEMES.values(), Console())
 
 
 @app.command("trace")
@@ -94,35 +76,16 @@ def trace_cmd(
 ) -> None:
     """Generate a quantized operator trace (accelsim.trace/1 YAML) and print its statistics."""
     from rich.console import Console
-    from rich.table import Table
 
+    from accelsim.analysis.report import render_trace_stats
     from accelsim.workload.load import load_trace
     from accelsim.workload.trace import save_trace
 
     trace = load_trace(model, image_size, batch, quant, parse_op_overrides(override))
     if output is not None:
         save_trace(trace, output)
-    table = Table(title=f"{trace.name}: {len(trace.ops)} ops")
-    for col in ("kind", "ops", "MACs", "GOPs", "weight MB", "activation out MB"):
-        table.add_column(col, justify="right" if col != "kind" else "left")
-    by_kind: dict[str, list[int]] = {}
-    for op in trace.ops:
-        acc = by_kind.setdefault(op.kind, [0, 0, 0, 0, 0])
-        acc[0] += 1
-        acc[1] += op.macs
-        acc[2] += op.ops
-        acc[3] += sum(trace.tensor(t).size_bytes for t in op.inputs
-                      if trace.tensor(t).is_constant)
-        acc[4] += sum(trace.tensor(t).size_bytes for t in op.outputs)
-    for kind, (n, macs, ops, wbytes, obytes) in by_kind.items():
-        table.add_row(kind, str(n), f"{macs:,}", f"{ops / 1e9:.3f}", f"{wbytes / 1e6:.2f}",
-                      f"{obytes / 1e6:.2f}")
-    table.add_row("total", str(len(trace.ops)), f"{trace.total_macs:,}",
-                  f"{trace.total_ops / 1e9:.3f}", "", "", style="bold")
     console = Console()
-    console.print(table)
-    console.print("ops per element: softmax 5, layernorm 7, gelu 8, add 1, requant 2, pool 1; "
-                  "1 MAC = 2 ops")
+    render_trace_stats(trace, console)
     if output is not None:
         console.print(f"wrote {output}")
 
@@ -186,7 +149,9 @@ def simulate_cmd(
     result = _simulate_for(arch, spec, trace, fidelity=fidelity, check=check)
     written = []
     if plot is not None:
-        _write_bytes(plot, _breakdown_png(result))
+        from accelsim.analysis.plots import figure_png, result_breakdown_figure
+
+        _write_bytes(plot, figure_png(result_breakdown_figure(result)))
         written.append(plot)
     if output is not None:
         _write_output(output, _html_report(result) if suffix in (".html", ".htm")
@@ -278,35 +243,17 @@ def _write_bytes(path: Path, data: bytes) -> None:
         raise ConfigError(f"cannot write file: {exc.strerror or exc}", file=str(path)) from None
 
 
-def _run_title(result) -> str:
-    m = result.model
-    return f"{m.get('model') or m.get('name')} @ {m.get('image_size')} ({m.get('quant')}) on " \
-           f"{result.arch_name}"
-
-
-def _breakdown_png(result) -> bytes:
-    from accelsim.analysis.plots import breakdown_figure, figure_png
-    from accelsim.analysis.roofline import group_layers
-
-    fig = breakdown_figure(group_layers(result, "block"), group_layers(result, "unit"),
-                           f"Latency breakdown: {_run_title(result)}", result.clock_hz)
-    return figure_png(fig)
-
-
-def _roofline_png(result, reference=None) -> bytes:
-    from accelsim.analysis.plots import figure_png, roofline_figure
-    from accelsim.analysis.roofline import place_result
-
-    roofs, placements = place_result(result)
-    fig = roofline_figure(roofs, placements, f"Roofline: {_run_title(result)}", reference)
-    return figure_png(fig)
-
-
 def _html_report(result) -> str:
     from accelsim.analysis import report
+    from accelsim.analysis.plots import (
+        figure_png,
+        result_breakdown_figure,
+        result_roofline_figure,
+    )
 
-    return report.result_html(result, {"Roofline": _roofline_png(result),
-                                       "Latency breakdown": _breakdown_png(result)})
+    return report.result_html(result, {
+        "Roofline": figure_png(result_roofline_figure(result)),
+        "Latency breakdown": figure_png(result_breakdown_figure(result))})
 
 
 @app.command("roofline")
@@ -404,9 +351,7 @@ def sweep_cmd(
 ) -> None:
     """Simulate a grid of design points (cartesian product, or --zip) and tabulate/plot them."""
     from rich.console import Console
-    from rich.markup import escape
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-    from rich.table import Table
 
     from accelsim.errors import ConfigError
     from accelsim.sweep import run_sweep
@@ -423,22 +368,9 @@ def sweep_cmd(
             arch, model, pe=pe, overrides=set_, image_size=image_size, batch=batch, quant=quant,
             zip_axes=zip_axes, jobs=jobs, scheduler=scheduler, output=output, resume=resume,
             progress=lambda done, total, _r: bar.update(task, completed=done, total=total))
-    from accelsim.sweep_plots import varied_params
+    from accelsim.sweep_plots import render_table
 
-    params = varied_params(records) or ["model"]
-    table = Table(title=f"sweep: {len(records)} points on {arch}")
-    metrics = ("total_cycles", "latency_ms", "fps", "pe_utilization", "dram_read_bytes",
-               "dram_write_bytes")
-    for col in ("#", *params, *metrics, "status"):
-        table.add_column(col, justify="left" if col in params or col == "status" else "right")
-    for r in records:
-        ok = r["status"] == "ok"
-        cells = [f"{r[m]:,}" if isinstance(r[m], int) else f"{r[m]:.4g}" for m in metrics] \
-            if ok else [""] * len(metrics)
-        status = ("ok" + (" (resumed)" if r.get("resumed") else "")) if ok else \
-            f"[red]{escape(str(r['error_type']))}: {escape(str(r['error']))}[/red]"
-        table.add_row(str(r["index"]), *(str(r.get(p)) for p in params), *cells, status)
-    console.print(table)
+    render_table(records, f"sweep: {len(records)} points on {arch}", console)
     if output is not None:
         console.print(f"wrote {output}")
     if plot_dir is not None:

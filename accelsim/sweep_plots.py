@@ -199,3 +199,28 @@ def save_plots(records: Sequence[Record], folder: str | Path) -> list[Path]:
         make(records).savefig(path, dpi=110)
         paths.append(path)
     return paths
+
+
+#: summary columns of the sweep table (energy and area when the records carry them)
+TABLE_METRICS = ("total_cycles", "latency_ms", "fps", "pe_utilization", "dram_read_bytes",
+                 "dram_write_bytes", "energy_mj", "area_mm2")
+
+
+def render_table(records: Sequence[Record], title: str, console: Any) -> None:
+    """One row per point: the varied parameters, the summary metrics, the status (rich)."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    params = varied_params(records) or ["model"]
+    metrics = [m for m in TABLE_METRICS if any(m in r for r in records)]
+    table = Table(title=title)
+    for col in ("#", *params, *metrics, "status"):
+        table.add_column(col, justify="left" if col in params or col == "status" else "right")
+    for r in records:
+        ok = r["status"] == "ok"
+        cells = ([f"{r[m]:,}" if isinstance(r[m], int) else f"{r[m]:.4g}" for m in metrics]
+                 if ok else [""] * len(metrics))
+        status = ("ok" + (" (resumed)" if r.get("resumed") else "")) if ok else \
+            f"[red]{escape(str(r['error_type']))}: {escape(str(r['error']))}[/red]"
+        table.add_row(str(r["index"]), *(str(r.get(p)) for p in params), *cells, status)
+    console.print(table)

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 from matplotlib.figure import Figure
 
+from accelsim.analysis.records import SimResult
 from accelsim.analysis.roofline import GroupRow, Placement, Roofs
 
 FIGSIZE = (12.0, 6.5)  # inches
@@ -136,3 +137,29 @@ def figure_png(fig: Figure) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=DPI)
     return buf.getvalue()
+
+
+# ----------------------------------------------------------------- one call from a SimResult
+def run_title(result: SimResult) -> str:
+    """'vit_base @ 224 (sole) on sole': what a figure's title says about the run."""
+    m = result.model
+    return (f"{m.get('model') or m.get('name')} @ {m.get('image_size')} ({m.get('quant')}) on "
+            f"{result.arch_name}")
+
+
+def result_breakdown_figure(result: SimResult) -> Figure:
+    """The latency breakdown (per block and per unit) of a run."""
+    from accelsim.analysis.roofline import group_layers
+
+    return breakdown_figure(group_layers(result, "block"), group_layers(result, "unit"),
+                            f"Latency breakdown: {run_title(result)}", result.clock_hz)
+
+
+def result_roofline_figure(result: SimResult,
+                           reference: tuple[Roofs, Sequence[Placement]] | None = None) -> Figure:
+    """The roofline of a run, optionally with a reference device's roofs and points
+    (``accelsim.analysis.roofline.reference_placements``)."""
+    from accelsim.analysis.roofline import place_result
+
+    roofs, placements = place_result(result)
+    return roofline_figure(roofs, placements, f"Roofline: {run_title(result)}", reference)

@@ -317,3 +317,39 @@ def result_html(result: SimResult, figures: dict[str, bytes]) -> str:
          "TOPS", "% roof", "bound"], rows, left=3))
     parts.append(f"<p>{escape(OPS_NOTE)}</p></body></html>\n")
     return "".join(parts)
+
+
+# ----------------------------------------------------------------------------- trace and catalogue
+def render_trace_stats(trace: Any, console: Any) -> None:
+    """Per-kind static statistics of a trace (``accelsim trace``)."""
+    from rich.table import Table
+
+    table = Table(title=f"{trace.name}: {len(trace.ops)} ops", caption=OPS_NOTE)
+    for col in ("kind", "ops", "MACs", "GOPs", "weight MB", "activation out MB"):
+        table.add_column(col, justify="right" if col != "kind" else "left")
+    for k in trace.stats_by_kind():
+        table.add_row(k.kind, str(k.count), f"{k.macs:,}", f"{k.ops / 1e9:.3f}",
+                      f"{k.constant_bytes / 1e6:.2f}", f"{k.output_bytes / 1e6:.2f}")
+    table.add_row("total", str(len(trace.ops)), f"{trace.total_macs:,}",
+                  f"{trace.total_ops / 1e9:.3f}", "", "", style="bold")
+    console.print(table)
+
+
+def render_catalogue(archs: Any, models: Any, schemes: Any, console: Any) -> None:
+    """Bundled architectures (name, ArchSpec), models (name, config) and schemes."""
+    from rich.table import Table
+
+    for title, cols, rows in (
+        ("Architectures (--arch)", ("name", "kind", "description"),
+         [(name, spec.kind, spec.description) for name, spec in archs]),
+        ("Models (--model)", ("name", "family", "config"),
+         [(name, name.split("_")[0], repr(cfg)) for name, cfg in models]),
+        ("Quantization schemes (--quant)", ("name", "description"),
+         [(s.name, s.description) for s in schemes]),
+    ):
+        table = Table(title=title)
+        for col in cols:
+            table.add_column(col)
+        for row in rows:
+            table.add_row(*row)
+        console.print(table)

@@ -7,7 +7,7 @@ report header), so that their ops can sit on the same roofline as the GEMMs.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from typing import ClassVar
 
 from accelsim.units import tensor_bytes
@@ -245,14 +245,12 @@ GEMM_KINDS = ("gemm", "matmul")
 
 
 @dataclass(frozen=True)
-class OpStats:
-    """Static statistics of one op: MACs, ops, and bytes of what it reads and writes."""
+class KindStats:
+    """Static statistics of all ops of one kind in a trace (``accelsim trace``)."""
 
-    name: str
     kind: str
+    count: int
     macs: int
     ops: int
-    input_bytes: int
-    weight_bytes: int
-    output_bytes: int
-    by_tensor: dict[str, int] = field(default_factory=dict)
+    constant_bytes: int  # weights and parameters read
+    output_bytes: int  # activations written

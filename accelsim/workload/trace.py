@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from accelsim.errors import TraceError
-from accelsim.workload.ops import OP_TYPES, TENSOR_DTYPES, TENSOR_ROLES, Op, Tensor
+from accelsim.workload.ops import OP_TYPES, TENSOR_DTYPES, TENSOR_ROLES, KindStats, Op, Tensor
 from accelsim.yamlio import read_yaml
 
 TRACE_SCHEMA = "accelsim.trace/1"
@@ -66,6 +66,19 @@ class Trace:
     @property
     def total_ops(self) -> int:
         return sum(op.ops for op in self.ops)
+
+    def stats_by_kind(self) -> list[KindStats]:
+        """MACs, ops and bytes summed per op kind, in order of first appearance."""
+        acc: dict[str, list[int]] = {}
+        for op in self.ops:
+            row = acc.setdefault(op.kind, [0, 0, 0, 0, 0])
+            row[0] += 1
+            row[1] += op.macs
+            row[2] += op.ops
+            row[3] += sum(self.tensor(t).size_bytes for t in op.inputs
+                          if self.tensor(t).is_constant)
+            row[4] += sum(self.tensor(t).size_bytes for t in op.outputs)
+        return [KindStats(kind, *row) for kind, row in acc.items()]
 
     def validate(self) -> Trace:
         """Check names, shapes and dependencies; raise TraceError naming the op and field."""
