@@ -1,6 +1,7 @@
 """Design-space sweeps: a grid of (arch overrides x workload) points, each simulated once.
 
-Specs are parsed and every point's arch validated before anything runs; points run in a local
+Specs are parsed and every point's arch validated before anything runs (sweep_spec.py); points
+run in a local
 process pool (default) or on a dask.distributed cluster; each point becomes one plain record
 (its parameters + summary metrics, or the error it raised). Records stream to ``output`` as
 points finish and the file is rewritten in point order at the end. Library code never prints:
@@ -10,197 +11,36 @@ pass ``progress(done, total, record)`` to follow a run.
 from __future__ import annotations
 
 import csv
-import functools
-import itertools
 import json
-import math
 import os
 import re
 import sys
 import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from accelsim.errors import AccelsimError, ConfigError
-from accelsim.yamlio import parse_scalar
+from accelsim.sweep_spec import (  # noqa: F401 - the spec API is re-exported here
+    FLOAT_DIGITS,
+    STATUS_COLUMNS,
+    WORKLOAD_AXES,
+    Axis,
+    SweepPoint,
+    _cached_trace,
+    _cell,
+    _workload,
+    build_axes,
+    grid_points,
+    parse_pe,
+    parse_set,
+    round_float,
+    validate_points,
+)
 
 Record = dict[str, Any]
 Progress = Callable[[int, int, Record], None]
-
-#: workload axes: flag -> record column; every record carries these, swept or not
-WORKLOAD_AXES = {"--model": "model", "--image-size": "image_size", "--batch": "batch",
-                 "--quant": "quant"}
-#: columns that never identify a point (results, bookkeeping)
-STATUS_COLUMNS = ("status", "error_type", "error")
-
-
-@dataclass(frozen=True)
-class Axis:
-    """One swept parameter: the flag it came from, its record column(s) and its values."""
-
-    flag: str
-    name: str
-    values: tuple[Any, ...]
-
-
-@dataclass(frozen=True)
-class SweepPoint:
-    """One point of the grid: its index and parameter values (record columns, in order)."""
-
-    index: int
-    params: tuple[tuple[str, Any], ...]
-
-    @property
-    def values(self) -> dict[str, Any]:
-        return dict(self.params)
-
-    def arch_overrides(self) -> dict[str, Any]:
-        """``--set``-style overrides of this point (``pe`` expands to array.rows/cols)."""
-        out: dict[str, Any] = {}
-        for name, value in self.params:
-            if name == "pe":
-                rows, cols = (int(x) for x in str(value).split("x"))
-                out["array.rows"], out["array.cols"] = rows, cols
-            elif "." in name:
-                out[name] = value
-        return out
-
-    def key(self) -> tuple[tuple[str, str], ...]:
-        """Identity used by ``resume``: every parameter, as the CSV spells it."""
-        return tuple((name, _cell(value)) for name, value in self.params if name != "index")
-
-
-# ---------------------------------------------------------------------------------- parsing
-def _split(flag: str, text: str) -> list[str]:
-    items = [item.strip() for item in str(text).split(",")]
-    if not str(text).strip() or any(not item for item in items):
-        raise ConfigError("empty value in sweep list", key=flag, value=text,
-                          expected="comma-separated values, e.g. 8x8,16x16")
-    if len(set(items)) != len(items):
-        raise ConfigError("duplicate value in sweep list", key=flag, value=text)
-    return items
-
-
-def _listify(flag: str, value: Any) -> list[str]:
-    """A single value, a comma-separated string or a sequence of either -> list of strings."""
-    if isinstance(value, str):
-        return _split(flag, value)
-    if isinstance(value, Iterable):
-        items = [str(v) for v in value]
-        return _split(flag, ",".join(items)) if items else _split(flag, "")
-    return [str(value)]
-
-
-def parse_pe(text: str | Sequence[Any]) -> Axis:
-    """``"8x8,16x16"`` -> Axis("--pe", "pe", ("8x8", "16x16")); sets array.rows and array.cols."""
-    values = []
-    for item in _listify("--pe", text):
-        rows, sep, cols = item.lower().partition("x")
-        if not sep or not rows.isdigit() or not cols.isdigit() or int(rows) < 1 or int(cols) < 1:
-            raise ConfigError("bad PE array size", key="--pe", value=item,
-                              expected="ROWSxCOLS with positive integers, e.g. 16x16")
-        values.append(f"{int(rows)}x{int(cols)}")
-    return Axis("--pe", "pe", tuple(values))
-
-
-def parse_set(item: str) -> Axis:
-    """``"array.rows=16,32,64"`` -> Axis over the arch field ``array.rows``."""
-    key, sep, text = item.partition("=")
-    key = key.strip()
-    if not sep or not key or any(not part for part in key.split(".")) or "." not in key:
-        raise ConfigError("bad sweep override", key="--set", value=item,
-                          expected="KEY.PATH=V1,V2,..., e.g. array.rows=16,32,64")
-    values = tuple(parse_scalar(v) for v in _split(f"--set {key}", text))
-    return Axis(f"--set {key}", key, values)
-
-
-def _int_axis(flag: str, value: Any) -> Axis:
-    values = []
-    for item in _listify(flag, value):
-        if not item.isdigit() or int(item) < 1:
-            raise ConfigError("not a positive integer", key=flag, value=item)
-        values.append(int(item))
-    return Axis(flag, WORKLOAD_AXES[flag], tuple(values))
-
-
-def build_axes(model: Any = "vit_base", image_size: Any = 224, batch: Any = 1,
-               quant: Any = "sole", pe: Any = None,
-               overrides: Mapping[str, Any] | Iterable[str] | None = None) -> list[Axis]:
-    """Parse every sweep flag into axes (workload axes first, then PE, then ``--set``)."""
-    axes = [Axis("--model", "model", tuple(_listify("--model", model))),
-            _int_axis("--image-size", image_size), _int_axis("--batch", batch),
-            Axis("--quant", "quant", tuple(_listify("--quant", quant)))]
-    if pe is not None:
-        axes.append(parse_pe(pe))
-    if isinstance(overrides, Mapping):
-        items = [f"{k}={','.join(str(v) for v in _listify(k, vals))}"
-                 for k, vals in overrides.items()]
-    else:
-        items = list(overrides or [])
-    for item in items:
-        axis = parse_set(item)
-        taken = {a.name for a in axes} | ({"array.rows", "array.cols"} if pe is not None else set())
-        if axis.name in taken:
-            raise ConfigError("parameter swept twice", key=axis.flag, value=item,
-                              expected="each parameter once (--pe already sets array.rows/cols)")
-        axes.append(axis)
-    return axes
-
-
-def grid_points(axes: Sequence[Axis], zip_axes: bool = False) -> list[SweepPoint]:
-    """Cartesian product of the axes (last varies fastest), or with ``zip_axes`` the i-th values
-    of every multi-valued axis together (single values broadcast; lengths must match)."""
-    if zip_axes:
-        lengths = {a.flag: len(a.values) for a in axes if len(a.values) > 1}
-        if len(set(lengths.values())) > 1:
-            raise ConfigError("--zip needs lists of equal length", key="--zip",
-                              value=", ".join(f"{f}: {n}" for f, n in lengths.items()))
-        n = max(lengths.values(), default=1)
-        combos = [tuple(a.values[i] if len(a.values) > 1 else a.values[0] for a in axes)
-                  for i in range(n)]
-    else:
-        combos = list(itertools.product(*(a.values for a in axes)))
-    return [SweepPoint(i, tuple(zip((a.name for a in axes), combo, strict=True)))
-            for i, combo in enumerate(combos)]
-
-
-def validate_points(arch: str | Path, points: Sequence[SweepPoint], axes: Sequence[Axis]) -> list:
-    """Validate every point's arch and workload before running; returns the ArchSpecs."""
-    from accelsim.arch.load import arch_from_dict, resolve_arch_path
-    from accelsim.yamlio import read_yaml
-
-    path = resolve_arch_path(arch)
-    raw = read_yaml(path, ConfigError)
-    flags = {a.name: a.flag for a in axes}
-    specs = []
-    for point in points:
-        try:
-            specs.append(arch_from_dict(raw, str(path), point.arch_overrides()))
-        except ConfigError as exc:
-            key = (exc.key or "").removeprefix("--set ")
-            flag = flags.get(key) or ("--pe" if key in ("array.rows", "array.cols")
-                                      and "pe" in flags else f"--set {key}")
-            raise ConfigError(f"sweep point {point.index} is invalid: {exc.message}",
-                              file=exc.file, key=flag, value=point.values.get(key, exc.value),
-                              expected=exc.expected) from None
-    for workload in {_workload(p) for p in points}:
-        _cached_trace(*workload)  # raises TraceError naming the bad model / size / scheme
-    return specs
-
-
-def _workload(point: SweepPoint) -> tuple[str, int, int, str]:
-    v = point.values
-    return (str(v["model"]), int(v["image_size"]), int(v["batch"]), str(v["quant"]))
-
-
-@functools.lru_cache(maxsize=32)
-def _cached_trace(model: str, image_size: int, batch: int, quant: str):
-    from accelsim.workload.load import load_trace
-
-    return load_trace(model, image_size, batch, quant)
 
 
 # ---------------------------------------------------------------------------------- one point
@@ -261,27 +101,7 @@ def energy_fields(result: Any, spec: Any = None) -> Record:
 
 #: significant digits of float results in records and files (10: e.g. 275.722153 ms, not
 #: 275.72215300000005; idempotent, so a value read back from a CSV writes the same again)
-FLOAT_DIGITS = 10
-
-
-def round_float(value: Any) -> Any:
-    """A float rounded to FLOAT_DIGITS significant digits; anything else unchanged."""
-    if isinstance(value, float) and math.isfinite(value):
-        return float(f"{value:.{FLOAT_DIGITS}g}")
-    return value
-
-
 # ---------------------------------------------------------------------------------- files
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, float):
-        return repr(round_float(value))
-    return str(value)
-
-
 def _uncell(text: str) -> Any:
     if text == "":
         return None
