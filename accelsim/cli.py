@@ -93,16 +93,16 @@ def trace_cmd(
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table | json | csv")]
 
 
-def _write_output(path: Path, text: str) -> None:
-    """Write a file the user named (parent folders are created)."""
+def _write_output(path: Path, data: str | bytes, key: str | None = "--output") -> None:
+    """Write a file the user named (parent folders are created); text is UTF-8."""
     from accelsim.errors import ConfigError
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
     except OSError as exc:
         raise ConfigError(f"cannot write file: {exc.strerror or exc}", file=str(path),
-                          key="--output") from None
+                          key=key) from None
 
 
 @app.command("simulate")
@@ -151,7 +151,7 @@ def simulate_cmd(
     if plot is not None:
         from accelsim.analysis.plots import figure_png, result_breakdown_figure
 
-        _write_bytes(plot, figure_png(result_breakdown_figure(result)))
+        _write_output(plot, figure_png(result_breakdown_figure(result)), key=None)
         written.append(plot)
     if output is not None:
         _write_output(output, _html_report(result) if suffix in (".html", ".htm")
@@ -233,16 +233,6 @@ def accuracy_cmd(
     Console(width=max(Console().width, 140)).print(table)
 
 
-def _write_bytes(path: Path, data: bytes) -> None:
-    from accelsim.errors import ConfigError
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    except OSError as exc:
-        raise ConfigError(f"cannot write file: {exc.strerror or exc}", file=str(path)) from None
-
-
 def _html_report(result) -> str:
     from accelsim.analysis import report
     from accelsim.analysis.plots import (
@@ -314,7 +304,7 @@ def roofline_cmd(
 
             figure = roofline_figure(roofs, placements, f"Roofline: {title}", ref,
                                      analytical=spec.kind == "reference")
-            _write_bytes(output, figure_png(figure))
+            _write_output(output, figure_png(figure), key=None)
         else:
             _write_output(output, text["csv" if suffix == ".csv" else "json"]())
     if fmt == "table":

@@ -36,9 +36,8 @@ class Scheduler:
         self.arch = arch
         self.array = arch.array
         self.trace = trace
-        self.fidelity = fidelity
-        self.banks = {role: arch.buffers.role(role) for role in ("input", "weight", "output")}
         self.costs = TileCosts(arch, trace, fidelity)
+        self.banks = self.costs.banks
         self.resident: set[str] = set()  # tensors left on chip by a fused producer
         self._group_of_tensor: dict[str, int] = {}
 

@@ -77,8 +77,8 @@ class _Engine:
         pending = [self.done[d] for d in sorted(group.deps) if not self.done[d].triggered]
         return self.env.all_of(pending) if pending else None
 
-    def _compute(self, work: Work, component: str) -> Generator[simpy.Event, None, int]:
-        """Run ``work`` on its unit; returns the cycles spent waiting for the unit."""
+    def _compute(self, work: Work, component: str) -> Generator[simpy.Event, None, None]:
+        """Run ``work`` on its unit, counting the wait for the unit as a ``unit`` stall."""
         env = self.env
         t0 = int(env.now)
         with self.units[work.unit].request() as req:
@@ -97,7 +97,6 @@ class _Engine:
         st.amount += work.amount
         st.stalls["unit"] += t1 - t0
         st.stalls["sram"] += work.port_cycles
-        return t1 - t0
 
     # ------------------------------------------------------------------ processes
     def loader(self, ready: dict[int, simpy.Store]) -> Generator[simpy.Event, None, None]:
@@ -113,7 +112,6 @@ class _Engine:
                         if event is not None:
                             yield event
                     st = self.stats[load.op]
-                    t0 = int(env.now)
                     if load.bank:
                         yield self.buffers[load.buffer].acquire()
                         self.buffers[load.buffer].taken()
@@ -124,7 +122,6 @@ class _Engine:
                         st.dram_read += load.dram_bytes
                         st.fills[load.buffer] = st.fills.get(load.buffer, 0) + load.dram_bytes
                         st.touch(t1, int(env.now))
-                    del t0
                 yield ready[group.index].put((step, arrival))
 
     def stage(self, group: Group, j: int, inbox: simpy.Store, outbox: simpy.Store | None,
@@ -239,8 +236,8 @@ def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
     """Simulate ``trace`` on ``arch``; deterministic (same inputs, same result).
 
     ``fidelity="pe"`` times every GEMM tile with the cycle-by-cycle PE-grid model instead of
-    the closed form (slow; for small GEMMs). ``record`` keeps the event log in
-    ``result.extra["events"]`` only when asked through ``keep_events``. ``check`` verifies
+    the closed form (slow; for small GEMMs). ``record`` keeps the event log, rows of (cycle,
+    component, event, op), in ``result.extra["event_log"]``. ``check`` verifies
     the engine invariants after the run (accelsim.engine.invariants; SimulationError).
     """
     wall0 = time.perf_counter()
@@ -292,13 +289,13 @@ def _layers(arch: ArchSpec, trace: Trace, groups: list[Group],
             start = st.start if st.start is not None else 0
             end = max(st.end, start)
             cycles = end - start
+            rate = mac_rate(arch, trace, op) if unit == "array" else 0
             if unit == "array":
-                rate = mac_rate(arch, trace, op)
                 capacity = array.rows * array.cols * rate * cycles
                 util = op.macs / capacity if capacity else 0.0
             else:
                 lanes = _lanes(arch, unit)
-                util = op_elements(op) / (lanes * cycles) if cycles else 0.0
+                util = op.elements / (lanes * cycles) if cycles else 0.0
             stalls = dict(st.stalls)
             stall = max(cycles - st.busy, 0)
             first = st.first_compute if st.first_compute is not None else end
@@ -313,8 +310,8 @@ def _layers(arch: ArchSpec, trace: Trace, groups: list[Group],
             out.append(LayerResult(
                 name=op.name, kind=op.kind, block=op.block, unit=unit, group=group.name,
                 precision=op_precision(trace, op),
-                macs_per_pe_per_cycle=mac_rate(arch, trace, op) if unit == "array" else 0,
-                macs=op.macs, ops=op.ops, elements=op_elements(op),
+                macs_per_pe_per_cycle=rate,
+                macs=op.macs, ops=op.ops, elements=op.elements,
                 dram_read_bytes=st.dram_read, dram_write_bytes=st.dram_write,
                 onchip_bytes=group.onchip_bytes.get(op.name, 0),
                 sram_read_bytes=_merge(group.sram_read_bytes.get(op.name, {}),
@@ -330,10 +327,6 @@ def _layers(arch: ArchSpec, trace: Trace, groups: list[Group],
 def _merge(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
     """Per-buffer byte counts of the compute side plus the DMA side, sorted by buffer."""
     return {k: a.get(k, 0) + b.get(k, 0) for k in sorted(set(a) | set(b))}
-
-
-def op_elements(op) -> int:
-    return op.elements if op.macs == 0 else 0
 
 
 def _lanes(arch: ArchSpec, unit: str) -> int:
