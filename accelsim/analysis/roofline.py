@@ -331,8 +331,3 @@ def group_layers(result: SimResult, by: str) -> list[GroupRow]:
         rows.append(GroupRow(key, len(layers), compute, span, compute / total if total else 0.0,
                              util))
     return rows
-
-
-def roofline_dict(roofs: Roofs, placements: Iterable[Placement]) -> dict[str, Any]:
-    """JSON-ready roofs and per-layer placements (keyed by layer name)."""
-    return {"roofs": roofs.to_dict(), "layers": {p.name: p.to_dict() for p in placements}}

@@ -391,7 +391,3 @@ def load_trace_file(path: Path) -> Trace:
         return read_trace_yaml(path)
     raise TraceError("unknown trace file type", file=str(path),
                      expected=".yaml/.yml (accelsim.trace/1) or .csv (SCALE-Sim topology)")
-
-
-def op_names(trace: Trace) -> Iterable[str]:
-    return (op.name for op in trace.ops)
