@@ -191,6 +191,10 @@ class FusionSpec(_Spec):
     epilogue: bool = Field(default=True, description="requant/GELU in the array's output path")
     attention: bool = Field(default=True, description="QK^T -> softmax -> SV per head on chip")
     layernorm: bool = Field(default=True, description="layernorm output stays on chip for GEMMs")
+    residual: bool = Field(
+        default=False,
+        description="residual add in the output path of the GEMM producing one operand: the "
+                    "other operand streams in from DRAM beside each output tile")
 
 
 class RooflineSpec(_Spec):

@@ -58,6 +58,23 @@ def check_macs(trace: Trace, groups: list[Group], observed: Observed) -> None:
                                   f"of work and executed {done:,}")
 
 
+def check_producers_first(groups: list[Group]) -> None:
+    """Every tensor a group reads from DRAM that an op produces comes from an earlier group the
+    reader depends on (the loader waits only for ``deps``: anything else would read it early)."""
+    producer = {t: g.index for g in groups for op in g.ops for t in op.outputs}
+    for group in groups:
+        for step in group.steps:
+            for load in step.loads:
+                if not load.produced:
+                    continue
+                src = producer.get(load.tensor)
+                if src is None or src >= group.index or src not in group.deps:
+                    raise SimulationError(
+                        f"invariant violated: group {group.name!r} reads tensor {load.tensor!r} "
+                        f"produced by group {src} without waiting for it (group index "
+                        f"{group.index}, deps {sorted(group.deps)})")
+
+
 def check_bytes(groups: list[Group], result: SimResult) -> None:
     """Per op, the DRAM bytes the run moved equal the plan's loads and write-backs."""
     reads: dict[str, int] = {}
@@ -121,6 +138,7 @@ def check_all(trace: Trace, groups: list[Group], result: SimResult, observed: Ob
               dram_bytes_per_cycle: float) -> None:
     """All invariants; the first violation raises SimulationError."""
     check_macs(trace, groups, observed)
+    check_producers_first(groups)
     check_bytes(groups, result)
     check_steps(groups, observed)
     check_banks(result, observed)

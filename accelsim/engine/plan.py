@@ -17,7 +17,9 @@ class Load:
     """One DRAM -> buffer transfer. ``bank``: needs a free bank of ``buffer`` (released later by
     the step that last uses the tile); parameters stream through without a bank. ``produced``:
     the tensor is written by an earlier group, so the transfer waits until that group is done
-    (weights and parameters need not wait and prefetch)."""
+    (weights and parameters need not wait and prefetch). ``epilogue``: only the output path
+    needs it (a fused residual operand): the array need not wait for it, the write-back of the
+    output tile does."""
 
     buffer: str
     dram_bytes: int
@@ -25,6 +27,7 @@ class Load:
     tensor: str
     bank: bool = True
     produced: bool = False
+    epilogue: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,9 @@
 Fusion (each switchable in the arch's ``fusion`` section):
   * epilogue: a GEMM's single-consumer chain of requant / GELU / add-of-a-constant runs in the
     array's output path on the vector unit; only the chain's last tensor is written to DRAM;
+  * residual (off by default): a residual add joins that chain too; its other operand streams
+    from DRAM beside each output tile, so the GEMM's own output never makes the round trip
+    (saves one read and one write of the tensor per add, and the add's serial pass);
   * attention: QK^T -> (epilogue) -> softmax -> SV runs per (head, row block) on chip, SOLE-style:
     the scores never leave the chip (only Q, K, V in and the context out);
   * layernorm: a LayerNorm whose consumers are all GEMMs leaves its output in the input buffer
@@ -39,6 +42,7 @@ class Scheduler:
         self.costs = TileCosts(arch, trace, fidelity)
         self.banks = self.costs.banks
         self.resident: set[str] = set()  # tensors left on chip by a fused producer
+        self._residual_of: dict[str, str] = {}  # fused residual add -> its streamed operand
         self._group_of_tensor: dict[str, int] = {}
 
     # ------------------------------------------------------------------ units and costs
@@ -67,20 +71,52 @@ class Scheduler:
         tensor = op.outputs[0]
         while True:
             nxt = self._single_consumer(tensor)
-            if nxt is None or nxt.kind not in EPILOGUE_KINDS or nxt.inputs[0] != tensor:
+            if nxt is None or nxt.kind not in EPILOGUE_KINDS:
                 return chain
-            if nxt.kind == "add" and not all(self.trace.tensor(t).is_constant
-                                             for t in nxt.inputs[1:]):
+            residual = self._residual_operand(nxt, tensor) if nxt.kind == "add" else None
+            if residual is not None:
+                self._residual_of[nxt.name] = residual
+            elif nxt.inputs[0] != tensor or (nxt.kind == "add" and not all(
+                    self.trace.tensor(t).is_constant for t in nxt.inputs[1:])):
                 return chain
             if nxt.kind == "gelu" and self.unit_of(nxt) != "vector":
                 return chain
             chain.append(nxt)
             tensor = nxt.outputs[0]
 
+    def _residual_operand(self, add: Op, tensor: str) -> str | None:
+        """The streamed operand if ``add`` = ``tensor`` + a full-size produced tensor can run in
+        the output path (``fusion.residual``), else None."""
+        if not self.arch.fusion.residual or not isinstance(add, Add) or add.prefix_rows:
+            return None
+        others = [t for t in add.inputs if t != tensor]
+        if len(add.inputs) != 2 or len(others) != 1:
+            return None
+        other = self.trace.tensor(others[0])
+        if other.is_constant or other.numel != add.rows * add.length:
+            return None
+        if other.name in self.trace.producers and other.name not in self._group_of_tensor:
+            return None  # produced later in program order (e.g. DeiT's second head): not yet
+        return other.name
+
+    def _residual_loads(self, chain: list[Op], rows: int, cols: int) -> tuple[Load, ...]:
+        """Residual tiles for a fused output path: streamed into the output buffer beside the
+        accumulator tile (no bank of their own), fetched when the output tile opens."""
+        loads = []
+        for e in chain:
+            name = self._residual_of.get(e.name)
+            if name is not None and name not in self.resident:
+                loads.append(self._load("output", tensor_bytes(rows * cols,
+                                                               self.trace.tensor(name).bits),
+                                        e.name, name, bank=False, epilogue=True))
+        return tuple(loads)
+
     def _attention_chain(self, op: Op, epilogue: list[Op]) -> tuple[list[Op], Op, list[Op]] | None:
         """QK^T, its epilogue, softmax, SV and SV's epilogue if they can fuse on chip."""
         if not self.arch.fusion.attention or not isinstance(op, Matmul):
             return None
+        if any(e.name in self._residual_of for e in epilogue):
+            return None  # the per-head stages have no path for a streamed operand
         if self.banks["weight"].banks < 2:  # K and V of a head must be resident together
             return None
         tail = epilogue[-1].outputs[0] if epilogue else op.outputs[0]
@@ -122,9 +158,10 @@ class Scheduler:
         return groups
 
     # ------------------------------------------------------------------ GEMM groups
-    def _load(self, buffer: str, nbytes: int, op: str, tensor: str, bank: bool = True) -> Load:
+    def _load(self, buffer: str, nbytes: int, op: str, tensor: str, bank: bool = True,
+              epilogue: bool = False) -> Load:
         """A DRAM transfer of (part of) a trace tensor; one an op produces waits for it."""
-        return Load(buffer, nbytes, op, tensor, bank, tensor in self.trace.producers)
+        return Load(buffer, nbytes, op, tensor, bank, tensor in self.trace.producers, epilogue)
 
     def _input_load(self, tensor: str, nbytes: int, op: str) -> tuple[Load, ...]:
         if tensor in self.resident or nbytes == 0:
@@ -140,9 +177,11 @@ class Scheduler:
     def _epilogue_work(self, chain: list[Op], rows: int, cols: int) -> tuple[Work, ...]:
         """Output-path ops on the vector unit, reading the tile from the output buffer."""
         works = []
+        t = self.trace
         for e in chain:
             cycles = self.costs.row_cycles(e, "vector", rows, cols)
-            read = {"output": tensor_bytes(rows * cols, self.trace.tensor(e.inputs[0]).bits)}
+            read = {"output": sum(tensor_bytes(rows * cols, t.tensor(x).bits)
+                                  for x in e.inputs if not t.tensor(x).is_constant)}
             works.append(Work("vector", cycles, e.name, rows * cols,
                               self.costs.port_cycles(cycles, read, {})))
         return tuple(works)
@@ -180,6 +219,8 @@ class Scheduler:
                                             b.name))
                 if a_new:
                     loads.extend(self._input_load(a.name, tensor_bytes(mt * kt, a.bits), op.name))
+                if opens:
+                    loads.extend(self._residual_loads(epilogue, mt, nt))
                 cycles, const = timer(mt, nt, kt)
                 if not steps:
                     cycles += const
@@ -261,6 +302,7 @@ class Scheduler:
                                       sv.name, v.name))
                 loads.extend(self._input_load(q.name, tensor_bytes(rows * head_dim, q.bits),
                                               qk.name))
+                loads.extend(self._residual_loads(sv_epilogue, rows, head_dim))
                 c_qk, const_qk = timer_qk(rows, tokens, head_dim)
                 c_sv, const_sv = timer_sv(rows, head_dim, tokens)
                 if not steps:

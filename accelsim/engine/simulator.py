@@ -7,8 +7,9 @@ stores and resources handed to them:
     activation loads wait until the producing group has finished (dependencies);
   * one process per stage of a group takes steps in order, waits for its data, a free bank
     downstream and its unit, computes for the cycle model's duration, frees banks;
-  * one writer per group runs the output-path epilogue and writes finished tiles to DRAM,
-    then frees the output bank.
+  * one writer per group runs the output-path epilogue (once any operand it streams in, e.g.
+    a fused residual, has arrived) and writes finished tiles to DRAM, then frees the output
+    bank.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from accelsim.arch.spec import ArchSpec
 from accelsim.engine import invariants
 from accelsim.engine.buffer import PingPongBuffer
 from accelsim.engine.dram import Dram
-from accelsim.engine.plan import Group, Step, Work
+from accelsim.engine.plan import Group, Load, Step, Work
 from accelsim.engine.recorder import Recorder
 from accelsim.engine.scheduler import Scheduler
 from accelsim.engine.tile_costs import mac_rate, op_precision
@@ -103,26 +104,50 @@ class _Engine:
         env = self.env
         for group in self.groups:
             deps_waited = False
+            operands: simpy.Event | None = None  # the open output tile's epilogue operands
             for step in group.steps:
                 arrival = int(env.now)
+                streamed: list[Load] = []
                 for load in step.loads:
                     if load.produced and not deps_waited:
                         deps_waited = True
                         event = self._deps(group)
                         if event is not None:
                             yield event
-                    st = self.stats[load.op]
+                    if load.epilogue:
+                        streamed.append(load)
+                        continue
                     if load.bank:
                         yield self.buffers[load.buffer].acquire()
                         self.buffers[load.buffer].taken()
-                    if load.dram_bytes:
-                        t1 = int(env.now)
-                        self.rec(t1, "dma", "read", load.op)
-                        arrival = max(arrival, (yield from self.dram.transfer(load.dram_bytes)))
-                        st.dram_read += load.dram_bytes
-                        st.fills[load.buffer] = st.fills.get(load.buffer, 0) + load.dram_bytes
-                        st.touch(t1, int(env.now))
-                yield ready[group.index].put((step, arrival))
+                    arrival = max(arrival, (yield from self._read(load)))
+                if streamed:
+                    operands = env.event()
+                handed = operands if step.closes_out else None
+                yield ready[group.index].put((step, arrival, handed))
+                # an operand only the output path needs follows the step: the array need not
+                # wait for it, the write-back of the tile does (writer)
+                if streamed:
+                    assert operands is not None
+                    landed = 0
+                    for load in streamed:
+                        landed = max(landed, (yield from self._read(load)))
+                    operands.succeed((landed, streamed[0].op))
+                if step.closes_out:
+                    operands = None
+
+    def _read(self, load: Load) -> Generator[simpy.Event, None, int]:
+        """One DRAM -> buffer transfer; returns the cycle its data has arrived."""
+        arrival = int(self.env.now)
+        if load.dram_bytes:
+            st = self.stats[load.op]
+            t1 = int(self.env.now)
+            self.rec(t1, "dma", "read", load.op)
+            arrival = yield from self.dram.transfer(load.dram_bytes)
+            st.dram_read += load.dram_bytes
+            st.fills[load.buffer] = st.fills.get(load.buffer, 0) + load.dram_bytes
+            st.touch(t1, int(self.env.now))
+        return arrival
 
     def stage(self, group: Group, j: int, inbox: simpy.Store, outbox: simpy.Store | None,
               tokens_in: simpy.Store | None, tokens_out: simpy.Store | None,
@@ -133,7 +158,7 @@ class _Engine:
         out_buf = self.buffers["output"]
         for index, _ in enumerate(group.steps):
             t_wait = int(env.now)
-            step, ready_at = yield inbox.get()
+            step, ready_at, operands = yield inbox.get()
             self.consumed[(group.index, j)] = self.consumed.get((group.index, j), 0) + 1
             self.misordered += step is not group.steps[index]
             t0 = int(env.now)
@@ -168,9 +193,9 @@ class _Engine:
                 tokens_in.put(0)
             if not last:
                 assert outbox is not None
-                yield outbox.put((step, int(env.now)))
+                yield outbox.put((step, int(env.now), operands))
             elif step.closes_out:
-                yield writer.put(step)
+                yield writer.put((step, operands))
         self.finished_stages.append(f"{group.name}[{j}]")
 
     def writer(self, group: Group, inbox: simpy.Store) -> Generator[simpy.Event, None, None]:
@@ -178,7 +203,14 @@ class _Engine:
         closing = sum(1 for s in group.steps if s.closes_out)
         landed = 0
         for _ in range(closing):
-            step: Step = yield inbox.get()
+            step: Step
+            step, operands = yield inbox.get()
+            if operands is not None:  # a streamed epilogue operand may still be on its way
+                t0 = int(env.now)
+                landed, op = yield operands
+                if landed > env.now:
+                    yield env.timeout(landed - int(env.now))
+                self.stats[op].stalls["dram"] += int(env.now) - t0
             for work in step.epilogue:
                 if work.cycles + work.port_cycles > 0:
                     yield from self._compute(work, "epilogue")

@@ -9,15 +9,16 @@ import pytest
 from accelsim import build_trace, load_arch, simulate
 from accelsim.analysis.report import result_json
 from accelsim.arch.load import arch_from_dict
+from accelsim.engine.invariants import check_producers_first
 from accelsim.engine.plan import Group, Load, Step, Work
 from accelsim.engine.scheduler import Scheduler
 from accelsim.engine.simulator import _Engine
 from accelsim.errors import SimulationError
-from accelsim.workload.ops import Gemm, Tensor
+from accelsim.workload.ops import Add, Gemm, Tensor
 from accelsim.workload.trace import Trace
 
 
-def tiny_arch(weight_banks: int = 2):
+def tiny_arch(weight_banks: int = 2, residual: bool = False):
     """4x4 WS array, 1 GHz, 4 GB/s = 4 bytes/cycle, 2 ns = 2 cycles DRAM latency; the weight
     buffer is 64 bytes, so one weight bank holds 64 / banks bytes."""
     return arch_from_dict({
@@ -27,6 +28,7 @@ def tiny_arch(weight_banks: int = 2):
                     "weight": {"size_bytes": 32 * weight_banks, "banks": weight_banks},
                     "output": {"size_bytes": 4096, "banks": 2}},
         "dram": {"bandwidth_gbps": 4, "latency_ns": 2},
+        "fusion": {"residual": residual},
     }, "tiny")
 
 
@@ -96,6 +98,72 @@ def test_one_weight_bank_serialises_load_and_compute() -> None:
         (107, "dma", "write", "g"),
     ]
     assert result.total_cycles == 141
+
+
+def gemm_plus_residual_trace() -> Trace:
+    """d = (a @ b) + r: the same 8x8x8 GEMM, its int32 output plus an int32 residual."""
+    return Trace(
+        name="g+r",
+        tensors=(Tensor("a", (8, 8), 8, role="input"), Tensor("b", (8, 8), 8, role="weight"),
+                 Tensor("c", (8, 8), 32), Tensor("r", (8, 8), 32, role="input"),
+                 Tensor("d", (8, 8), 32)),
+        ops=(Gemm(name="g", m=8, n=8, k=8, inputs=("a", "b"), outputs=("c",)),
+             Add(name="add", rows=8, length=8, inputs=("c", "r"), outputs=("d",))),
+    ).validate()
+
+
+def test_residual_add_in_the_output_path_event_log_by_hand() -> None:
+    # fusion.residual: the add runs in g's output path; each 8x4 output tile's residual
+    # (8 x 4 int32 = 128 B, 32 channel cycles) is read right after the tile's own loads, and
+    # only the write-back waits for it, not the array.
+    #   0..8 B0, 8..24 A (lands 26): step 0 handed over; 24..56 R0 (lands 58)
+    #   26..61 compute tile 0 (35 cycles, as above); 56..64 B1 (lands 66); 64..96 R1 (lands 98)
+    #   61 epilogue of tile 0 (R0 is there): vector 1 beat + depth 2 = 3 cycles, held 4 by
+    #      the output buffer's read port (2 x 128 B at 64 B/cycle): 61..65
+    #   65 write D0 (128 B) queues behind R1 on the channel: 96..128, lands 130
+    #   66..102 compute tile 1 (36 cycles); its epilogue waits for the writer: 128..132
+    #   132 write D1: 132..164, lands 166 = total
+    result = simulate(tiny_arch(residual=True), gemm_plus_residual_trace(), check=True)
+    assert result.extra["event_log"] == [
+        (0, "dma", "read", "g"),
+        (8, "dma", "read", "g"),
+        (24, "dma", "read", "add"),
+        (26, "array", "start", "g"),
+        (56, "dma", "read", "g"),
+        (61, "array", "end", "g"),
+        (61, "epilogue", "start", "add"),
+        (64, "dma", "read", "add"),
+        (65, "epilogue", "end", "add"),
+        (65, "dma", "write", "add"),
+        (66, "array", "start", "g"),
+        (102, "array", "end", "g"),
+        (128, "epilogue", "start", "add"),
+        (132, "epilogue", "end", "add"),
+        (132, "dma", "write", "add"),
+    ]
+    assert result.total_cycles == 166
+    g, add = result.layer("g"), result.layer("add")
+    assert g.group == add.group == "g+add"
+    # c never leaves the chip: g reads A and B, the add reads R and writes D
+    assert (g.dram_read_bytes, g.dram_write_bytes) == (64 + 2 * 32, 0)
+    assert (add.dram_read_bytes, add.dram_write_bytes) == (256, 256)
+    assert result.dram_busy_cycles == 8 + 16 + 32 + 8 + 32 + 32 + 32
+    # unfused, c makes the round trip (256 B out, 256 B back) and the add runs after the GEMM
+    unfused = simulate(tiny_arch(), gemm_plus_residual_trace(), check=True)
+    assert unfused.dram_read_bytes - result.dram_read_bytes == 256
+    assert unfused.dram_write_bytes - result.dram_write_bytes == 256
+    assert unfused.total_cycles == 335
+
+
+def test_reading_a_tensor_before_its_producer_is_an_invariant_violation() -> None:
+    trace = gemm_plus_residual_trace()
+    groups = Scheduler(tiny_arch(residual=True), trace).plan()
+    early = Group(0, (trace.ops[0],), ("array",),
+                  [Step(loads=(Load("output", 4, "g", "d", bank=False, produced=True),),
+                        stages=(None,))])
+    with pytest.raises(SimulationError, match="reads tensor 'd' produced by group 1"):
+        check_producers_first([early, Group(1, (trace.ops[1],), ("vector",), [])])
+    check_producers_first(groups)  # the real plan passes
 
 
 # --------------------------------------------------------------------------- ViT-B on bundled archs
@@ -173,6 +241,32 @@ def test_fusing_attention_keeps_scores_off_dram(vit_base) -> None:
     assert unfused.layer("block0.qk.requant").dram_write_bytes == scores
     assert fused.layer("block0.softmax").dram_read_bytes == 0
     assert fused.layer("block0.softmax").dram_write_bytes == 0
+
+
+def test_fused_residual_adds_skip_one_round_trip_each(vit_base) -> None:
+    # fusion.residual: the 24 residual adds of ViT-B (197 x 768 int8 each) run in the output
+    # path of proj / fc2; the GEMM's own output (151,296 B) is neither written nor read back.
+    tensor = 197 * 768
+    off = simulate(load_arch("sole"), vit_base, record=False)
+    on = simulate(load_arch("sole", ["fusion.residual=true"]), vit_base, record=False, check=True)
+    assert off.dram_read_bytes - on.dram_read_bytes == 24 * tensor == 3_631_104
+    assert off.dram_write_bytes - on.dram_write_bytes == 24 * tensor
+    add = on.layer("block0.add1")
+    assert add.group == "block0.proj+block0.proj.requant+block0.add1"
+    assert (add.dram_read_bytes, add.dram_write_bytes) == (tensor, tensor)  # residual in, sum out
+    assert on.layer("block0.proj.requant").dram_write_bytes == 0
+    assert on.total_cycles < off.total_cycles
+    assert on.total_cycles == 17_858_097  # -2.7%: measured, README
+    assert on.total_macs == off.total_macs
+
+
+def test_a_residual_produced_later_waits_for_its_own_gemm() -> None:
+    # DeiT's head averages its two classifier outputs: head.avg = head.fc.out + head.fc_dist.out.
+    # It can only join the second GEMM's output path (the first runs before fc_dist exists).
+    result = simulate(load_arch("sole", ["fusion.residual=true"]), build_trace("deit_tiny"),
+                      record=False, check=True)
+    assert result.layer("head.avg").group == "head.fc_dist+head.fc_dist.requant+head.avg"
+    assert result.layer("head.fc").group == "head.fc+head.fc.requant"
 
 
 # --------------------------------------------------------------------------- ping-pong, bandwidth

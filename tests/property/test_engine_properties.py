@@ -42,7 +42,8 @@ def make_arch(rows: int, cols: int, dataflow: str, sizes: tuple[int, int, int], 
         "buffers": {role: {"size_bytes": size, "banks": banks}
                     for role, size in zip(ROLES, sizes, strict=True)},
         "dram": {"bandwidth_gbps": bandwidth_gbps},
-        "fusion": {"epilogue": fusion, "attention": fusion, "layernorm": fusion},
+        "fusion": {"epilogue": fusion, "attention": fusion, "layernorm": fusion,
+                   "residual": fusion},
     }, "<hypothesis>")
 
 
