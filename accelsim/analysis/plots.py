@@ -27,8 +27,7 @@ def _si(value: float, unit: str) -> str:
     return f"{value:.3g} {unit}"
 
 
-def _draw_roofs(ax, roofs: Roofs, xs: tuple[float, float], color: str, sram: bool,
-                tag: str = "") -> None:
+def _draw_roofs(ax, roofs: Roofs, xs: tuple[float, float], color: str, tag: str = "") -> None:
     lo, hi = xs
     for i, (precision, peak) in enumerate(sorted(roofs.compute_ops_per_s.items(),
                                                  key=lambda kv: kv[1])):
@@ -40,16 +39,11 @@ def _draw_roofs(ax, roofs: Roofs, xs: tuple[float, float], color: str, sram: boo
     ridge = top / roofs.dram_bytes_per_s
     ax.plot([lo, ridge], [lo * roofs.dram_bytes_per_s, top], "-", color=color, lw=2, alpha=0.6,
             label=f"{tag}DRAM {_si(roofs.dram_bytes_per_s, 'B/s')}")
-    if sram and roofs.sram_bytes_per_s:
-        sridge = top / roofs.sram_bytes_per_s
-        ax.plot([lo, sridge], [lo * roofs.sram_bytes_per_s, top], ":", color=color, lw=1.5,
-                label=f"{tag}on-chip SRAM {_si(roofs.sram_bytes_per_s, 'B/s')} "
-                      "(x = ops/SRAM byte)")
 
 
 def roofline_figure(roofs: Roofs, placements: Sequence[Placement], title: str,
                     reference: tuple[Roofs, Sequence[Placement]] | None = None,
-                    sram: bool = True, analytical: bool = False) -> Figure:
+                    analytical: bool = False) -> Figure:
     """Log-log roofline: labelled roofs, one marker per layer coloured by op kind; layers
     with no DRAM bytes (fused on chip) are drawn at the right edge with a hollow marker;
     an optional reference device's roofs and analytical points in grey. ``analytical``: the
@@ -67,9 +61,9 @@ def roofline_figure(roofs: Roofs, placements: Sequence[Placement], title: str,
     ridge = max(roofs.compute_ops_per_s.values()) / roofs.dram_bytes_per_s
     lo = 10 ** math.floor(math.log10(min(finite + [ridge]) / 2))
     hi = 10 ** math.ceil(math.log10(max(finite + [ridge * 10] + tops[2:]) * 2))
-    _draw_roofs(ax, roofs, (lo, hi), "black", sram)
+    _draw_roofs(ax, roofs, (lo, hi), "black")
     if reference:
-        _draw_roofs(ax, reference[0], (lo, hi), "darkgray", False, f"{reference[0].arch} ")
+        _draw_roofs(ax, reference[0], (lo, hi), "darkgray", f"{reference[0].arch} ")
         ax.scatter([p.intensity for p in ref_pts], [p.attained_ops_per_s for p in ref_pts],
                    marker="x", color="darkgray", s=30,
                    label=f"{reference[0].arch} layers (analytical)")

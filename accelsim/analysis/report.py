@@ -184,8 +184,9 @@ def roofs_lines(roofs: Any) -> list[tuple[str, str]]:
     lines = [(f"{p} compute", f"{v / 1e12:.4g} TOPS (ridge {roofs.ridge(p):.4g} ops/B)")
              for p, v in sorted(roofs.compute_ops_per_s.items())]
     lines.append(("DRAM", f"{roofs.dram_bytes_per_s / 1e9:.4g} GB/s"))
-    if roofs.sram_bytes_per_s:
-        lines.append(("on-chip SRAM (reads)", f"{roofs.sram_bytes_per_s / 1e9:.4g} GB/s"))
+    if roofs.sram_read_bytes_per_s:
+        lines.append(("SRAM read ports", ", ".join(
+            f"{role} {bw / 1e9:.4g} GB/s" for role, bw in roofs.sram_read_bytes_per_s.items())))
     return lines
 
 

@@ -12,8 +12,10 @@ Conventions (DESIGN.md "Roofline"):
     at most ``lanes`` elements per cycle, so this bounds every non-GEMM layer, whatever the
     number of passes the unit actually needs (multi-pass ops sit below it).
   * memory roof: effective DRAM bandwidth (``bandwidth_gbps x efficiency``) x intensity.
-  * on-chip roof: the buffers' summed read ports (bytes/cycle x clock) x on-chip intensity
-    (ops / SRAM bytes read by the layer), for layers that read SRAM.
+  * on-chip roof: each buffer's read port moves at most ``read_bytes_per_cycle`` per cycle,
+    so a layer reading b_i bytes from buffer i needs at least max_i(b_i / port_i) cycles:
+    roof = ops x clock / max_i(b_i / port_i), the busiest port deciding (for layers that
+    read SRAM). Ports are not pooled: a wide output port does not feed a starved input port.
   * roof of a layer = min of those; ``bound`` names the smallest (compute | memory | on-chip).
 
 Reference devices (``kind: reference``, e.g. rtx4090) are evaluated analytically with the ViT
@@ -57,7 +59,8 @@ class Roofs:
     clock_hz: float
     compute_ops_per_s: dict[str, float]  # by operand precision
     dram_bytes_per_s: float
-    sram_bytes_per_s: float | None = None  # summed buffer read ports (accelerators)
+    #: read port of each buffer role, bytes/s (accelerators; empty for reference devices)
+    sram_read_bytes_per_s: dict[str, float] = field(default_factory=dict)
     unit_lanes: dict[str, int] = field(default_factory=dict)  # non-GEMM units
 
     def ridge(self, precision: str) -> float:
@@ -68,6 +71,12 @@ class Roofs:
         if precision in self.compute_ops_per_s:
             return self.compute_ops_per_s[precision]
         return min(self.compute_ops_per_s.values())
+
+    def onchip_seconds(self, sram_read_bytes: dict[str, int]) -> float:
+        """Least time the buffers' read ports need to deliver these bytes (busiest port)."""
+        return max((nbytes / self.sram_read_bytes_per_s[role]
+                    for role, nbytes in sram_read_bytes.items()
+                    if nbytes and role in self.sram_read_bytes_per_s), default=0.0)
 
     def unit_roof(self, unit: str, ops_per_element: float) -> float:
         """lanes x ops per element x clock (ops/s) of a non-GEMM unit."""
@@ -93,12 +102,14 @@ class Placement:
     sram_bytes: int
     seconds: float
     intensity: float  # ops per DRAM byte
-    sram_intensity: float  # ops per SRAM byte read
+    sram_intensity: float  # ops per SRAM byte read (all buffers)
     attained_ops_per_s: float
     compute_roof_ops_per_s: float
     roof_ops_per_s: float
     roof_fraction: float
     bound: str
+    onchip_roof_ops_per_s: float = math.inf  # ops / busiest read port's time (inf: no reads)
+    onchip_seconds: float = 0.0  # that port's time
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: infinite intensities become ``None``."""
@@ -146,11 +157,11 @@ def arch_roofs(spec: ArchSpec) -> Roofs:
         return Roofs(spec.name, "reference", spec.clock_hz, peaks, dram)
     peaks = {p: spec.peak_ops_per_s(p) for p in spec.array.macs_per_pe_per_cycle}
     assert spec.buffers is not None
-    sram = sum(spec.buffers.role(r).read_bytes_per_cycle for r in ("input", "weight", "output"))
+    ports = {r: spec.buffers.role(r).read_bytes_per_cycle * spec.clock_hz
+             for r in ("input", "weight", "output")}
     sfu = spec.sfu
     lanes = {u: getattr(sfu, u).lanes for u in ("e2softmax", "ailayernorm", "vector", "fp32")}
-    return Roofs(spec.name, "accelerator", spec.clock_hz, peaks, dram, sram * spec.clock_hz,
-                 lanes)
+    return Roofs(spec.name, "accelerator", spec.clock_hz, peaks, dram, ports, lanes)
 
 
 def result_arch(result: SimResult) -> ArchSpec:
@@ -162,14 +173,14 @@ def _ratio(num: float, den: float) -> float:
     return num / den if den else math.inf
 
 
-def _bounded(ops: int, seconds: float, compute: float, intensity: float, bandwidth: float,
-             sram_intensity: float, sram_bandwidth: float | None) -> tuple[float, str]:
-    """(roof in ops/s, bound) at the given intensities."""
-    candidates = [(compute, "compute"), (intensity * bandwidth, "memory")]
-    if sram_bandwidth:
-        candidates.append((sram_intensity * sram_bandwidth, "on-chip"))
-    roof, bound = min(candidates, key=lambda c: c[0])
-    return roof, bound
+def _bounded(compute: float, intensity: float, bandwidth: float,
+             onchip: float = math.inf) -> tuple[float, str]:
+    """(roof in ops/s, bound): the smallest of the compute, memory and on-chip roofs; a tie
+    (within float rounding, e.g. a 32 B/cycle port feeding a 32-row array exactly) goes to
+    the first of compute, memory, on-chip."""
+    candidates = [(compute, "compute"), (intensity * bandwidth, "memory"), (onchip, "on-chip")]
+    least = min(value for value, _ in candidates)
+    return next((value, bound) for value, bound in candidates if value <= least * (1 + 1e-9))
 
 
 def place_layer(layer: LayerResult, roofs: Roofs) -> Placement:
@@ -182,13 +193,14 @@ def place_layer(layer: LayerResult, roofs: Roofs) -> Placement:
     seconds = layer.cycles / roofs.clock_hz
     sram = sum(layer.sram_read_bytes.values())
     intensity = _ratio(layer.ops, layer.dram_bytes)
-    sram_intensity = _ratio(layer.ops, sram)
-    roof, bound = _bounded(layer.ops, seconds, compute, intensity, roofs.dram_bytes_per_s,
-                           sram_intensity, roofs.sram_bytes_per_s)
+    port_seconds = roofs.onchip_seconds(layer.sram_read_bytes)
+    onchip = _ratio(layer.ops, port_seconds)
+    roof, bound = _bounded(compute, intensity, roofs.dram_bytes_per_s, onchip)
     attained = layer.ops / seconds if seconds else 0.0
     return Placement(layer.name, layer.kind, layer.block, layer.unit, layer.precision, layer.ops,
-                     layer.dram_bytes, sram, seconds, intensity, sram_intensity, attained,
-                     compute, roof, attained / roof if roof else 0.0, bound)
+                     layer.dram_bytes, sram, seconds, intensity, _ratio(layer.ops, sram),
+                     attained, compute, roof, attained / roof if roof else 0.0, bound, onchip,
+                     port_seconds)
 
 
 def place_result(result: SimResult) -> tuple[Roofs, list[Placement]]:
@@ -274,8 +286,8 @@ def operator_table(placements: Sequence[Placement], roofs: Roofs) -> list[Operat
     * roof and bound: the per-layer rule applied to the row's sums -- the compute roof is
       ops / sum(layer ops / layer compute roof) (array peak at the operand precision for
       GEMMs, lanes x ops/element x clock of the unit for the others), the memory roof
-      intensity x effective DRAM bandwidth, the on-chip roof (accelerators) ops / SRAM bytes
-      read x summed read ports; the roof is the smallest and ``bound`` names it. Every layer
+      intensity x effective DRAM bandwidth, the on-chip roof (accelerators) ops / the sum of
+      the layers' busiest-port times; the roof is the smallest and ``bound`` names it. Every layer
       attains at most its roof, so every row does too. On a reference device whose ops of a
       type all sit on the same side of the ridge this is the survey's
       min(peak, intensity x bandwidth)."""
@@ -285,11 +297,11 @@ def operator_table(placements: Sequence[Placement], roofs: Roofs) -> list[Operat
         operator = operator_of(p.name, p.block)
         if operator is None or p.block not in blocks:
             continue
-        row = acc.setdefault(operator, [0, 0, 0, 0, 0.0, 0.0, set()])
+        row = acc.setdefault(operator, [0, 0, 0, 0.0, 0.0, 0.0, set()])
         row[0] += 1
         row[1] += p.ops
         row[2] += p.dram_bytes
-        row[3] += p.sram_bytes
+        row[3] += p.onchip_seconds
         row[4] += p.seconds
         if p.compute_roof_ops_per_s:
             row[5] += p.ops / p.compute_roof_ops_per_s  # seconds at the compute roof
@@ -299,14 +311,14 @@ def operator_table(placements: Sequence[Placement], roofs: Roofs) -> list[Operat
     for operator in OPERATOR_ORDER:
         if operator not in acc:
             continue
-        count, ops, nbytes, sram, seconds, compute_seconds, computes = acc[operator]
+        count, ops, nbytes, port_seconds, seconds, compute_seconds, computes = acc[operator]
         if len(computes) == 1 or not compute_seconds:  # one roof: exact, no rounding
             compute = min(computes)
         else:
             compute = ops / compute_seconds
         intensity = _ratio(ops, nbytes)
-        roof, bound = _bounded(ops, seconds, compute, intensity, roofs.dram_bytes_per_s,
-                               _ratio(ops, sram), roofs.sram_bytes_per_s)
+        roof, bound = _bounded(compute, intensity, roofs.dram_bytes_per_s,
+                               _ratio(ops, port_seconds))
         attained = ops / seconds if seconds else 0.0
         rows.append(OperatorRow(operator, round(count / n), _per_block(ops, n),
                                 _per_block(nbytes, n), intensity, attained, bound, seconds / n,

@@ -40,7 +40,7 @@ def test_sole_roofs_by_hand():
     assert roofs.dram_bytes_per_s == pytest.approx(25.6e9)
     assert roofs.ridge("int8") == pytest.approx(80.0)
     assert roofs.ridge("int4") == pytest.approx(160.0)
-    assert roofs.sram_bytes_per_s == (32 + 32 + 128) * 1e9  # input + weight + output read ports
+    assert roofs.sram_read_bytes_per_s == {"input": 32e9, "weight": 32e9, "output": 128e9}
     assert roofs.unit_roof("e2softmax", 5) == 16 * 5 * 1e9
 
 
@@ -64,6 +64,34 @@ def test_compute_bound_gemm_placement():
     assert p.roof_ops_per_s == 2.048e12
     assert p.attained_ops_per_s == pytest.approx(2 * macs / (cycles / 1e9))
     assert p.roof_fraction == pytest.approx(macs / 1024 / cycles)
+
+
+def test_onchip_roof_is_set_by_the_busiest_read_port():
+    # A layer fused on chip (no DRAM bytes) reading 1,000 B from the input buffer (32 B/cycle:
+    # 31.25 cycles), 100 B of weights (32 B/cycle: 3.125) and 10,000 B from the output buffer
+    # (128 B/cycle: 78.125) needs >= 78.125 ns at 1 GHz: roof = 10,000 ops / 78.125 ns =
+    # 1.28e11 ops/s. Pooling the ports (192 B/cycle) would claim 11,100 B / 192 = 57.8 ns.
+    roofs = arch_roofs(load_arch("sole"))
+    p = place_layer(_layer(ops=10_000, cycles=100, end_cycle=100,
+                           sram_read_bytes={"input": 1000, "weight": 100, "output": 10_000}), roofs)
+    assert p.intensity == math.inf
+    assert p.onchip_seconds == pytest.approx(78.125e-9)
+    assert p.bound == "on-chip"
+    assert p.roof_ops_per_s == pytest.approx(1.28e11)
+    assert p.attained_ops_per_s == pytest.approx(1e11)  # 10,000 ops in 100 ns
+    assert p.roof_fraction == pytest.approx(0.78125)
+
+
+def test_a_port_exactly_feeding_the_array_leaves_the_gemm_compute_bound():
+    # WS 32x32 on sole: each fold streams T rows of 32 int8 inputs, 32 B per cycle, exactly the
+    # input port's width: the on-chip roof equals the compute roof and the tie goes to compute.
+    roofs = arch_roofs(load_arch("sole"))
+    macs = 197 * 768 * 768
+    cycles = macs // 1024
+    p = place_layer(_layer(macs=macs, ops=2 * macs, cycles=cycles, end_cycle=cycles,
+                           sram_read_bytes={"input": 32 * cycles}), roofs)
+    assert p.onchip_roof_ops_per_s == pytest.approx(2.048e12)
+    assert (p.bound, p.roof_ops_per_s) == ("compute", 2.048e12)
 
 
 def test_memory_bound_softmax_placement():
