@@ -278,6 +278,9 @@ class Scheduler:
                     f"buffer 'weight' is too small for one head's K/V of op {qk.name!r}: one "
                     f"bank holds {self.banks[name].bank_bytes} bytes, a head needs {need}",
                     key="buffers.weight.size_bytes")
+        k_bytes = tensor_bytes(tokens * head_dim, kt_.bits)
+        v_bytes = tensor_bytes(tokens * head_dim, v.bits)
+        shared_bank = k_bytes + v_bytes <= self.banks["weight"].bank_bytes
         blocks = ceil_div(tokens, min(rows_per_block, tokens))
         block_rows = ceil_div(tokens, blocks)
         sm_unit = self.unit_of(softmax)
@@ -296,10 +299,10 @@ class Scheduler:
                 rows = min(block_rows, tokens - r0)
                 loads: list[Load] = list(params) if not steps else []
                 if blk == 0:
-                    loads.append(self._load("weight", tensor_bytes(tokens * head_dim, kt_.bits),
-                                      qk.name, kt_.name))
-                    loads.append(self._load("weight", tensor_bytes(tokens * head_dim, v.bits),
-                                      sv.name, v.name))
+                    loads.append(self._load("weight", k_bytes, qk.name, kt_.name))
+                    # K and V sharing one bank leave the other free for the next head's pair
+                    loads.append(self._load("weight", v_bytes, sv.name, v.name,
+                                            bank=not shared_bank))
                 loads.extend(self._input_load(q.name, tensor_bytes(rows * head_dim, q.bits),
                                               qk.name))
                 loads.extend(self._residual_loads(sv_epilogue, rows, head_dim))
@@ -328,7 +331,8 @@ class Scheduler:
                 last = blk == blocks - 1
                 releases = [("input", 0)] if q.name not in self.resident else []
                 if last:
-                    releases += [("weight", 0), ("weight", len(units) - 1)]
+                    releases += ([("weight", len(units) - 1)] if shared_bank else
+                                 [("weight", 0), ("weight", len(units) - 1)])
                 steps.append(Step(
                     loads=tuple(loads), stages=tuple(work), releases=tuple(releases),
                     epilogue=self._epilogue_work(sv_epilogue, rows, head_dim),
