@@ -7,7 +7,9 @@ import io
 import json
 from typing import Any
 
+from accelsim.analysis.breakdown import latency_breakdown
 from accelsim.analysis.records import SimResult
+from accelsim.analysis.views import GROUP_VIEWS, TextTable, group_table, run_title
 
 #: columns of the per-layer CSV (one row per layer), in order
 CSV_COLUMNS = (
@@ -88,10 +90,11 @@ def summary_lines(result: SimResult) -> list[tuple[str, str]]:
     m = result.model
     pe_layers = [x for x in result.layers if x.unit == "array"]
     share = ", ".join(f"{u} {s:.1%}" for u, s in result.unit_share().items())
+    dram = result.dram_busy_cycles / result.total_cycles if result.total_cycles else 0.0
     nonlinear = sum(result.unit_busy_cycles.get(u, 0) for u in ("e2softmax", "ailayernorm",
                                                                 "fp32"))
     lines = [
-        ("arch", f"{result.arch_name} ({result.clock_hz / 1e6:g} MHz)"),
+        ("run", run_title(result)),
         ("model", f"{m.get('name')} ({m.get('ops')} ops in {m.get('groups')} groups)"),
         ("total cycles", f"{result.total_cycles:,}"),
         ("latency", f"{result.latency_s * 1e3:.4f} ms"),
@@ -102,8 +105,11 @@ def summary_lines(result: SimResult) -> list[tuple[str, str]]:
          if result.pe_count and result.total_cycles else "n/a"),
         ("DRAM traffic", f"{result.dram_read_bytes / 1e6:.3f} MB read, "
                          f"{result.dram_write_bytes / 1e6:.3f} MB written"),
-        ("unit busy share", share),
-        ("non-linear units", f"{nonlinear / result.total_cycles:.1%} of latency"
+        ("unit busy / latency", f"{share} (busy cycles / total cycles; units overlap, "
+                                "so these do not sum to 100%)"),
+        ("DRAM channel busy", f"{dram:.1%} of latency"),
+        ("non-linear units", f"{nonlinear / result.total_cycles:.1%} of latency (busy cycles "
+                             "of e2softmax + ailayernorm + fp32)"
          if result.total_cycles else "n/a"),
         ("GEMM layers", str(len(pe_layers))),
         *energy_lines(result),
@@ -131,8 +137,7 @@ def render_table(result: SimResult, console: Any, max_rows: int | None = None) -
     """Print the per-layer table and the summary with rich."""
     from rich.table import Table
 
-    table = Table(title=f"{result.model.get('name')} on {result.arch_name}", show_lines=False,
-                  caption=OPS_NOTE)
+    table = Table(title=run_title(result), show_lines=False, caption=OPS_NOTE)
     from accelsim.analysis.roofline import place_result
 
     # start/end cycles and per-direction DRAM bytes are in the JSON/CSV exports
@@ -165,17 +170,18 @@ def _intensity_text(value: float) -> str:
 
 def render_groups(result: SimResult, by: str, console: Any) -> None:
     """Print a group-by view (``kind`` | ``block`` | ``unit``) of a run."""
+    _print_text_table(group_table(result, by), console)
+
+
+def _print_text_table(t: TextTable, console: Any) -> None:
     from rich.table import Table
 
-    from accelsim.analysis.roofline import group_layers
-
-    table = Table(title=f"{result.model.get('name')} on {result.arch_name}: by {by}",
-                  caption="share: of all layers' compute cycles; util: span-weighted mean")
-    for col in (by, "layers", "compute cycles", "span cycles", "share", "util"):
-        table.add_column(col, justify="left" if col == by else "right")
-    for row in group_layers(result, by):
-        table.add_row(row.key, str(row.layers), f"{row.compute_cycles:,}",
-                      f"{row.span_cycles:,}", f"{row.share:.1%}", f"{row.utilization:.1%}")
+    table = Table(title=t.title, caption=t.caption, caption_justify="left")
+    for i, col in enumerate(t.header):
+        table.add_column(col, justify="left" if i < t.left else "right")
+    for i, row in enumerate(t.rows):
+        table.add_row(*row, style="bold" if row[0] == "total" and i == len(t.rows) - 1
+                      else None)
     console.print(table)
 
 
@@ -268,10 +274,12 @@ table{border-collapse:collapse;margin:1em 0;font-size:12px}
 th,td{border:1px solid #ccc;padding:2px 6px;text-align:right}
 th{background:#eee}td.l,th.l{text-align:left}
 img{max-width:100%;border:1px solid #ddd}
+caption{caption-side:bottom;text-align:left;color:#555;padding-top:4px}
 """
 
 
-def _html_table(header: list[str], rows: list[list[Any]], left: int = 1) -> str:
+def _html_table(header: list[str], rows: list[list[Any]], left: int = 1,
+                caption: str = "") -> str:
     from html import escape
 
     def cell(i: int, v: Any, tag: str) -> str:
@@ -280,7 +288,8 @@ def _html_table(header: list[str], rows: list[list[Any]], left: int = 1) -> str:
     head = "".join(cell(i, h, "th") for i, h in enumerate(header))
     body = "".join("<tr>" + "".join(cell(i, v, "td") for i, v in enumerate(r)) + "</tr>"
                    for r in rows)
-    return f"<table><tr>{head}</tr>{body}</table>"
+    cap = f"<caption>{escape(caption)}</caption>" if caption else ""
+    return f"<table>{cap}<tr>{head}</tr>{body}</table>"
 
 
 def result_html(result: SimResult, figures: dict[str, bytes]) -> str:
@@ -289,10 +298,10 @@ def result_html(result: SimResult, figures: dict[str, bytes]) -> str:
     import base64
     from html import escape
 
-    from accelsim.analysis.roofline import GROUP_KEYS, group_layers, place_result
+    from accelsim.analysis.roofline import place_result
 
     roofs, placements = place_result(result)
-    title = f"{result.model.get('name')} on {result.arch_name}"
+    title = run_title(result)
     parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{escape(title)}</title>"
              f"<style>{_HTML_CSS}</style></head><body><h1>{escape(title)}</h1>",
              "<h2>Summary</h2>",
@@ -303,11 +312,11 @@ def result_html(result: SimResult, figures: dict[str, bytes]) -> str:
         data = base64.b64encode(png).decode("ascii")
         parts.append(f"<h2>{escape(name)}</h2><img alt='{escape(name)}' "
                      f"src='data:image/png;base64,{data}'>")
-    for by in GROUP_KEYS:
-        rows = [[r.key, r.layers, f"{r.compute_cycles:,}", f"{r.span_cycles:,}",
-                 f"{r.share:.1%}", f"{r.utilization:.1%}"] for r in group_layers(result, by)]
-        parts.append(f"<h2>By {by}</h2>" + _html_table(
-            [by, "layers", "compute cycles", "span cycles", "share", "util"], rows))
+    breakdown = latency_breakdown(result)
+    for by in GROUP_VIEWS:
+        t = group_table(result, by, breakdown)
+        parts.append(f"<h2>By {by}</h2>" + _html_table(list(t.header), t.rows, t.left,
+                                                       t.caption))
     rows = [[x.name, x.kind, x.unit, f"{x.cycles:,}", f"{x.compute_cycles:,}",
              f"{x.utilization:.1%}", f"{x.stall_cycles:,}", f"{x.dram_bytes / 1024:.1f}",
              _intensity_text(p.intensity), f"{p.attained_ops_per_s / 1e12:.3f}",
