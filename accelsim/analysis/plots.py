@@ -8,9 +8,13 @@ import math
 from collections.abc import Sequence
 
 from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
 
+from accelsim.analysis.breakdown import LatencyBreakdown, latency_breakdown
 from accelsim.analysis.records import SimResult
-from accelsim.analysis.roofline import GroupRow, Placement, Roofs
+from accelsim.analysis.roofline import Placement, Roofs
+from accelsim.analysis.views import run_title
 
 FIGSIZE = (12.0, 6.5)  # inches
 DPI = 100  # -> 1200 x 650 pixels
@@ -46,8 +50,11 @@ def roofline_figure(roofs: Roofs, placements: Sequence[Placement], title: str,
                     analytical: bool = False) -> Figure:
     """Log-log roofline: labelled roofs, one marker per layer coloured by op kind; layers
     with no DRAM bytes (fused on chip) are drawn at the right edge with a hollow marker;
-    an optional reference device's roofs and analytical points in grey. ``analytical``: the
-    placements come from the survey's counting convention, not from a simulation."""
+    layers bound by a buffer read port (``bound == "on-chip"``; that roof is per layer, not a
+    line) get a black edge. An optional reference device's roofs and analytical points are
+    drawn in grey and named in the title. ``analytical``: the placements come from the
+    survey's counting convention, not from a simulation. The legend uses proxy handles, one
+    filled marker per kind whatever its first layer looks like."""
     fig = Figure(figsize=FIGSIZE, dpi=DPI)
     ax = fig.add_subplot(1, 1, 1)
     finite = [p.intensity for p in placements if math.isfinite(p.intensity) and p.intensity > 0]
@@ -61,67 +68,144 @@ def roofline_figure(roofs: Roofs, placements: Sequence[Placement], title: str,
     ridge = max(roofs.compute_ops_per_s.values()) / roofs.dram_bytes_per_s
     lo = 10 ** math.floor(math.log10(min(finite + [ridge]) / 2))
     hi = 10 ** math.ceil(math.log10(max(finite + [ridge * 10] + tops[2:]) * 2))
-    _draw_roofs(ax, roofs, (lo, hi), "black")
+    _draw_roofs(ax, roofs, (lo, hi), "black", f"{roofs.arch} ")
     if reference:
         _draw_roofs(ax, reference[0], (lo, hi), "darkgray", f"{reference[0].arch} ")
         ax.scatter([p.intensity for p in ref_pts], [p.attained_ops_per_s for p in ref_pts],
                    marker="x", color="darkgray", s=30,
                    label=f"{reference[0].arch} layers (analytical)")
-    seen: set[str] = set()
+    kinds: dict[str, None] = {}
     for p in placements:
         color = KIND_COLORS.get(p.kind, "black")
-        label = p.kind if p.kind not in seen else None
-        seen.add(p.kind)
+        kinds.setdefault(p.kind)
+        edge = "black" if p.bound == "on-chip" else "none"
         if math.isfinite(p.intensity) and p.intensity > 0:
             ax.scatter([p.intensity], [p.attained_ops_per_s], color=color, s=28, alpha=0.8,
-                       label=label, edgecolors="none")
+                       edgecolors=edge, linewidths=1.2)
         elif p.attained_ops_per_s > 0:
             ax.scatter([hi / 1.5], [p.attained_ops_per_s], facecolors="none", edgecolors=color,
-                       s=28, label=label)
+                       s=28, linewidths=1.2)
+            if p.bound == "on-chip":
+                ax.scatter([hi / 1.5], [p.attained_ops_per_s], facecolors="none",
+                           edgecolors="black", s=70, linewidths=1.0)
+    handles, _ = ax.get_legend_handles_labels()
+    handles += [_marker(KIND_COLORS.get(k, "black"), k) for k in kinds]
+    if any(not (math.isfinite(p.intensity) and p.intensity > 0) for p in placements):
+        handles.append(_marker("none", "hollow, at the right edge: no DRAM traffic "
+                                       "(fused on chip)", edge="dimgray"))
+    if any(p.bound == "on-chip" for p in placements):
+        handles.append(_marker("lightgray", "black edge: on-chip bound (busiest buffer read "
+                                            "port;\nits roof is per layer, not drawn)",
+                               edge="black"))
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_xlim(lo, hi)
     ys = [p.attained_ops_per_s for p in [*placements, *ref_pts] if p.attained_ops_per_s > 0]
     ax.set_ylim(10 ** math.floor(math.log10(min(ys + [lo * roofs.dram_bytes_per_s]))),
                 10 ** math.ceil(math.log10(max(tops) * 1.5)))
-    ax.set_xlabel("arithmetic intensity (ops per DRAM byte, "
-                  + ("analytical: inputs read and outputs written once)" if analytical
-                     else "as simulated)"))
+    own = ("analytical: each tensor read or written once" if analytical
+           else "as simulated, after tiling and fusion")
+    if reference:
+        ax.set_xlabel(f"arithmetic intensity (ops per DRAM byte)\n{roofs.arch} points (o): "
+                      f"{own}; {reference[0].arch} points (x): analytical, each tensor read or "
+                      "written once", fontsize=9)
+        precisions = "/".join(sorted({p.precision for p in ref_pts}))
+        title = (f"{title}\nvs. {reference[0].arch} ({precisions}; grey: analytical "
+                 "reference, survey convention)")
+    else:
+        ax.set_xlabel(f"arithmetic intensity (ops per DRAM byte, {own})")
     ax.set_ylabel("attained performance (ops/s)")
-    ax.set_title(title)
+    ax.set_title(title, fontsize=11)
     ax.grid(True, which="major", alpha=0.3)
-    if any(not (math.isfinite(p.intensity) and p.intensity > 0) for p in placements):
-        ax.text(0.99, 0.01, "hollow markers at right: no DRAM traffic (fused on chip)",
-                transform=ax.transAxes, ha="right", va="bottom", fontsize=8, color="dimgray")
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
-    fig.subplots_adjust(left=0.08, right=0.66, top=0.92, bottom=0.1)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8,
+              frameon=False)
+    fig.subplots_adjust(left=0.08, right=0.64, top=0.9, bottom=0.13)
     return fig
 
 
-def breakdown_figure(by_block: Sequence[GroupRow], by_unit: Sequence[GroupRow], title: str,
-                     clock_hz: float) -> Figure:
-    """Latency breakdown: compute time per block (left, bars stacked by nothing: one bar per
-    block) and per unit (right), in microseconds, with each bar's share."""
+def _marker(face: str, label: str, edge: str = "none") -> Line2D:
+    """A legend proxy: one round marker."""
+    return Line2D([], [], linestyle="", marker="o", markersize=6, markerfacecolor=face,
+                  markeredgecolor=edge, markeredgewidth=1.2, label=label)
+
+
+def breakdown_figure(breakdown: LatencyBreakdown, title: str) -> Figure:
+    """Latency breakdown (accelsim.analysis.breakdown). Left: the blocks' slices of the
+    end-to-end latency (they sum to it), each bar split into array busy / array stalled or
+    idle, with a thin bar of the time any non-array unit (SFU, vector) computes. Right: each
+    unit's and the DRAM channel's busy time against the total latency (they overlap in time,
+    so they do not sum). Times in microseconds."""
+    b = breakdown
+    us = 1e6 / b.clock_hz
+    total_us = b.total_cycles * us
     fig = Figure(figsize=FIGSIZE, dpi=DPI)
     left = fig.add_subplot(1, 2, 1)
     right = fig.add_subplot(1, 2, 2)
-    for ax, rows, what in ((left, by_block, "block"), (right, by_unit, "unit")):
-        names = [r.key for r in rows]
-        micro = [r.compute_cycles / clock_hz * 1e6 for r in rows]
-        bars = ax.barh(range(len(rows)), micro, color="tab:blue" if what == "block" else
-                       "tab:orange")
-        ax.set_yticks(range(len(rows)), names, fontsize=8)
-        ax.invert_yaxis()
-        ax.set_xlabel("compute time (us, sum of busy cycles / clock)")
-        ax.set_title(f"per {what}")
-        for bar, row in zip(bars, rows, strict=True):
-            ax.text(bar.get_width(), bar.get_y() + bar.get_height() / 2, f" {row.share:.1%}",
-                    va="center", fontsize=7)
-        ax.set_xlim(0, max(micro + [1e-9]) * 1.18)
-        ax.grid(True, axis="x", alpha=0.3)
-    fig.suptitle(title)
-    fig.subplots_adjust(left=0.1, right=0.97, wspace=0.35, top=0.88, bottom=0.1)
+    ys = range(len(b.blocks))
+    busy = [x.array_busy_cycles * us for x in b.blocks]
+    slices = [x.latency_cycles * us for x in b.blocks]
+    left.barh([y - 0.1 for y in ys], busy, height=0.55, color="tab:blue")
+    left.barh([y - 0.1 for y in ys], [s - a for s, a in zip(slices, busy, strict=True)],
+              left=busy, height=0.55, color="#d4d4d4")
+    left.barh([y + 0.3 for y in ys], [x.sfu_busy_cycles * us for x in b.blocks], height=0.16,
+              color="tab:orange")
+    for y, x, width in zip(ys, b.blocks, slices, strict=True):
+        share = x.latency_cycles / b.total_cycles if b.total_cycles else 0.0
+        array = x.array_busy_cycles / x.latency_cycles if x.latency_cycles else 0.0
+        left.text(width, y, f" {share:.1%} | array {_pct(array)} | PE {_pct(x.pe_utilization)}",
+                  va="center", fontsize=7)
+    left.set_yticks(list(ys), [x.block for x in b.blocks], fontsize=8)
+    left.invert_yaxis()
+    left.set_xlim(0, max(slices + [1e-9]) * 1.55)
+    left.set_xlabel("latency (us); label: share of latency | array busy | PE utilization")
+    left.set_title(f"per block: slices of the end-to-end latency (sum {total_us:,.0f} us)",
+                   fontsize=10)
+    left.grid(True, axis="x", alpha=0.3)
+
+    rows = [(u.unit, u.busy_cycles, f"{'PE' if u.unit == 'array' else 'lane'} utilization "
+                                     f"while busy {_pct(u.utilization_busy)}")
+            for u in b.units] + [("DRAM channel", b.dram_busy_cycles, "transferring")]
+    yr = range(len(rows))
+    right.barh(list(yr), [total_us] * len(rows), height=0.6, color="none",
+               edgecolor="#a0a0a0", linestyle="--")
+    right.barh(list(yr), [c * us for _, c, _ in rows], height=0.6,
+               color=["tab:blue" if name == "array" else "tab:green" if name == "DRAM channel"
+                      else "tab:orange" for name, _, _ in rows])
+    for y, (_, cycles, note) in zip(yr, rows, strict=True):
+        share = cycles / b.total_cycles if b.total_cycles else 0.0
+        right.text(max(cycles * us, total_us), y, f" {share:.1%} of latency\n ({note})",
+                   va="center", fontsize=7)
+    right.axvline(total_us, color="black", lw=1)
+    right.set_yticks(list(yr), [name for name, _, _ in rows], fontsize=8)
+    right.invert_yaxis()
+    right.set_xlim(0, total_us * 1.55)
+    right.set_xlabel("busy time (us); dashed box and line: end-to-end latency")
+    right.set_title("per unit: busy time vs. latency (units overlap: shares do not sum)",
+                    fontsize=10)
+    right.grid(True, axis="x", alpha=0.3)
+
+    handles = [Patch(color="tab:blue", label="array busy (computing)"),
+               Patch(color="#d4d4d4", label="array stalled or idle (DRAM, dependencies, "
+                                           "SRAM ports, non-linear units)"),
+               Patch(color="tab:orange", label="SFU / vector unit busy (overlaps the array)"),
+               Patch(color="tab:green", label="DRAM channel busy")]
+    fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=8, frameon=False,
+               bbox_to_anchor=(0.5, 0.0))
+    source = ("busy time placed exactly from the event log" if b.from_event_log else
+              "busy time estimated: no event log, each layer's busy cycles spread over its "
+              "span")
+    fig.text(0.01, 0.005, "block i owns the cycles from the end of the previous blocks' last "
+             f"layer to the end of its own; {source}", fontsize=7, color="dimgray")
+    fig.suptitle(f"Latency breakdown: {title}\n{b.total_cycles:,} cycles = "
+                 f"{total_us / 1e3:.4g} ms, PE utilization {b.pe_utilization:.1%} of latency",
+                 fontsize=11)
+    fig.subplots_adjust(left=0.08, right=0.98, wspace=0.3, top=0.86, bottom=0.2)
     return fig
+
+
+def _pct(value: float) -> str:
+    """A share with two significant digits below 10% ('4.2%'), none above ('94%')."""
+    return f"{value:.0%}" if value >= 0.095 else f"{value:.1%}"
 
 
 def figure_png(fig: Figure) -> bytes:
@@ -134,19 +218,9 @@ def figure_png(fig: Figure) -> bytes:
 
 
 # ----------------------------------------------------------------- one call from a SimResult
-def run_title(result: SimResult) -> str:
-    """'vit_base @ 224 (sole) on sole': what a figure's title says about the run."""
-    m = result.model
-    return (f"{m.get('model') or m.get('name')} @ {m.get('image_size')} ({m.get('quant')}) on "
-            f"{result.arch_name}")
-
-
 def result_breakdown_figure(result: SimResult) -> Figure:
-    """The latency breakdown (per block and per unit) of a run."""
-    from accelsim.analysis.roofline import group_layers
-
-    return breakdown_figure(group_layers(result, "block"), group_layers(result, "unit"),
-                            f"Latency breakdown: {run_title(result)}", result.clock_hz)
+    """The latency breakdown of a run (exact busy time when it kept its event log)."""
+    return breakdown_figure(latency_breakdown(result), run_title(result))
 
 
 def result_roofline_figure(result: SimResult,
