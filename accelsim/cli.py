@@ -146,7 +146,13 @@ def simulate_cmd(
     if group is not None and group not in ("kind", "block", "unit"):
         raise ConfigError("unknown group-by key", key="--group", value=group,
                           expected="kind | block | unit")
-    result = _simulate_for(arch, spec, trace, fidelity=fidelity, check=check)
+    if group is not None and fmt != "table":
+        raise ConfigError("--group adds a table view", key="--group", value=group,
+                          expected="--format table (the HTML report holds every group-by view)")
+    # the event log times unit busy intervals exactly for the breakdown views; JSON/CSV
+    # exports leave it out (it would land in the result's extra data)
+    exact = plot is not None or group is not None or suffix in (".html", ".htm")
+    result = _simulate_for(arch, spec, trace, fidelity=fidelity, check=check, record=exact)
     written = []
     if plot is not None:
         from accelsim.analysis.plots import figure_png, result_breakdown_figure
@@ -186,14 +192,14 @@ def _output_suffix(path: Path | None, allowed: tuple[str, ...],
     return suffix
 
 
-def _simulate_for(arch_name: str, spec, trace, **options):
+def _simulate_for(arch_name: str, spec, trace, record: bool = False, **options):
     """simulate(), with a mapping error also naming the arch it came from."""
     from accelsim.arch.load import resolve_arch_path
     from accelsim.engine.simulator import simulate
     from accelsim.errors import MappingError
 
     try:
-        return simulate(spec, trace, record=False, **options)
+        return simulate(spec, trace, record=record, **options)
     except MappingError as exc:
         raise MappingError(exc.message, file=str(resolve_arch_path(arch_name)), key=exc.key,
                            value=exc.value, expected=exc.expected) from None
@@ -250,7 +256,9 @@ def _html_report(result) -> str:
 def roofline_cmd(
     arch: ArchOpt = "sole",
     model: ModelOpt = "vit_base",
-    image_size: ImageOpt = 224,
+    image_size: Annotated[str, typer.Option(
+        "--image-size", help="input resolution (pixels); 224,384 compares the per-operator "
+                             "tables and prints each operator's growth")] = "224",
     batch: BatchOpt = 1,
     quant: Annotated[Optional[str], typer.Option(  # noqa: UP045
         "--quant", "-q", help="quantization scheme (default: sole; fp16 on a reference "
@@ -267,6 +275,7 @@ def roofline_cmd(
     from rich.console import Console
 
     from accelsim.analysis import report, roofline
+    from accelsim.analysis.views import describe_run
     from accelsim.arch.load import load_arch
     from accelsim.errors import ConfigError
     from accelsim.workload.load import load_trace
@@ -275,24 +284,39 @@ def roofline_cmd(
         raise ConfigError("unknown format", key="--format", value=fmt,
                           expected="table | json | csv")
     suffix = _output_suffix(output, (".png", ".json", ".csv"))
+    sizes = _parse_sizes(image_size)
+    if len(sizes) > 1 and (fmt != "table" or output is not None or reference is not None):
+        raise ConfigError("several image sizes print the per-operator tables and their growth",
+                          key="--image-size", value=image_size,
+                          expected="one size with --format json|csv, -o or --reference")
+    if reference is not None and suffix != ".png":
+        raise ConfigError("--reference overlays the roofline plot", key="--reference",
+                          value=reference, expected="-o PATH.png as well")
     spec = load_arch(arch, set_ or [])
     scheme = quant or ("fp16" if spec.kind == "reference" else "sole")
-    trace = load_trace(model, image_size, batch, scheme)
-    if spec.kind == "reference":
-        roofs, placements = roofline.reference_placements(spec, trace)
-        result = None
-    else:
-        result = _simulate_for(arch, spec, trace)
-        roofs, placements = roofline.place_result(result)
-    operators = roofline.operator_table(placements, roofs)
-    title = f"{trace.model or trace.name} @ {trace.image_size} ({trace.quant}) on {spec.name}"
+    runs = [_roofline_run(arch, spec, model, size, batch, scheme) for size in sizes]
+    trace, roofs, placements, operators = runs[0]
+    title = describe_run(trace.model or trace.name, trace.image_size, trace.batch, trace.quant,
+                         spec)
+    if len(runs) > 1:
+        console = Console(width=max(Console().width, 180))
+        for run_trace, run_roofs, run_placements, run_operators in runs:
+            report.render_roofline(
+                run_roofs, run_placements, run_operators,
+                describe_run(run_trace.model or run_trace.name, run_trace.image_size,
+                             run_trace.batch, run_trace.quant, spec),
+                console, per_layer=False)
+        for size, (_, _, _, later) in zip(sizes[1:], runs[1:], strict=True):
+            report.render_operator_growth(roofline.operator_growth(operators, later),
+                                          f"per block, {sizes[0]} -> {size} px", console)
+        return
     ref = None
     if reference is not None:
         ref_spec = load_arch(reference)
         if ref_spec.kind != "reference":
             raise ConfigError("not a reference device", key="--reference", value=reference,
                               expected="an arch with kind: reference (e.g. rtx4090)")
-        ref_trace = load_trace(model, image_size, batch, quant or "fp16")
+        ref_trace = load_trace(model, sizes[0], batch, quant or "fp16")
         ref = roofline.reference_placements(ref_spec, ref_trace)
     meta = {"arch": spec.name, "model": trace.name, "image_size": trace.image_size,
             "quant": trace.quant}
@@ -318,6 +342,33 @@ def roofline_cmd(
         sys.stdout.write("\n")
     if output is not None and fmt != "table":
         print(f"wrote {output}", file=sys.stderr)
+
+
+def _parse_sizes(text: str) -> list[int]:
+    from accelsim.errors import ConfigError
+
+    try:
+        sizes = [int(part) for part in text.split(",")]
+    except ValueError:
+        sizes = []
+    if not sizes or any(size <= 0 for size in sizes):
+        raise ConfigError("bad image size", key="--image-size", value=text,
+                          expected="positive integers, e.g. 224 or 224,384")
+    return sizes
+
+
+def _roofline_run(arch_name: str, spec, model: str, size: int, batch: int, scheme: str):
+    """(trace, roofs, placements, operator rows): analytical on a reference device, simulated
+    on an accelerator."""
+    from accelsim.analysis import roofline
+    from accelsim.workload.load import load_trace
+
+    trace = load_trace(model, size, batch, scheme)
+    if spec.kind == "reference":
+        roofs, placements = roofline.reference_placements(spec, trace)
+    else:
+        roofs, placements = roofline.place_result(_simulate_for(arch_name, spec, trace))
+    return trace, roofs, placements, roofline.operator_table(placements, roofs)
 
 
 @app.command("sweep")

@@ -278,6 +278,21 @@ caption{caption-side:bottom;text-align:left;color:#555;padding-top:4px}
 """
 
 
+def render_operator_growth(growth: Any, title: str, console: Any) -> None:
+    """Print how each operator type's ops and memory operations grow between two runs."""
+    from rich.table import Table
+
+    table = Table(title=f"Growth {title}",
+                  caption="ops and memory operations of the larger input over the smaller, "
+                          "per block; attention (qk, softmax, sv) grows with tokens^2")
+    for col in ("operator", "ops x", "memory ops x", "intensity before", "intensity after"):
+        table.add_column(col, justify="left" if col == "operator" else "right")
+    for g in growth:
+        table.add_row(g.operator, f"{g.ops_ratio:.2f}", f"{g.bytes_ratio:.2f}",
+                      _intensity_text(g.intensity_before), _intensity_text(g.intensity_after))
+    console.print(table)
+
+
 def _html_table(header: list[str], rows: list[list[Any]], left: int = 1,
                 caption: str = "") -> str:
     from html import escape

@@ -78,3 +78,16 @@ def test_reference_roofline_command_table_and_json(tmp_path):
     assert res.exit_code == 0, res.output
     data = json.loads(out.read_text())
     assert data["schema"] == "accelsim.roofline/1" and data["layers"]
+
+
+def test_roofline_compares_image_sizes_with_a_growth_table():
+    res = CliRunner(env={"COLUMNS": "200"}).invoke(
+        app, ["roofline", "--arch", "rtx4090", "--model", "vit_base", "--image-size", "224,384"])
+    assert res.exit_code == 0, res.output
+    assert "vit_base 224px" in res.output and "vit_base 384px" in res.output
+    growth = res.output[res.output.index("Growth per block, 224 -> 384 px"):]
+    rows = {line.split("│")[1].strip(): line.split("│")[2].strip()
+            for line in growth.splitlines() if line.startswith("│")}
+    # ops ratio: attention (577/197)^2 = 8.58, projections and MLP 577/197 = 2.93
+    assert rows["qk_matmul"] == rows["sv_matmul"] == rows["softmax"] == "8.58"
+    assert rows["q_proj"] == rows["fc1"] == rows["fc2"] == "2.93"

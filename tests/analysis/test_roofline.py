@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from accelsim.analysis.records import LayerResult
 from accelsim.analysis.roofline import (
     arch_roofs,
+    operator_growth,
     operator_table,
     place_layer,
     place_result,
@@ -173,6 +174,21 @@ def test_attention_matmuls_grow_superlinearly_224_to_384():
     for op in ("qk_matmul", "sv_matmul", "softmax"):
         assert large[op].ops / small[op].ops == pytest.approx(tokens**2)  # 8.58x
     assert large["qk_matmul"].ops / small["qk_matmul"].ops > 2.5 * tokens
+    growth = {g.operator: g for g in operator_growth(list(small.values()), list(large.values()))}
+    assert growth["qk_matmul"].ops_ratio == pytest.approx(tokens**2)
+    assert growth["fc1"].ops_ratio == pytest.approx(tokens)
+    # bytes: fc1 reads its 768x3072 weights once at any size, so they grow less than tokens
+    assert growth["fc1"].bytes_ratio == pytest.approx(
+        (577 * 768 * 2 + 768 * 3072 * 2 + 3072 * 2 + 577 * 3072 * 2)
+        / (197 * 768 * 2 + 768 * 3072 * 2 + 3072 * 2 + 197 * 3072 * 2))
+    assert growth["fc1"].intensity_after > growth["fc1"].intensity_before
+
+
+def test_a_precision_without_its_own_roof_uses_the_next_wider_one():
+    roofs = arch_roofs(load_arch("rtx4090"))  # fp16 330, int8 660 TOPS
+    assert roofs.compute_roof("int4") == 660e12  # runs on the int8 tensor cores
+    assert roofs.compute_roof("int8") == 660e12
+    assert roofs.compute_roof("fp32") == 330e12  # no wider fp roof: the lowest peak
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
