@@ -128,7 +128,18 @@ class Scheduler:
             return None
         if sv.batch != op.batch or sv.m != op.m or sv.k != op.n:
             return None
+        if not self._attention_fits(op, sv):
+            return None  # the unfused matmuls tile K and V instead
         return [op, *epilogue, softmax], sv, self._epilogue(sv)
+
+    def _attention_fits(self, qk: Matmul, sv: Matmul) -> bool:
+        """One row of scores fits an output bank and one head's K and V a weight bank each."""
+        t = self.trace
+        acc_bits = max(t.tensor(qk.outputs[0]).bits, self.array.accumulator_bits)
+        if self.banks["output"].bank_bytes < tensor_bytes(qk.m, acc_bits):
+            return False
+        return all(tensor_bytes(qk.m * qk.k, t.tensor(name).bits)
+                   <= self.banks["weight"].bank_bytes for name in (qk.inputs[1], sv.inputs[1]))
 
     def plan(self) -> list[Group]:
         groups: list[Group] = []
@@ -265,19 +276,7 @@ class Scheduler:
         tokens, head_dim, heads = qk.m, qk.k, qk.batch
         acc_bits = max(t.tensor(qk.outputs[0]).bits, self.array.accumulator_bits)
         out_bank = self.banks["output"].bank_bytes
-        rows_per_block = out_bank // max(tensor_bytes(tokens, acc_bits), 1)
-        if rows_per_block < 1:
-            raise MappingError(
-                f"buffer 'output' is too small for one row of attention scores of op "
-                f"{qk.name!r}: one bank holds {out_bank} bytes, a row needs "
-                f"{tensor_bytes(tokens, acc_bits)}", key="buffers.output.size_bytes")
-        for name, tensor in (("weight", kt_), ("weight", v)):
-            need = tensor_bytes(tokens * head_dim, tensor.bits)
-            if need > self.banks[name].bank_bytes:
-                raise MappingError(
-                    f"buffer 'weight' is too small for one head's K/V of op {qk.name!r}: one "
-                    f"bank holds {self.banks[name].bank_bytes} bytes, a head needs {need}",
-                    key="buffers.weight.size_bytes")
+        rows_per_block = out_bank // tensor_bytes(tokens, acc_bits)  # >= 1: _attention_fits
         k_bytes = tensor_bytes(tokens * head_dim, kt_.bits)
         v_bytes = tensor_bytes(tokens * head_dim, v.bits)
         shared_bank = k_bytes + v_bytes <= self.banks["weight"].bank_bytes

@@ -272,6 +272,18 @@ def test_a_heads_k_and_v_share_a_bank_so_the_next_head_prefetches(vit_base) -> N
     assert shared.total_cycles == 18_235_797
 
 
+def test_attention_that_does_not_fit_runs_unfused_instead_of_failing() -> None:
+    # fp16 DeiT-Ti: one head's K is 198 x 64 x 2 B = 25,344 B, more than a 20 KiB weight bank,
+    # so QK^T, softmax and SV run as separate groups whose tiler cuts K and V.
+    trace = build_trace("deit_tiny", 224, 1, "fp16")
+    small = simulate(load_arch("sole", ["buffers.weight.size_bytes=40KiB"]), trace,
+                     record=False, check=True)
+    assert small.layer("block0.qk").group == "block0.qk"
+    assert small.layer("block0.softmax").dram_read_bytes == 3 * 198 * 198 * 2  # fp16 scores
+    fits = simulate(load_arch("sole"), trace, record=False, check=True)
+    assert fits.layer("block0.qk").group.startswith("block0.qk+")
+
+
 def test_fused_residual_adds_skip_one_round_trip_each(vit_base) -> None:
     # fusion.residual: the 24 residual adds of ViT-B (197 x 768 int8 each) run in the output
     # path of proj / fc2; the GEMM's own output (151,296 B) is neither written nor read back.
