@@ -37,7 +37,6 @@ from accelsim.workload.ops import GEMM_KINDS
 from accelsim.workload.trace import Trace
 
 BOUNDS = ("compute", "memory", "on-chip")
-GROUP_KEYS = ("kind", "block", "unit")
 
 #: survey operator names by the last part of an op name inside a block (models.py naming)
 OPERATOR_OF_SUFFIX = {
@@ -147,18 +146,6 @@ class OperatorRow:
     bound: str
     seconds: float = 0.0  # per block: the layers' summed times
     roof_ops_per_s: float = 0.0  # the row's roof (same rule as a layer's, summed over layers)
-
-
-@dataclass(frozen=True)
-class GroupRow:
-    """A group-by view row: cycles of all layers sharing a key."""
-
-    key: str
-    layers: int
-    compute_cycles: int
-    span_cycles: int
-    share: float  # compute cycles / all layers' compute cycles
-    utilization: float  # span-weighted mean layer utilization
 
 
 # ------------------------------------------------------------------ roofs
@@ -361,22 +348,3 @@ def operator_growth(before: Sequence[OperatorRow],
                            _ratio(row.bytes, old[row.operator].bytes),
                            old[row.operator].intensity, row.intensity)
             for row in after if row.operator in old]
-
-
-# ------------------------------------------------------------------ group-by views
-def group_layers(result: SimResult, by: str) -> list[GroupRow]:
-    """Cycles summed per ``kind``, ``block`` or ``unit``, in first-appearance order."""
-    if by not in GROUP_KEYS:
-        raise ValueError(f"group by one of {GROUP_KEYS}, not {by!r}")
-    groups: dict[str, list[LayerResult]] = {}
-    for layer in result.layers:
-        groups.setdefault(getattr(layer, by) or "-", []).append(layer)
-    total = sum(layer.compute_cycles for layer in result.layers)
-    rows = []
-    for key, layers in groups.items():
-        compute = sum(x.compute_cycles for x in layers)
-        span = sum(x.cycles for x in layers)
-        util = sum(x.utilization * x.cycles for x in layers) / span if span else 0.0
-        rows.append(GroupRow(key, len(layers), compute, span, compute / total if total else 0.0,
-                             util))
-    return rows

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from accelsim.analysis import report
-from accelsim.analysis.roofline import group_layers
+from accelsim.analysis.breakdown import latency_breakdown
 from accelsim.arch.load import load_arch
 from accelsim.cli import app
 from accelsim.engine.simulator import simulate
@@ -43,12 +43,13 @@ def test_csv_has_new_columns(result):
     assert {"intensity_ops_per_byte", "attained_tops", "roof_fraction", "bound"} <= set(rows[0])
 
 
-@pytest.mark.parametrize("by", ["kind", "block", "unit"])
-def test_group_views_sum_to_totals(result, by):
-    rows = group_layers(result, by)
-    assert sum(r.compute_cycles for r in rows) == sum(x.compute_cycles for x in result.layers)
-    assert sum(r.layers for r in rows) == len(result.layers)
-    assert sum(r.share for r in rows) == pytest.approx(1.0)
+def test_group_views_sum_to_totals(result):
+    b = latency_breakdown(result)
+    assert sum(x.latency_cycles for x in b.blocks) == result.total_cycles
+    assert sum(x.layers for x in b.blocks) == sum(k.layers for k in b.kinds) == len(result.layers)
+    assert sum(k.busy_cycles for k in b.kinds) == sum(x.compute_cycles for x in result.layers)
+    assert sum(k.share for k in b.kinds) == pytest.approx(1.0)
+    assert {u.unit: u.busy_cycles for u in b.units} == result.unit_busy_cycles
 
 
 def test_html_report_is_self_contained_with_every_layer(tmp_path):
