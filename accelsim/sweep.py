@@ -99,9 +99,11 @@ def energy_fields(result: Any, spec: Any = None) -> Record:
     return {column: summary[key] for key, column in ENERGY_COLUMNS.items() if key in summary}
 
 
-#: significant digits of float results in records and files (10: e.g. 275.722153 ms, not
-#: 275.72215300000005; idempotent, so a value read back from a CSV writes the same again)
 # ---------------------------------------------------------------------------------- files
+#: file suffixes write_records knows (anything else is refused before the sweep runs)
+OUTPUT_SUFFIXES = (".csv", ".json")
+
+
 def _uncell(text: str) -> Any:
     if text == "":
         return None
@@ -132,8 +134,10 @@ def read_records(path: str | Path) -> list[Record]:
 
 
 def write_records(records: Sequence[Record], path: str | Path) -> None:
-    """All records as CSV (by suffix; .json for JSON), replacing the file atomically."""
+    """All records as CSV or JSON (by suffix: .csv, .json), replacing the file atomically;
+    missing parent folders are created."""
     path = Path(path)
+    _check_suffix(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     rows = [{k: v for k, v in r.items() if k != "resumed"} for r in records]
@@ -176,7 +180,8 @@ def run_sweep(arch: str | Path = "sole", model: Any = "vit_base", *, pe: Any = N
               overrides: Mapping[str, Any] | Iterable[str] | None = None,
               image_size: Any = 224, batch: Any = 1, quant: Any = "sole", zip_axes: bool = False,
               jobs: int | None = None, scheduler: Any = None, output: str | Path | None = None,
-              resume: bool = False, progress: Progress | None = None) -> list[Record]:
+              resume: bool = False, plot_dir: str | Path | None = None,
+              progress: Progress | None = None) -> list[Record]:
     """Simulate every point of the grid; returns one record per point, sorted by index.
 
     ``model``, ``image_size``, ``batch``, ``quant`` take a value, a list or a comma-separated
@@ -185,7 +190,9 @@ def run_sweep(arch: str | Path = "sole", model: Any = "vit_base", *, pe: Any = N
     ``jobs`` worker processes (default os.cpu_count(); 1 runs in this process); ``scheduler`` a
     dask.distributed address "tcp://host:port" or Client. ``output`` gets each record as it
     finishes, then all in index order; ``resume`` skips points already in it (flagged
-    ``resumed: True`` in the returned records).
+    ``resumed: True`` in the returned records). ``plot_dir``, the folder the caller will save
+    the plots in, is only checked here. Bad outputs are refused before anything runs
+    (check_outputs).
     """
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
         raise ConfigError("need at least one job", key="--jobs", value=jobs,
@@ -198,18 +205,17 @@ def run_sweep(arch: str | Path = "sole", model: Any = "vit_base", *, pe: Any = N
     specs = validate_points(arch, points, axes)
     arch_name = specs[0].name if specs else str(arch)
     output = Path(output) if output is not None else None
-    previous = read_records(output) if output is not None and resume else []
-    by_key = {_record_key(r, points[0]): r for r in previous} if points else {}
+    previous = check_outputs(output, plot_dir, resume, points, arch_name)
+    by_key = {_record_key(r, points[0]): r for r in previous}
     done: dict[int, Record] = {}
     todo = []
     for point, spec in zip(points, specs, strict=True):
-        old = by_key.pop(point.key(), None)
+        old = by_key.get(point.key())
         if old is not None:
             done[point.index] = {**old, "index": point.index, "resumed": True}
         else:
             todo.append((point, spec))
-    foreign = [r for r in previous if _record_key(r, points[0]) in by_key] if points else []
-    sink = _Sink(output, [done[i] for i in sorted(done)] + foreign) if output else None
+    sink = _Sink(output, [done[i] for i in sorted(done)]) if output else None
     total = len(points)
     for record in sorted(done.values(), key=lambda r: r["index"]):
         if progress is not None:
@@ -223,12 +229,108 @@ def run_sweep(arch: str | Path = "sole", model: Any = "vit_base", *, pe: Any = N
             progress(len(done), total, record)
     records = [done[i] for i in sorted(done)]
     if output is not None:
-        write_records(records + foreign, output)
+        write_records(records, output)
     return records
 
 
 def _record_key(record: Record, like: SweepPoint) -> tuple[tuple[str, str], ...]:
     return tuple((name, _cell(record.get(name))) for name, _ in like.params)
+
+
+# ---------------------------------------------------------------------------------- checks
+def check_outputs(output: str | Path | None, plot_dir: str | Path | None, resume: bool,
+                  points: Sequence[SweepPoint], arch_name: str) -> list[Record]:
+    """Refuse, before anything is simulated, outputs the sweep could not write or would
+    destroy; returns the records of the previous run that ``resume`` keeps.
+
+    ``output`` must be a .csv or .json file path, ``plot_dir`` a folder (missing parent folders
+    of either are created when written); with ``resume`` every row already in ``output`` must be
+    a point of this grid on this arch."""
+    output = Path(output) if output is not None else None
+    if output is not None:
+        _check_creatable(output, "--output", folder=False)
+        _check_suffix(output)
+    if plot_dir is not None:
+        plot_dir = Path(plot_dir)
+        _check_creatable(plot_dir, "--plot-dir", folder=True)
+        if output is not None and plot_dir.resolve() == output.resolve():
+            raise ConfigError(f"{plot_dir} is also the -o file", key="--plot-dir",
+                              expected="a folder other than -o")
+        from accelsim.sweep_plots import PLOT_FILES
+
+        for name in PLOT_FILES:
+            if (plot_dir / name).is_dir():
+                raise ConfigError(f"cannot write {plot_dir / name}: it is a directory",
+                                  key="--plot-dir")
+    if not resume:
+        return []
+    if output is None:
+        raise ConfigError("--resume needs the file of a previous run", key="--resume",
+                          expected="-o sweep.csv")
+    return _resumable_records(output, points, arch_name)
+
+
+def _check_suffix(output: Path) -> None:
+    if output.suffix.lower() not in OUTPUT_SUFFIXES:
+        raise ConfigError(f"cannot write sweep records to {output}: unknown file type",
+                          key="--output", expected="a path ending in .csv or .json")
+
+
+def _check_creatable(path: Path, key: str, *, folder: bool) -> None:
+    """``path`` is (or can be created as) a file / a folder this process may write into."""
+    expected = "a folder" if folder else "a path ending in .csv or .json"
+    if path.exists() and path.is_dir() != folder:
+        raise ConfigError(f"{path} is {'a file' if folder else 'a directory'}", key=key,
+                          expected=expected)
+    ancestor = path if path.is_dir() else path.parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise ConfigError(f"cannot create {path}: {ancestor} is a file, not a folder", key=key)
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise ConfigError(f"cannot write into {ancestor}: permission denied", key=key)
+
+
+def _resumable_records(output: Path, points: Sequence[SweepPoint],
+                       arch_name: str) -> list[Record]:
+    """Rows of ``output`` if each is a distinct point of this sweep, else ConfigError naming
+    the difference (the file is left untouched)."""
+    def refuse(why: str) -> ConfigError:
+        return ConfigError(f"{output} is not a run of this sweep: {why}", key="--resume",
+                           expected="the flags of the run that wrote it, or another -o file")
+
+    try:
+        previous = read_records(output)
+    except (OSError, UnicodeDecodeError, ValueError, csv.Error) as exc:
+        raise ConfigError(f"cannot read the previous run: {exc}", key="--resume",
+                          value=str(output)) from None
+    if not previous:
+        return []
+    if not isinstance(previous, list) or not all(isinstance(r, dict) for r in previous):
+        raise refuse("not a list of sweep records")
+    columns = _columns(previous)
+    tail = columns[columns.index("arch") + 1:] if "arch" in columns else []
+    if "status" not in tail:
+        raise refuse("it has no arch and status columns")
+    theirs = tail[:tail.index("status")]
+    ours = [name for name, _ in points[0].params]
+    if set(theirs) != set(ours):
+        raise refuse(f"its parameters are {', '.join(theirs) or 'none'}, "
+                     f"this sweep's are {', '.join(ours)}")
+    archs = sorted({str(r.get("arch")) for r in previous} - {arch_name})
+    if archs:
+        raise refuse(f"it ran arch {', '.join(archs)}, this sweep runs {arch_name}")
+    grid = {point.key() for point in points}
+    seen = set()
+    for row in previous:
+        key = _record_key(row, points[0])
+        where = f"row index {row.get('index')} ({', '.join(f'{k}={v}' for k, v in key)})"
+        if key not in grid:
+            raise refuse(f"{where} is not a point of this grid")
+        if key in seen:
+            raise refuse(f"{where} appears twice")
+        seen.add(key)
+    return previous
 
 
 def _execute(todo: list[tuple[SweepPoint, Any]], arch_name: str, jobs: int | None,

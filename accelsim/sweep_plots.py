@@ -186,16 +186,19 @@ def plot_pareto(records: Sequence[Record]) -> Figure:
     return fig
 
 
+#: the files save_plots writes, in order
+PLOT_FILES = ("sweep_scaling.png", "sweep_breakdown.png", "sweep_pareto.png")
+
+
 def save_plots(records: Sequence[Record], folder: str | Path) -> list[Path]:
-    """Write the three sweep plots as PNGs into ``folder``; returns their paths."""
+    """Write the three sweep plots (PLOT_FILES) as PNGs into ``folder``; returns their paths."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     if not ok_records(records):
         return paths
-    for name, make in (("sweep_scaling", plot_scaling), ("sweep_breakdown", plot_breakdown),
-                       ("sweep_pareto", plot_pareto)):
-        path = folder / f"{name}.png"
+    for name, make in zip(PLOT_FILES, (plot_scaling, plot_breakdown, plot_pareto), strict=True):
+        path = folder / name
         make(records).savefig(path, dpi=110)
         paths.append(path)
     return paths
