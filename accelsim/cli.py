@@ -21,9 +21,12 @@ _state = {"debug": False}
 
 ArchOpt = Annotated[str, typer.Option("--arch", "-a", help="bundled config name or YAML path")]
 ModelOpt = Annotated[str, typer.Option("--model", "-m", help="built-in model or trace file")]
-ImageOpt = Annotated[int, typer.Option("--image-size", help="input resolution (pixels)")]
-BatchOpt = Annotated[int, typer.Option("--batch", "-b", help="images per inference")]
-QuantOpt = Annotated[str, typer.Option("--quant", "-q", help="quantization scheme")]
+ImageOpt = Annotated[Optional[int],  # noqa: UP045
+                     typer.Option("--image-size", help="input resolution (pixels) [224]")]
+BatchOpt = Annotated[Optional[int],  # noqa: UP045
+                     typer.Option("--batch", "-b", help="images per inference [1]")]
+QuantOpt = Annotated[Optional[str],  # noqa: UP045
+                     typer.Option("--quant", "-q", help="quantization scheme [sole]")]
 SetOpt = Annotated[Optional[list[str]],  # noqa: UP045 - typer needs Optional
                    typer.Option("--set", help="override an arch field: KEY.PATH=VALUE")]
 OverrideOpt = Annotated[Optional[list[str]],  # noqa: UP045
@@ -35,6 +38,34 @@ OutOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="write to
 @app.callback()
 def _main(debug: Annotated[bool, typer.Option("--debug", help="show tracebacks")] = False) -> None:
     _state["debug"] = debug
+
+
+def model_trace(model: str, image_size: int | None, batch: int | None, quant: str | None,
+                override: list[str] | None = None, default_quant: str = "sole"):
+    """``--model`` with its options: a built-in model is generated at the given size, batch
+    and scheme (defaults 224, 1, ``default_quant``); a trace file carries its own shapes and
+    bit widths, so giving those options with one is an error, not silently ignored."""
+    from accelsim.errors import TraceError
+    from accelsim.workload.load import load_trace
+    from accelsim.workload.models import MODELS
+
+    if model not in MODELS:
+        given = [flag for flag, value in (("--image-size", image_size), ("--batch", batch),
+                                          ("--quant", quant), ("--override", override))
+                 if value is not None and value != []]
+        if given:
+            raise TraceError("applies to built-in models only: a trace file fixes its own "
+                             "shapes and bit widths", file=model, key=given[0])
+    try:
+        return load_trace(model, 224 if image_size is None else image_size,
+                          1 if batch is None else batch,
+                          default_quant if quant is None else quant, parse_op_overrides(override))
+    except TraceError as exc:  # name the flag the user typed, not the parameter
+        flag = {"image_size": "--image-size", "batch": "--batch", "quant": "--quant"}
+        if exc.key not in flag:
+            raise
+        raise TraceError(exc.message, file=exc.file, key=flag[exc.key], value=exc.value,
+                         expected=exc.expected) from None
 
 
 def parse_op_overrides(items: list[str] | None) -> dict[str, str]:
@@ -68,9 +99,9 @@ def list_cmd() -> None:
 @app.command("trace")
 def trace_cmd(
     model: ModelOpt = "vit_base",
-    image_size: ImageOpt = 224,
-    batch: BatchOpt = 1,
-    quant: QuantOpt = "sole",
+    image_size: ImageOpt = None,
+    batch: BatchOpt = None,
+    quant: QuantOpt = None,
     override: OverrideOpt = None,
     output: OutOpt = None,
 ) -> None:
@@ -78,10 +109,10 @@ def trace_cmd(
     from rich.console import Console
 
     from accelsim.analysis.report import render_trace_stats
-    from accelsim.workload.load import load_trace
     from accelsim.workload.trace import save_trace
 
-    trace = load_trace(model, image_size, batch, quant, parse_op_overrides(override))
+    _output_suffix(output, (".yaml", ".yml"))
+    trace = model_trace(model, image_size, batch, quant, override)
     if output is not None:
         save_trace(trace, output)
     console = Console()
@@ -109,9 +140,9 @@ def _write_output(path: Path, data: str | bytes, key: str | None = "--output") -
 def simulate_cmd(
     arch: ArchOpt = "sole",
     model: ModelOpt = "vit_base",
-    image_size: ImageOpt = 224,
-    batch: BatchOpt = 1,
-    quant: QuantOpt = "sole",
+    image_size: ImageOpt = None,
+    batch: BatchOpt = None,
+    quant: QuantOpt = None,
     set_: SetOpt = None,
     override: OverrideOpt = None,
     fmt: FormatOpt = "table",
@@ -131,7 +162,6 @@ def simulate_cmd(
     from accelsim.analysis import report
     from accelsim.arch.load import load_arch
     from accelsim.errors import ConfigError
-    from accelsim.workload.load import load_trace
 
     if fmt not in ("table", "json", "csv"):
         raise ConfigError("unknown format", key="--format", value=fmt,
@@ -142,7 +172,7 @@ def simulate_cmd(
                           value=str(output), expected=f"a .{fmt} file, or no --format")
     _output_suffix(plot, (".png",), key="--plot")
     spec = load_arch(arch, set_ or [])
-    trace = load_trace(model, image_size, batch, quant, parse_op_overrides(override))
+    trace = model_trace(model, image_size, batch, quant, override)
     if group is not None and group not in ("kind", "block", "unit"):
         raise ConfigError("unknown group-by key", key="--group", value=group,
                           expected="kind | block | unit")
@@ -169,6 +199,10 @@ def simulate_cmd(
         report.render_table(result, console)
         if group is not None:
             report.render_groups(result, group, console)
+        if check:
+            console.print("engine invariants hold (MACs and bytes conserved, every step run "
+                          "once per stage, banks within capacity, producers before readers, "
+                          "latency above every lower bound)")
     elif output is None:
         text = (report.result_json(result, include_timing=False) if fmt == "json"
                 else report.result_csv(result))
@@ -256,10 +290,10 @@ def _html_report(result) -> str:
 def roofline_cmd(
     arch: ArchOpt = "sole",
     model: ModelOpt = "vit_base",
-    image_size: Annotated[str, typer.Option(
-        "--image-size", help="input resolution (pixels); 224,384 compares the per-operator "
-                             "tables and prints each operator's growth")] = "224",
-    batch: BatchOpt = 1,
+    image_size: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--image-size", help="input resolution (pixels) [224]; 224,384 compares the "
+                             "per-operator tables and prints each operator's growth")] = None,
+    batch: BatchOpt = None,
     quant: Annotated[Optional[str], typer.Option(  # noqa: UP045
         "--quant", "-q", help="quantization scheme (default: sole; fp16 on a reference "
                               "device, as in the survey)")] = None,
@@ -278,13 +312,15 @@ def roofline_cmd(
     from accelsim.analysis.views import describe_run
     from accelsim.arch.load import load_arch
     from accelsim.errors import ConfigError
-    from accelsim.workload.load import load_trace
 
     if fmt not in ("table", "json", "csv"):
         raise ConfigError("unknown format", key="--format", value=fmt,
                           expected="table | json | csv")
     suffix = _output_suffix(output, (".png", ".json", ".csv"))
-    sizes = _parse_sizes(image_size)
+    if fmt != "table" and suffix in (".json", ".csv") and suffix != f".{fmt}":
+        raise ConfigError(f"--format {fmt} does not match the output file", key="--output",
+                          value=str(output), expected=f"a .{fmt} or .png file, or no --format")
+    sizes: list[int | None] = _parse_sizes(image_size) if image_size is not None else [None]
     if len(sizes) > 1 and (fmt != "table" or output is not None or reference is not None):
         raise ConfigError("several image sizes print the per-operator tables and their growth",
                           key="--image-size", value=image_size,
@@ -293,8 +329,9 @@ def roofline_cmd(
         raise ConfigError("--reference overlays the roofline plot", key="--reference",
                           value=reference, expected="-o PATH.png as well")
     spec = load_arch(arch, set_ or [])
-    scheme = quant or ("fp16" if spec.kind == "reference" else "sole")
-    runs = [_roofline_run(arch, spec, model, size, batch, scheme) for size in sizes]
+    default_quant = "fp16" if spec.kind == "reference" else "sole"
+    runs = [_roofline_run(arch, spec, model, size, batch, quant, default_quant)
+            for size in sizes]
     trace, roofs, placements, operators = runs[0]
     title = describe_run(trace.model or trace.name, trace.image_size, trace.batch, trace.quant,
                          spec)
@@ -316,7 +353,7 @@ def roofline_cmd(
         if ref_spec.kind != "reference":
             raise ConfigError("not a reference device", key="--reference", value=reference,
                               expected="an arch with kind: reference (e.g. rtx4090)")
-        ref_trace = load_trace(model, sizes[0], batch, quant or "fp16")
+        ref_trace = model_trace(model, sizes[0], batch, quant, default_quant="fp16")
         ref = roofline.reference_placements(ref_spec, ref_trace)
     meta = {"arch": spec.name, "model": trace.name, "image_size": trace.image_size,
             "quant": trace.quant}
@@ -334,7 +371,7 @@ def roofline_cmd(
     if fmt == "table":
         console = Console(width=max(Console().width, 180))
         report.render_roofline(roofs, placements, operators, title, console,
-                               per_layer=spec.kind != "reference")
+                               per_layer=spec.kind != "reference" or not operators)
         if output is not None:
             console.print(f"wrote {output}")
     elif output is None or suffix == ".png":
@@ -357,13 +394,13 @@ def _parse_sizes(text: str) -> list[int]:
     return sizes
 
 
-def _roofline_run(arch_name: str, spec, model: str, size: int, batch: int, scheme: str):
+def _roofline_run(arch_name: str, spec, model: str, size: int | None, batch: int | None,
+                  quant: str | None, default_quant: str):
     """(trace, roofs, placements, operator rows): analytical on a reference device, simulated
     on an accelerator."""
     from accelsim.analysis import roofline
-    from accelsim.workload.load import load_trace
 
-    trace = load_trace(model, size, batch, scheme)
+    trace = model_trace(model, size, batch, quant, default_quant=default_quant)
     if spec.kind == "reference":
         roofs, placements = roofline.reference_placements(spec, trace)
     else:
@@ -408,6 +445,7 @@ def sweep_cmd(
         records = run_sweep(
             arch, model, pe=pe, overrides=set_, image_size=image_size, batch=batch, quant=quant,
             zip_axes=zip_axes, jobs=jobs, scheduler=scheduler, output=output, resume=resume,
+            plot_dir=plot_dir,
             progress=lambda done, total, _r: bar.update(task, completed=done, total=total))
     from accelsim.sweep_plots import render_table
 
@@ -424,21 +462,32 @@ def sweep_cmd(
 def main() -> None:
     """Console-script entry point: one readable line for user errors, no traceback.
 
-    Click (typer ships its own copy of it) reports its usage errors itself in standalone mode
-    (exit code 2); accelsim's own errors propagate out of it and are printed here."""
+    Click (typer ships its own copy of it) runs in non-standalone mode so that its usage
+    errors (a bad option value, an unknown option) come here too and print as one line, exit
+    code 2, like accelsim's own errors."""
     try:
-        app()
+        code = app(standalone_mode=False)
     except AccelsimError as exc:
         if _state["debug"]:
             raise
         print(f"accelsim: error: {exc}".replace("\n", " "), file=sys.stderr)
         sys.exit(2)
     except Exception as exc:
+        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):  # click's usage
+            if type(exc).__name__ != "NoArgsIsHelpError":  # errors; that one printed help
+                print(f"accelsim: error: {exc.format_message()}".replace("\n", " "),
+                      file=sys.stderr)
+            sys.exit(exc.exit_code)
         if _state["debug"]:
             raise
+        if type(exc).__name__ == "Abort":  # Ctrl-C
+            print("accelsim: aborted", file=sys.stderr)
+            sys.exit(130)
         print(f"accelsim: internal error: {type(exc).__name__}: {exc} (run with --debug for "
               "the traceback)", file=sys.stderr)
         sys.exit(1)
+    if isinstance(code, int) and code:
+        sys.exit(code)
 
 
 if __name__ == "__main__":

@@ -93,6 +93,9 @@ CASES = [
     arch_case("arch-unknown-key", GOOD_ARCH + "clocks_hz: 1\n", "clocks_hz", "unknown key"),
     arch_case("arch-unknown-nested-key", GOOD_ARCH.replace("dataflow: ws", "dataflow: ws, rowz: 2"),
               "array.rowz", "unknown key"),
+    # a typo also leaves the real field missing: the unknown key and its hint are reported first
+    arch_case("arch-typo-of-required-key", GOOD_ARCH.replace("rows: 8", "rowz: 8"),
+              "array.rowz", "did you mean 'rows'?"),
     arch_case("arch-wrong-type", GOOD_ARCH.replace("rows: 8", "rows: many"), "array.rows",
               "'many'"),
     arch_case("arch-negative-size", GOOD_ARCH.replace("input: {size_bytes: 16KiB}",
@@ -174,10 +177,10 @@ CASES = [
     model_case("model-unknown", "--model", "vit_tiyn",
                must=("--model", "did you mean 'vit_tiny'?")),
     model_case("model-huge-batch", "--model", "vit_tiny", "--batch", "1000000000",
-               must=("batch", "1000000000")),
+               must=("--batch", "1000000000")),
     model_case("model-huge-image", "--model", "vit_tiny", "--image-size", "1000000",
-               must=("image_size", "1000000")),
-    model_case("model-zero-batch", "--model", "vit_tiny", "--batch", "0", must=("batch",)),
+               must=("--image-size", "1000000")),
+    model_case("model-zero-batch", "--model", "vit_tiny", "--batch", "0", must=("--batch",)),
     model_case("model-unknown-quant", "--model", "vit_tiny", "--quant", "w3a3", must=("w3a3",)),
     model_case("model-bad-override", "--model", "vit_tiny", "--override", "head.*",
                must=("--override", "OP_GLOB=SCHEME")),
@@ -195,8 +198,8 @@ CASES = [
     Case("simulate-override-matches-nothing", ("simulate", "--model", "vit_tiny",
                                                "--override", "haed.*=w8a8"),
          ("--override", "matches no op")),
-    Case("trace-output-is-a-directory", ("trace", "--model", "vit_tiny", "-o", "{dir}"),
-         ("dir", "cannot write")),
+    Case("trace-output-is-a-directory", ("trace", "--model", "vit_tiny", "-o", "{dir}.yaml"),
+         ("dir.yaml", "cannot write"), prepare=lambda p: p.with_name("dir.yaml").mkdir()),
     Case("simulate-plot-is-a-directory", ("simulate", "--model", "{trace}", "--plot",
                                           "{dir}.png"), ("dir.png", "cannot write"),
          prepare=lambda p: p.with_name("dir.png").mkdir()),
@@ -204,6 +207,20 @@ CASES = [
          ("--plot", "b.jpg")),
     Case("simulate-group-with-json", ("simulate", "--model", "{trace}", "-f", "json",
                                       "--group", "block"), ("--group", "--format table")),
+    Case("image-size-not-a-number", ("simulate", "--model", "vit_tiny", "--image-size", "abc"),
+         ("--image-size", "valid integer")),
+    Case("unknown-option", ("simulate", "--model", "vit_tiny", "--bogus"),
+         ("No such option: --bogus",)),
+    Case("trace-file-with-quant", ("simulate", "--model", "{trace}", "--quant", "w4a4"),
+         ("--quant", "built-in models only")),
+    Case("trace-file-with-override", ("simulate", "--model", "{trace}", "--override",
+                                      "zzz=w4a4"), ("--override", "built-in models only")),
+    Case("trace-output-not-yaml", ("trace", "--model", "vit_tiny", "-o", "{tmp}/t.csv"),
+         ("--output", "t.csv", ".yaml")),
+    Case("roofline-format-vs-output", ("roofline", "--model", "{trace}", "-f", "csv", "-o",
+                                       "{tmp}/r.json"), ("--output", "--format csv")),
+    Case("arch-path-not-found", ("simulate", "--arch", "./nonexist.yaml", "--model", "{trace}"),
+         ("nonexist.yaml", "file not found")),
     Case("roofline-reference-without-png", ("roofline", "--model", "{trace}", "--reference",
                                             "rtx4090"), ("--reference", "-o PATH.png")),
     Case("roofline-bad-image-size", ("roofline", "--model", "vit_tiny", "--image-size", "224,x"),
@@ -251,10 +268,12 @@ def run_in_process(args: list[str], monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setattr(sys, "argv", ["accelsim", *args])
     monkeypatch.setitem(cli._state, "debug", False)
     capsys.readouterr()
-    with pytest.raises(SystemExit) as exit_info:
+    try:
         cli.main()
+        code: object = 0  # a command that succeeds returns
+    except SystemExit as exit_info:
+        code = exit_info.code
     out, err = capsys.readouterr()
-    code = exit_info.value.code
     return (code if isinstance(code, int) else 1), out, err
 
 
@@ -283,11 +302,16 @@ def test_bad_input_is_one_clear_line(case: Case, tmp_path: Path, monkeypatch: py
     assert "Traceback" not in err
     for needle in case.must_name:
         assert needle in lines[0], (needle, lines[0])
+    if case.id in USAGE_ERRORS:
+        return  # click's own usage errors: one line with --debug too, nothing to trace
     # --debug re-raises the error itself (the console script then prints its traceback)
     monkeypatch.setattr(sys, "argv", ["accelsim", "--debug", *args])
     with pytest.raises(AccelsimError):
         cli.main()
 
+
+#: cases rejected by the command-line parser (click) before accelsim runs
+USAGE_ERRORS = {"image-size-not-a-number", "unknown-option"}
 
 SUBPROCESS_CASES = ["arch-python-tag", "set-buffer-too-small", "trace-cycle", "model-unknown"]
 

@@ -162,8 +162,6 @@ def test_bad_plot_dir_is_refused_before_running(plot_dir, must, tmp_path, monkey
     assert no_simulation == [] and snapshot(tmp_path) == before
 
 
-@pytest.mark.xfail(strict=True, reason="cli.sweep_cmd must pass plot_dir=plot_dir to run_sweep;"
-                   " remove this marker once it does")
 def test_plot_dir_that_is_a_file_through_the_cli(tmp_path, monkeypatch, capsys, no_simulation):
     (tmp_path / "sweep.csv").write_text("user data\n")
     assert_refused(["--model", "vit_tiny", "--pe", "8x8", "--plot-dir", "sweep.csv"],

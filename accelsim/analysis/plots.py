@@ -20,7 +20,7 @@ FIGSIZE = (12.0, 6.5)  # inches
 DPI = 100  # -> 1200 x 650 pixels
 KIND_COLORS = {"gemm": "tab:blue", "matmul": "tab:purple", "softmax": "tab:red",
                "layernorm": "tab:green", "gelu": "tab:orange", "add": "tab:brown",
-               "requant": "tab:gray", "pool": "tab:olive"}
+               "requant": "tab:cyan", "pool": "tab:olive"}  # grey is the reference device
 _PRECISION_STYLES = ("-", "--", "-.", ":")
 
 
@@ -190,7 +190,7 @@ def breakdown_figure(breakdown: LatencyBreakdown, title: str) -> Figure:
                Patch(color="tab:orange", label="SFU / vector unit busy (overlaps the array)"),
                Patch(color="tab:green", label="DRAM channel busy")]
     fig.legend(handles=handles, loc="lower center", ncol=2, fontsize=8, frameon=False,
-               bbox_to_anchor=(0.5, 0.0))
+               bbox_to_anchor=(0.5, 0.03))
     source = ("busy time placed exactly from the event log" if b.from_event_log else
               "busy time estimated: no event log, each layer's busy cycles spread over its "
               "span")
@@ -199,7 +199,7 @@ def breakdown_figure(breakdown: LatencyBreakdown, title: str) -> Figure:
     fig.suptitle(f"Latency breakdown: {title}\n{b.total_cycles:,} cycles = "
                  f"{total_us / 1e3:.4g} ms, PE utilization {b.pe_utilization:.1%} of latency",
                  fontsize=11)
-    fig.subplots_adjust(left=0.08, right=0.98, wspace=0.3, top=0.86, bottom=0.2)
+    fig.subplots_adjust(left=0.08, right=0.98, wspace=0.3, top=0.86, bottom=0.22)
     return fig
 
 

@@ -13,12 +13,13 @@ from accelsim.analysis.views import GROUP_VIEWS, TextTable, group_table, run_tit
 
 #: columns of the per-layer CSV (one row per layer), in order
 CSV_COLUMNS = (
-    "name", "kind", "block", "unit", "group", "macs", "ops", "elements", "dram_read_bytes",
+    "name", "kind", "block", "unit", "group", "precision", "macs_per_pe_per_cycle", "macs",
+    "ops", "elements", "dram_read_bytes",
     "dram_write_bytes", "onchip_bytes", "start_cycle", "end_cycle", "cycles", "compute_cycles",
     "utilization", "stall_cycles", "stall_dram", "stall_bank", "stall_dependency", "stall_unit",
     "stall_sram", "stall_writeback", "required_bandwidth_gbps",
     "intensity_ops_per_byte", "attained_tops", "roof_tops", "roof_fraction", "bound",
-    "energy_pj",
+    "energy_pj", "tiling",
 )
 OPS_NOTE = ("ops: 1 MAC = 2 ops; per element softmax 5, layernorm 7, gelu 8, add 1, requant 2, "
             "pool 1")

@@ -28,8 +28,9 @@ def describe_arch(arch: ArchSpec) -> str:
 def describe_run(model: str, image_size: int, batch: int, quant: str, arch: ArchSpec) -> str:
     """'vit_base 224px batch 1, quant sole on sole (32x32 ws, 1 GHz)': what a run is, for
     titles of tables and figures."""
-    return (f"{model} {image_size}px batch {batch}, quant {quant} on {arch.name} "
-            f"({describe_arch(arch)})")
+    size = f" {image_size}px" if image_size else ""  # a GEMM topology has no image size
+    scheme = f", quant {quant}" if quant else ""  # a hand-written trace may name none
+    return f"{model}{size} batch {batch}{scheme} on {arch.name} ({describe_arch(arch)})"
 
 
 def run_title(result: SimResult) -> str:
@@ -38,7 +39,7 @@ def run_title(result: SimResult) -> str:
 
     m = result.model
     return describe_run(m.get("model") or m.get("name") or "?", m.get("image_size") or 0,
-                        m.get("batch") or 1, m.get("quant") or "?", result_arch(result))
+                        m.get("batch") or 1, m.get("quant") or "", result_arch(result))
 
 
 # ------------------------------------------------------------------ group-by tables

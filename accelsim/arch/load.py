@@ -38,13 +38,15 @@ def resolve_arch_path(name_or_path: str | Path) -> Path:
     if path.is_file():
         return path
     stem = path.name[:-5] if path.name.endswith(".yaml") else path.name
-    if path.parent == Path(".") or str(path.parent) == "":
+    # a bare name may be bundled; anything written as a path ("./x.yaml") is a file
+    if not any(sep in str(name_or_path) for sep in ("/", "\\")):
         bundled = bundled_arch_dir() / f"{stem}.yaml"
         if bundled.is_file():
             return bundled
         if path.suffix not in (".yaml", ".yml") or not path.exists():
+            where = " (no such file, nor a bundled config)" if path.suffix else ""
             raise ConfigError(
-                f"unknown architecture {str(name_or_path)!r}: "
+                f"unknown architecture {str(name_or_path)!r}{where}: "
                 + did_you_mean(stem, bundled_arch_names())
             )
     if path.is_dir():
@@ -110,7 +112,10 @@ def arch_from_dict(raw: Any, source: str, overrides: Mapping[str, Any] | None = 
     try:
         return ArchSpec.model_validate(data)
     except ValidationError as exc:
-        first = exc.errors()[0]
+        # an unknown key first: a typo ("rowz") also makes the real field look missing, and
+        # the did-you-mean hint is what the user needs
+        errors = sorted(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
+        first = errors[0]
         key = _key_path(first["loc"])
         message = first["msg"].removeprefix("Value error, ")
         value = first.get("input") if first["type"] != "missing" else None
@@ -119,7 +124,7 @@ def arch_from_dict(raw: Any, source: str, overrides: Mapping[str, Any] | None = 
             value = None
         if isinstance(value, (dict, list)):
             value = None
-        more = len(exc.errors()) - 1
+        more = len(errors) - 1
         if more:
             message += f" (+{more} more problem{'s' if more > 1 else ''})"
         via_set = [o for o in overrides or {} if o == key or o.startswith(f"{key}.")]
