@@ -1,0 +1,5 @@
+"""``python -m accelsim.cli``."""
+
+from accelsim.cli import main
+
+main()

@@ -1,0 +1,120 @@
+"""The typer app, its shared options and the helpers every command uses: resolving ``--model``
+with its options, output files named by the user, simulating with arch-aware errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="accelsim: cycle-level simulator of quantized-ViT accelerators.",
+    pretty_exceptions_enable=False,
+)
+_state = {"debug": False}
+
+ArchOpt = Annotated[str, typer.Option("--arch", "-a", help="bundled config name or YAML path")]
+ModelOpt = Annotated[str, typer.Option("--model", "-m", help="built-in model or trace file")]
+ImageOpt = Annotated[Optional[int],  # noqa: UP045
+                     typer.Option("--image-size", help="input resolution (pixels) [224]")]
+BatchOpt = Annotated[Optional[int],  # noqa: UP045
+                     typer.Option("--batch", "-b", help="images per inference [1]")]
+QuantOpt = Annotated[Optional[str],  # noqa: UP045
+                     typer.Option("--quant", "-q", help="quantization scheme [sole]")]
+SetOpt = Annotated[Optional[list[str]],  # noqa: UP045 - typer needs Optional
+                   typer.Option("--set", help="override an arch field: KEY.PATH=VALUE")]
+OverrideOpt = Annotated[Optional[list[str]],  # noqa: UP045
+                        typer.Option("--override",
+                                     help="per-op scheme: OP_GLOB=SCHEME (e.g. 'head.*=w8a8')")]
+OutOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="write to this file")]  # noqa: UP045
+FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table | json | csv")]
+
+
+@app.callback()
+def _main(debug: Annotated[bool, typer.Option("--debug", help="show tracebacks")] = False) -> None:
+    _state["debug"] = debug
+
+
+def model_trace(model: str, image_size: int | None, batch: int | None, quant: str | None,
+                override: list[str] | None = None, default_quant: str = "sole"):
+    """``--model`` with its options: a built-in model is generated at the given size, batch
+    and scheme (defaults 224, 1, ``default_quant``); a trace file carries its own shapes and
+    bit widths, so giving those options with one is an error, not silently ignored."""
+    from accelsim.errors import TraceError
+    from accelsim.workload.load import load_trace
+    from accelsim.workload.models import MODELS
+
+    if model not in MODELS:
+        given = [flag for flag, value in (("--image-size", image_size), ("--batch", batch),
+                                          ("--quant", quant), ("--override", override))
+                 if value is not None and value != []]
+        if given:
+            raise TraceError("applies to built-in models only: a trace file fixes its own "
+                             "shapes and bit widths", file=model, key=given[0])
+    try:
+        return load_trace(model, 224 if image_size is None else image_size,
+                          1 if batch is None else batch,
+                          default_quant if quant is None else quant, parse_op_overrides(override))
+    except TraceError as exc:  # name the flag the user typed, not the parameter
+        flag = {"image_size": "--image-size", "batch": "--batch", "quant": "--quant"}
+        if exc.key not in flag:
+            raise
+        raise TraceError(exc.message, file=exc.file, key=flag[exc.key], value=exc.value,
+                         expected=exc.expected) from None
+
+
+def parse_op_overrides(items: list[str] | None) -> dict[str, str]:
+    """``["head.*=w8a8"]`` -> {"head.*": "w8a8"}."""
+    from accelsim.errors import TraceError
+
+    out: dict[str, str] = {}
+    for item in items or []:
+        pattern, sep, scheme = item.partition("=")
+        if not sep or not pattern.strip() or not scheme.strip():
+            raise TraceError("bad per-op override", key="--override", value=item,
+                             expected="OP_GLOB=SCHEME, e.g. 'head.*=w8a8'")
+        out[pattern.strip()] = scheme.strip()
+    return out
+
+
+def write_output(path: Path, data: str | bytes, key: str | None = "--output") -> None:
+    """Write a file the user named (parent folders are created); text is UTF-8."""
+    from accelsim.errors import ConfigError
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    except OSError as exc:
+        raise ConfigError(f"cannot write file: {exc.strerror or exc}", file=str(path),
+                          key=key) from None
+
+
+def output_suffix(path: Path | None, allowed: tuple[str, ...],
+                   key: str = "--output") -> str | None:
+    """The lower-case suffix of an output path the user named; an unsupported type is an error
+    before anything runs (the file type decides what is written)."""
+    if path is None:
+        return None
+    from accelsim.errors import ConfigError
+
+    suffix = path.suffix.lower()
+    if suffix not in allowed:
+        raise ConfigError("unsupported output file type", key=key, value=str(path),
+                          expected=" | ".join(allowed))
+    return suffix
+
+
+def simulate_for(arch_name: str, spec, trace, record: bool = False, **options):
+    """simulate(), with a mapping error also naming the arch it came from."""
+    from accelsim.arch.load import resolve_arch_path
+    from accelsim.engine.simulator import simulate
+    from accelsim.errors import MappingError
+
+    try:
+        return simulate(spec, trace, record=record, **options)
+    except MappingError as exc:
+        raise MappingError(exc.message, file=str(resolve_arch_path(arch_name)), key=exc.key,
+                           value=exc.value, expected=exc.expected) from None

@@ -1,0 +1,145 @@
+"""``roofline``: every layer on the roofline, simulated on an accelerator or analytical on a
+reference device; several image sizes compare the per-operator tables."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from accelsim.cli.app import (
+    ArchOpt,
+    BatchOpt,
+    FormatOpt,
+    ModelOpt,
+    SetOpt,
+    app,
+    model_trace,
+    output_suffix,
+    simulate_for,
+    write_output,
+)
+
+
+@app.command("roofline")
+def roofline_cmd(
+    arch: ArchOpt = "sole",
+    model: ModelOpt = "vit_base",
+    image_size: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--image-size", help="input resolution (pixels) [224]; 224,384 compares the "
+                             "per-operator tables and prints each operator's growth")] = None,
+    batch: BatchOpt = None,
+    quant: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--quant", "-q", help="quantization scheme (default: sole; fp16 on a reference "
+                              "device, as in the survey)")] = None,
+    set_: SetOpt = None,
+    fmt: FormatOpt = "table",
+    output: Annotated[Optional[Path], typer.Option(  # noqa: UP045
+        "--output", "-o", help="write PATH.png (plot), .json or .csv")] = None,
+    reference: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--reference", help="overlay a reference device (e.g. rtx4090) on the plot")] = None,
+) -> None:
+    """Roofline placement of every layer: simulated on an accelerator, analytical (survey
+    convention) on a reference device."""
+    from rich.console import Console
+
+    from accelsim.analysis import report, roofline
+    from accelsim.analysis.views import describe_run
+    from accelsim.arch.load import load_arch
+    from accelsim.errors import ConfigError
+
+    if fmt not in ("table", "json", "csv"):
+        raise ConfigError("unknown format", key="--format", value=fmt,
+                          expected="table | json | csv")
+    suffix = output_suffix(output, (".png", ".json", ".csv"))
+    if fmt != "table" and suffix in (".json", ".csv") and suffix != f".{fmt}":
+        raise ConfigError(f"--format {fmt} does not match the output file", key="--output",
+                          value=str(output), expected=f"a .{fmt} or .png file, or no --format")
+    sizes: list[int | None] = _parse_sizes(image_size) if image_size is not None else [None]
+    if len(sizes) > 1 and (fmt != "table" or output is not None or reference is not None):
+        raise ConfigError("several image sizes print the per-operator tables and their growth",
+                          key="--image-size", value=image_size,
+                          expected="one size with --format json|csv, -o or --reference")
+    if reference is not None and suffix != ".png":
+        raise ConfigError("--reference overlays the roofline plot", key="--reference",
+                          value=reference, expected="-o PATH.png as well")
+    spec = load_arch(arch, set_ or [])
+    default_quant = "fp16" if spec.kind == "reference" else "sole"
+    runs = [_roofline_run(arch, spec, model, size, batch, quant, default_quant)
+            for size in sizes]
+    trace, roofs, placements, operators = runs[0]
+    title = describe_run(trace.model or trace.name, trace.image_size, trace.batch, trace.quant,
+                         spec)
+    if len(runs) > 1:
+        console = Console(width=max(Console().width, 180))
+        for run_trace, run_roofs, run_placements, run_operators in runs:
+            report.render_roofline(
+                run_roofs, run_placements, run_operators,
+                describe_run(run_trace.model or run_trace.name, run_trace.image_size,
+                             run_trace.batch, run_trace.quant, spec),
+                console, per_layer=False)
+        for size, (_, _, _, later) in zip(sizes[1:], runs[1:], strict=True):
+            report.render_operator_growth(roofline.operator_growth(operators, later),
+                                          f"per block, {sizes[0]} -> {size} px", console)
+        return
+    ref = None
+    if reference is not None:
+        ref_spec = load_arch(reference)
+        if ref_spec.kind != "reference":
+            raise ConfigError("not a reference device", key="--reference", value=reference,
+                              expected="an arch with kind: reference (e.g. rtx4090)")
+        ref_trace = model_trace(model, sizes[0], batch, quant, default_quant="fp16")
+        ref = roofline.reference_placements(ref_spec, ref_trace)
+    meta = {"arch": spec.name, "model": trace.name, "image_size": trace.image_size,
+            "quant": trace.quant}
+    text = {"json": lambda: report.roofline_json(roofs, placements, operators, meta),
+            "csv": lambda: report.roofline_csv(placements)}
+    if output is not None:
+        if suffix == ".png":
+            from accelsim.analysis.plots import figure_png, roofline_figure
+
+            figure = roofline_figure(roofs, placements, f"Roofline: {title}", ref,
+                                     analytical=spec.kind == "reference")
+            write_output(output, figure_png(figure), key=None)
+        else:
+            write_output(output, text["csv" if suffix == ".csv" else "json"]())
+    if fmt == "table":
+        console = Console(width=max(Console().width, 180))
+        report.render_roofline(roofs, placements, operators, title, console,
+                               per_layer=spec.kind != "reference" or not operators)
+        if output is not None:
+            console.print(f"wrote {output}")
+    elif output is None or suffix == ".png":
+        sys.stdout.write(text[fmt]())
+        sys.stdout.write("\n")
+    if output is not None and fmt != "table":
+        print(f"wrote {output}", file=sys.stderr)
+
+
+def _parse_sizes(text: str) -> list[int]:
+    from accelsim.errors import ConfigError
+
+    try:
+        sizes = [int(part) for part in text.split(",")]
+    except ValueError:
+        sizes = []
+    if not sizes or any(size <= 0 for size in sizes):
+        raise ConfigError("bad image size", key="--image-size", value=text,
+                          expected="positive integers, e.g. 224 or 224,384")
+    return sizes
+
+
+def _roofline_run(arch_name: str, spec, model: str, size: int | None, batch: int | None,
+                  quant: str | None, default_quant: str):
+    """(trace, roofs, placements, operator rows): analytical on a reference device, simulated
+    on an accelerator."""
+    from accelsim.analysis import roofline
+
+    trace = model_trace(model, size, batch, quant, default_quant=default_quant)
+    if spec.kind == "reference":
+        roofs, placements = roofline.reference_placements(spec, trace)
+    else:
+        roofs, placements = roofline.place_result(simulate_for(arch_name, spec, trace))
+    return trace, roofs, placements, roofline.operator_table(placements, roofs)
