@@ -211,6 +211,8 @@ CASES = [
          ("--image-size", "valid integer")),
     Case("unknown-option", ("simulate", "--model", "vit_tiny", "--bogus"),
          ("No such option: --bogus",)),
+    Case("output-under-a-file", ("simulate", "--model", "{trace}", "-o", "{trace}/x.json"),
+         ("is a file, not a folder",)),
     Case("trace-file-with-quant", ("simulate", "--model", "{trace}", "--quant", "w4a4"),
          ("--quant", "built-in models only")),
     Case("trace-file-with-override", ("simulate", "--model", "{trace}", "--override",

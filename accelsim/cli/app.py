@@ -88,8 +88,10 @@ def write_output(path: Path, data: str | bytes, key: str | None = "--output") ->
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
     except OSError as exc:
-        raise ConfigError(f"cannot write file: {exc.strerror or exc}", file=str(path),
-                          key=key) from None
+        blocking = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
+        reason = (f"{blocking} is a file, not a folder" if blocking is not None
+                  else exc.strerror or str(exc))
+        raise ConfigError(f"cannot write file: {reason}", file=str(path), key=key) from None
 
 
 def output_suffix(path: Path | None, allowed: tuple[str, ...],
