@@ -13,9 +13,10 @@ Conventions (DESIGN.md "Roofline"):
     number of passes the unit actually needs (multi-pass ops sit below it).
   * memory roof: effective DRAM bandwidth (``bandwidth_gbps x efficiency``) x intensity.
   * on-chip roof: each buffer's read port moves at most ``read_bytes_per_cycle`` per cycle,
-    so a layer reading b_i bytes from buffer i needs at least max_i(b_i / port_i) cycles:
-    roof = ops x clock / max_i(b_i / port_i), the busiest port deciding (for layers that
-    read SRAM). Ports are not pooled: a wide output port does not feed a starved input port.
+    so a layer whose units read b_i bytes from buffer i needs at least max_i(b_i / port_i)
+    cycles: roof = ops x clock / max_i(b_i / port_i), the busiest port deciding (for layers
+    that read SRAM). Ports are not pooled: a wide output port does not feed a starved input
+    port. The DMA's write-back reads are left out, as the engine does not time them.
   * roof of a layer = min of those; ``bound`` names the smallest (compute | memory | on-chip).
 
 Reference devices (``kind: reference``, e.g. rtx4090) are evaluated analytically with the ViT
@@ -67,10 +68,14 @@ class Roofs:
         return self.compute_roof(precision) / self.dram_bytes_per_s
 
     def compute_roof(self, precision: str) -> float:
-        """Peak at ``precision``; a precision the device has no roof for runs on the narrowest
-        wider one of its kind (int4 on an int8-only device: the int8 peak), else the lowest."""
+        """Peak at ``precision``. A precision an accelerator does not list runs at the array's
+        slowest listed rate (``ArraySpec.mac_rate``, what the engine times); on a reference
+        device it runs on the narrowest wider precision of its kind (int4 on an int8 tensor
+        core: the int8 peak), else at the lowest peak."""
         if precision in self.compute_ops_per_s:
             return self.compute_ops_per_s[precision]
+        if self.kind == "accelerator":
+            return min(self.compute_ops_per_s.values())
         kind, bits = _split_precision(precision)
         wider = [(b, p) for p in self.compute_ops_per_s
                  for k, b in [_split_precision(p)] if k == kind and b >= bits]
@@ -194,7 +199,12 @@ def place_layer(layer: LayerResult, roofs: Roofs) -> Placement:
     seconds = layer.cycles / roofs.clock_hz
     sram = sum(layer.sram_read_bytes.values())
     intensity = _ratio(layer.ops, layer.dram_bytes)
-    port_seconds = roofs.onchip_seconds(layer.sram_read_bytes)
+    # the DMA's write-back reads of the output buffer are not timed against the port (the
+    # engine's convention, README "Approximations"): only the units' own reads bound the layer
+    reads = dict(layer.sram_read_bytes)
+    if "output" in reads:
+        reads["output"] = max(reads["output"] - layer.dram_write_bytes, 0)
+    port_seconds = roofs.onchip_seconds(reads)
     onchip = _ratio(layer.ops, port_seconds)
     roof, bound = _bounded(compute, intensity, roofs.dram_bytes_per_s, onchip)
     attained = layer.ops / seconds if seconds else 0.0

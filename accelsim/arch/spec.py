@@ -93,8 +93,8 @@ class ArraySpec(_Spec):
     accumulator_bits: PositiveInt = Field(default=32, description="partial-sum width in bits")
 
     def mac_rate(self, precision: str) -> int:
-        """MACs per PE per cycle for ``precision``; the widest supported precision's rate
-        (normally 1) applies when the precision is not listed."""
+        """MACs per PE per cycle for ``precision``; an unlisted precision runs at the slowest
+        listed rate (normally the widest precision's, 1)."""
         if precision in self.macs_per_pe_per_cycle:
             return self.macs_per_pe_per_cycle[precision]
         return min(self.macs_per_pe_per_cycle.values())

@@ -93,8 +93,9 @@ class Scheduler:
         if len(add.inputs) != 2 or len(others) != 1:
             return None
         other = self.trace.tensor(others[0])
-        if other.is_constant or other.numel != add.rows * add.length:
-            return None
+        full = add.rows * add.length
+        if other.is_constant or other.numel != full or self.trace.tensor(tensor).numel != full:
+            return None  # a broadcast operand is not a per-tile residual
         if other.name in self.trace.producers and other.name not in self._group_of_tensor:
             return None  # produced later in program order (e.g. DeiT's second head): not yet
         return other.name
@@ -117,8 +118,6 @@ class Scheduler:
             return None
         if any(e.name in self._residual_of for e in epilogue):
             return None  # the per-head stages have no path for a streamed operand
-        if self.banks["weight"].banks < 2:  # K and V of a head must be resident together
-            return None
         tail = epilogue[-1].outputs[0] if epilogue else op.outputs[0]
         softmax = self._single_consumer(tail)
         if not isinstance(softmax, Softmax):
@@ -133,13 +132,23 @@ class Scheduler:
         return [op, *epilogue, softmax], sv, self._epilogue(sv)
 
     def _attention_fits(self, qk: Matmul, sv: Matmul) -> bool:
-        """One row of scores fits an output bank and one head's K and V a weight bank each."""
+        """One row of scores fits an output bank, one row of Q an input bank (unless Q is on
+        chip), and one head's K and V are resident together: a weight bank each, or one bank
+        holding both."""
         t = self.trace
         acc_bits = max(t.tensor(qk.outputs[0]).bits, self.array.accumulator_bits)
         if self.banks["output"].bank_bytes < tensor_bytes(qk.m, acc_bits):
             return False
-        return all(tensor_bytes(qk.m * qk.k, t.tensor(name).bits)
-                   <= self.banks["weight"].bank_bytes for name in (qk.inputs[1], sv.inputs[1]))
+        q = t.tensor(qk.inputs[0])
+        if q.name not in self.resident and \
+                self.banks["input"].bank_bytes < tensor_bytes(qk.k, q.bits):
+            return False
+        weight = self.banks["weight"]
+        k_bytes, v_bytes = (tensor_bytes(qk.m * qk.k, t.tensor(name).bits)
+                            for name in (qk.inputs[1], sv.inputs[1]))
+        if k_bytes + v_bytes <= weight.bank_bytes:
+            return True
+        return weight.banks >= 2 and max(k_bytes, v_bytes) <= weight.bank_bytes
 
     def plan(self) -> list[Group]:
         groups: list[Group] = []
@@ -209,10 +218,15 @@ class Scheduler:
         pipeline = PipelineModel(self.array.overlap_weight_load, self.arch.dram_bytes_per_cycle,
                                  final.bits, batch,
                                  min(b.banks for b in self.banks.values()) > 1)
+        out_bits = max(acc_bits, self.array.accumulator_bits)
+        # a fused residual's tile sits in the output bank beside the accumulators: the tiler
+        # sees the share of the bank left to them
+        residual_bits = sum(t.tensor(self._residual_of[e.name]).bits for e in epilogue
+                            if e.name in self._residual_of)
+        out_bank = self.banks["output"].bank_bytes * out_bits // (out_bits + residual_bits)
         tiling = tile_for(op.name, self.array.rows, self.array.cols, self.array.dataflow, m, n, k,
-                       a.bits, b.bits, max(acc_bits, self.array.accumulator_bits),
-                       self.banks["input"].bank_bytes, self.banks["weight"].bank_bytes,
-                       self.banks["output"].bank_bytes, p, resident, pipeline)
+                       a.bits, b.bits, out_bits, self.banks["input"].bank_bytes,
+                       self.banks["weight"].bank_bytes, out_bank, p, resident, pipeline)
         timer = self.costs.gemm_timer(p)
         steps: list[Step] = []
         sram_r = {"input": 0, "weight": 0, "output": 0}
@@ -277,6 +291,9 @@ class Scheduler:
         acc_bits = max(t.tensor(qk.outputs[0]).bits, self.array.accumulator_bits)
         out_bank = self.banks["output"].bank_bytes
         rows_per_block = out_bank // tensor_bytes(tokens, acc_bits)  # >= 1: _attention_fits
+        if q.name not in self.resident:  # a block's Q rows share an input bank
+            rows_per_block = min(rows_per_block, self.banks["input"].bank_bytes
+                                 // tensor_bytes(head_dim, q.bits))
         k_bytes = tensor_bytes(tokens * head_dim, kt_.bits)
         v_bytes = tensor_bytes(tokens * head_dim, v.bits)
         shared_bank = k_bytes + v_bytes <= self.banks["weight"].bank_bytes

@@ -207,9 +207,9 @@ class _Engine:
             step, operands = yield inbox.get()
             if operands is not None:  # a streamed epilogue operand may still be on its way
                 t0 = int(env.now)
-                landed, op = yield operands
-                if landed > env.now:
-                    yield env.timeout(landed - int(env.now))
+                operands_landed, op = yield operands
+                if operands_landed > env.now:
+                    yield env.timeout(operands_landed - int(env.now))
                 self.stats[op].stalls["dram"] += int(env.now) - t0
             for work in step.epilogue:
                 if work.cycles + work.port_cycles > 0:
