@@ -1,0 +1,74 @@
+"""Random-configuration campaign: simulate many random (arch, workload) pairs with the engine
+invariants on (``simulate(check=True)``) and report anything but a clean MappingError.
+
+The property tests (tests/property) run a few dozen derandomized examples in CI; this script
+runs for as long as you give it, over a wider space: array 2..32 per side, every dataflow,
+1 or 2 banks per buffer, 2 KiB..256 KiB buffers, read ports 2..128 B/cycle, DRAM 1..200 GB/s,
+every fusion switch (residual included), SOLE or FP32 units, ViT/DeiT at 32-96 px and Swin-T
+at 224, batch 1-2, every scheme.
+
+    python benchmarks/fuzz_engine.py --seed 1 --seconds 240
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import time
+
+from accelsim import build_trace
+from accelsim.arch.load import arch_from_dict
+from accelsim.engine.simulator import simulate
+from accelsim.errors import MappingError
+
+
+def random_arch(rng: random.Random) -> dict:
+    return {
+        "name": "fuzz", "clock_hz": 1e9,
+        "array": {"rows": rng.choice([2, 4, 8, 16, 32]), "cols": rng.choice([2, 4, 8, 16, 32]),
+                  "dataflow": rng.choice(["ws", "os", "is"]),
+                  "overlap_weight_load": rng.random() < 0.5},
+        "buffers": {role: {"size_bytes": rng.choice([2048, 8192, 32768, 262144]),
+                           "banks": rng.choice([1, 2]),
+                           "read_bytes_per_cycle": rng.choice([2, 8, 32, 128])}
+                    for role in ("input", "weight", "output")},
+        "dram": {"bandwidth_gbps": rng.choice([1, 6.4, 25.6, 200]),
+                 "latency_ns": rng.choice([0, 50, 200])},
+        "fusion": {k: rng.random() < 0.6 for k in ("epilogue", "attention", "layernorm",
+                                                   "residual")},
+        "sfu": {"kind": rng.choice(["sole", "sole", "fp32"])},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--seconds", type=float, default=60.0)
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    traces: dict[tuple, object] = {}
+    runs = ok = mapping = failed = 0
+    start = time.time()
+    while time.time() - start < args.seconds:
+        model = rng.choice(["vit_tiny", "deit_tiny", "swin_tiny"])
+        size = 224 if model == "swin_tiny" else rng.choice([32, 64, 96])  # Swin: windows of 7
+        key = (model, size, rng.choice([1, 1, 2]),
+               rng.choice(["sole", "w8a8", "w4a4", "fp16", "w4a8"]))
+        if key not in traces:
+            traces[key] = build_trace(*key)
+        arch = random_arch(rng)
+        runs += 1
+        try:
+            simulate(arch_from_dict(arch, "<fuzz>"), traces[key], record=False, check=True)
+            ok += 1
+        except MappingError:
+            mapping += 1
+        except Exception as exc:  # anything else is a finding
+            failed += 1
+            print(f"FAIL {key} {arch}: {type(exc).__name__}: {exc}", flush=True)
+    print(f"seed {args.seed}: {runs} runs in {time.time() - start:.0f} s: {ok} ok, {mapping} "
+          f"clean mapping errors (buffers too small), {failed} failures")
+
+
+if __name__ == "__main__":
+    main()
