@@ -83,10 +83,10 @@ class SweepPoint:
 def _split(flag: str, text: str) -> list[str]:
     items = [item.strip() for item in str(text).split(",")]
     if not str(text).strip() or any(not item for item in items):
-        raise ConfigError("empty value in sweep list", key=flag, value=text,
+        raise ConfigError("empty value in the list", key=flag, value=text,
                           expected="comma-separated values, e.g. 8x8,16x16")
     if len(set(items)) != len(items):
-        raise ConfigError("duplicate value in sweep list", key=flag, value=text)
+        raise ConfigError("duplicate value in the list", key=flag, value=text)
     return items
 
 
@@ -123,13 +123,18 @@ def parse_set(item: str) -> Axis:
     return Axis(f"--set {key}", key, values)
 
 
-def _int_axis(flag: str, value: Any) -> Axis:
+def parse_positive_ints(flag: str, value: Any) -> tuple[int, ...]:
+    """``"224,384"`` (or a value, or a sequence) -> (224, 384): distinct positive integers."""
     values = []
     for item in _listify(flag, value):
         if not item.isdigit() or int(item) < 1:
-            raise ConfigError("not a positive integer", key=flag, value=item)
+            raise ConfigError(f"not a positive integer in {str(value)!r}", key=flag, value=item)
         values.append(int(item))
-    return Axis(flag, WORKLOAD_AXES[flag], tuple(values))
+    return tuple(values)
+
+
+def _int_axis(flag: str, value: Any) -> Axis:
+    return Axis(flag, WORKLOAD_AXES[flag], parse_positive_ints(flag, value))
 
 
 def build_axes(model: Any = "vit_base", image_size: Any = 224, batch: Any = 1,

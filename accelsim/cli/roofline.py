@@ -49,6 +49,7 @@ def roofline_cmd(
     from accelsim.analysis.views import describe_run
     from accelsim.arch.load import load_arch
     from accelsim.errors import ConfigError
+    from accelsim.sweep_spec import parse_positive_ints
 
     if fmt not in ("table", "json", "csv"):
         raise ConfigError("unknown format", key="--format", value=fmt,
@@ -57,7 +58,8 @@ def roofline_cmd(
     if fmt != "table" and suffix in (".json", ".csv") and suffix != f".{fmt}":
         raise ConfigError(f"--format {fmt} does not match the output file", key="--output",
                           value=str(output), expected=f"a .{fmt} or .png file, or no --format")
-    sizes: list[int | None] = _parse_sizes(image_size) if image_size is not None else [None]
+    sizes: list[int | None] = ([None] if image_size is None
+                               else list(parse_positive_ints("--image-size", image_size)))
     if len(sizes) > 1 and (fmt != "table" or output is not None or reference is not None):
         raise ConfigError("several image sizes print the per-operator tables and their growth",
                           key="--image-size", value=image_size,
@@ -116,19 +118,6 @@ def roofline_cmd(
         sys.stdout.write("\n")
     if output is not None and fmt != "table":
         print(f"wrote {output}", file=sys.stderr)
-
-
-def _parse_sizes(text: str) -> list[int]:
-    from accelsim.errors import ConfigError
-
-    try:
-        sizes = [int(part) for part in text.split(",")]
-    except ValueError:
-        sizes = []
-    if not sizes or any(size <= 0 for size in sizes):
-        raise ConfigError("bad image size", key="--image-size", value=text,
-                          expected="positive integers, e.g. 224 or 224,384")
-    return sizes
 
 
 def _roofline_run(arch_name: str, spec, model: str, size: int | None, batch: int | None,
