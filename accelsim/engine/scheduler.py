@@ -17,6 +17,8 @@ vector unit (GELU on the FP32 unit in fallback mode).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from accelsim.arch.spec import ArchSpec
 from accelsim.cost import sfu as sfu_cost
 from accelsim.engine.plan import Group, Load, Step, Work
@@ -28,6 +30,15 @@ from accelsim.workload.ops import GEMM_KINDS, Add, Matmul, Op, Softmax
 from accelsim.workload.trace import Trace
 
 EPILOGUE_KINDS = ("requant", "gelu", "add")
+
+
+class AttentionSizing(NamedTuple):
+    """A fused attention group's fit in the banks (Scheduler._attention_sizing)."""
+
+    rows_per_block: int  # Q rows per block: their scores fit an output bank, Q an input bank
+    k_bytes: int  # one head's K
+    v_bytes: int  # one head's V
+    shared_bank: bool  # K and V fit one weight bank together
 
 class Scheduler:
     """Turns (arch, trace) into the list of groups the engine plays, in program order."""
@@ -112,8 +123,10 @@ class Scheduler:
                                         e.name, name, bank=False, epilogue=True))
         return tuple(loads)
 
-    def _attention_chain(self, op: Op, epilogue: list[Op]) -> tuple[list[Op], Op, list[Op]] | None:
-        """QK^T, its epilogue, softmax, SV and SV's epilogue if they can fuse on chip."""
+    def _attention_chain(self, op: Op, epilogue: list[Op]
+                         ) -> tuple[list[Op], Op, list[Op], AttentionSizing] | None:
+        """QK^T, its epilogue, softmax, SV, SV's epilogue and their sizing if they can fuse
+        on chip."""
         if not self.arch.fusion.attention or not isinstance(op, Matmul):
             return None
         if any(e.name in self._residual_of for e in epilogue):
@@ -127,28 +140,30 @@ class Scheduler:
             return None
         if sv.batch != op.batch or sv.m != op.m or sv.k != op.n:
             return None
-        if not self._attention_fits(op, sv):
+        sizing = self._attention_sizing(op, sv)
+        if sizing is None:
             return None  # the unfused matmuls tile K and V instead
-        return [op, *epilogue, softmax], sv, self._epilogue(sv)
+        return [op, *epilogue, softmax], sv, self._epilogue(sv), sizing
 
-    def _attention_fits(self, qk: Matmul, sv: Matmul) -> bool:
-        """One row of scores fits an output bank, one row of Q an input bank (unless Q is on
-        chip), and one head's K and V are resident together: a weight bank each, or one bank
+    def _attention_sizing(self, qk: Matmul, sv: Matmul) -> AttentionSizing | None:
+        """How a head's row blocks and K/V fit the banks, or None if they do not: a block's
+        scores (one row at least) fit an output bank, its Q rows an input bank (unless Q is on
+        chip), and one head's K and V are resident together, a weight bank each or one bank
         holding both."""
         t = self.trace
         acc_bits = max(t.tensor(qk.outputs[0]).bits, self.array.accumulator_bits)
-        if self.banks["output"].bank_bytes < tensor_bytes(qk.m, acc_bits):
-            return False
+        rows = self.banks["output"].bank_bytes // tensor_bytes(qk.m, acc_bits)
         q = t.tensor(qk.inputs[0])
-        if q.name not in self.resident and \
-                self.banks["input"].bank_bytes < tensor_bytes(qk.k, q.bits):
-            return False
+        if q.name not in self.resident:  # a block's Q rows share an input bank
+            rows = min(rows, self.banks["input"].bank_bytes // tensor_bytes(qk.k, q.bits))
         weight = self.banks["weight"]
         k_bytes, v_bytes = (tensor_bytes(qk.m * qk.k, t.tensor(name).bits)
                             for name in (qk.inputs[1], sv.inputs[1]))
-        if k_bytes + v_bytes <= weight.bank_bytes:
-            return True
-        return weight.banks >= 2 and max(k_bytes, v_bytes) <= weight.bank_bytes
+        shared = k_bytes + v_bytes <= weight.bank_bytes
+        if rows < 1 or not (shared or (weight.banks >= 2
+                                       and max(k_bytes, v_bytes) <= weight.bank_bytes)):
+            return None
+        return AttentionSizing(rows, k_bytes, v_bytes, shared)
 
     def plan(self) -> list[Group]:
         groups: list[Group] = []
@@ -160,8 +175,7 @@ class Scheduler:
                 epilogue = self._epilogue(op)
                 attention = self._attention_chain(op, epilogue)
                 if attention is not None:
-                    front, sv, sv_epilogue = attention
-                    group = self._attention_group(len(groups), front, sv, sv_epilogue)
+                    group = self._attention_group(len(groups), *attention)
                 else:
                     group = self._gemm_group(len(groups), op, epilogue)
             else:
@@ -279,7 +293,8 @@ class Scheduler:
         return group
 
     # ------------------------------------------------------------------ fused attention
-    def _attention_group(self, index: int, front: list[Op], sv: Op, sv_epilogue: list[Op]) -> Group:
+    def _attention_group(self, index: int, front: list[Op], sv: Op, sv_epilogue: list[Op],
+                         sizing: AttentionSizing) -> Group:
         t = self.trace
         qk: Matmul = front[0]  # type: ignore[assignment]
         softmax = front[-1]
@@ -289,15 +304,8 @@ class Scheduler:
         final = t.tensor((sv_epilogue[-1] if sv_epilogue else sv).outputs[0])
         tokens, head_dim, heads = qk.m, qk.k, qk.batch
         acc_bits = max(t.tensor(qk.outputs[0]).bits, self.array.accumulator_bits)
-        out_bank = self.banks["output"].bank_bytes
-        rows_per_block = out_bank // tensor_bytes(tokens, acc_bits)  # >= 1: _attention_fits
-        if q.name not in self.resident:  # a block's Q rows share an input bank
-            rows_per_block = min(rows_per_block, self.banks["input"].bank_bytes
-                                 // tensor_bytes(head_dim, q.bits))
-        k_bytes = tensor_bytes(tokens * head_dim, kt_.bits)
-        v_bytes = tensor_bytes(tokens * head_dim, v.bits)
-        shared_bank = k_bytes + v_bytes <= self.banks["weight"].bank_bytes
-        blocks = ceil_div(tokens, min(rows_per_block, tokens))
+        k_bytes, v_bytes, shared_bank = sizing.k_bytes, sizing.v_bytes, sizing.shared_bank
+        blocks = ceil_div(tokens, min(sizing.rows_per_block, tokens))
         block_rows = ceil_div(tokens, blocks)
         sm_unit = self.unit_of(softmax)
         p_qk, p_sv = self.costs.mac_rate(qk), self.costs.mac_rate(sv)
