@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from accelsim.errors import AccelsimError
+from accelsim.fileio import read_input_text
 
 #: libyaml's C parser when PyYAML was built with it (about 5x faster on trace files)
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -37,14 +38,7 @@ _UniqueKeyLoader.add_constructor(
 
 def read_yaml(path: Path, error: type[AccelsimError]) -> Any:
     """Parse a YAML file (never executing code); raise ``error`` naming the file on failure."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise error("file not found", file=str(path)) from None
-    except IsADirectoryError:
-        raise error("is a directory, expected a YAML file", file=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise error(f"cannot read file: {exc}", file=str(path)) from None
+    text = read_input_text(path, error, "YAML file")
     try:
         return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
     except yaml.YAMLError as exc:

@@ -107,7 +107,7 @@ CASES = [
               "dram", "Field required"),
     arch_case("arch-unified-and-split", GOOD_ARCH.replace(
         "buffers:\n", "buffers:\n  unified: {size_bytes: 1MiB}\n"), "buffers", "either"),
-    arch_case("arch-not-utf8", b"name: \xff\xfe\x00bad\n", "cannot read file"),
+    arch_case("arch-not-utf8", b"name: \xff\xfe\x00bad\n", "not UTF-8 text"),
     Case("arch-directory", ("simulate", "--arch", "{dir}", "--model", "{trace}"),
          ("is a directory",)),
     Case("arch-missing-file", ("simulate", "--arch", "{tmp}/nope.yaml", "--model", "{trace}"),

@@ -12,7 +12,7 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "accelsim"
 #: helpers every layer may use
-BASE = {"errors", "units", "yamlio", "suggest"}
+BASE = {"errors", "units", "yamlio", "suggest", "fileio"}
 #: layer -> the accelsim layers it may import (besides BASE)
 ALLOWED = {
     "arch": set(),
