@@ -20,7 +20,8 @@ from accelsim.arch.load import arch_from_dict
 from accelsim.arch.spec import ArchSpec
 from accelsim.engine.simulator import simulate
 from accelsim.errors import MappingError
-from accelsim.workload.trace import Trace, read_scalesim_topology
+from accelsim.workload.topology import read_scalesim_topology
+from accelsim.workload.trace import Trace
 
 ROLES = ("input", "weight", "output")
 

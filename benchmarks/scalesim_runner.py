@@ -1,4 +1,4 @@
-"""Run SCALE-Sim v3 on GEMM layers in a subprocess and read back its COMPUTE_REPORT.csv.
+"""Run SCALE-Sim v3 on GEMM or conv layers in a subprocess; read back its COMPUTE_REPORT.csv.
 
 Shared by ``scalesim_golden.py`` (golden numbers) and ``validate_scalesim.py`` (cross-validation).
 Importing this module needs neither SCALE-Sim nor accelsim: the caller names the python of a
@@ -9,6 +9,8 @@ SCALE-Sim's GEMM topology CSV is a header line, then ``name, M, N, K,`` per laye
 turns a row into a convolution with ifmap M x K, one filter window of K, N filters
 (``topology_utils.load_arrays_gemm``), so its M, N, K are accelsim's m, n, k:
 C[M x N] = A[M x K] @ B[K x N], A = ifmap, B = filter (weights). No conversion is needed.
+Conv layers (``ConvLayer``) are written in SCALE-Sim's 8-column conv layout and run with
+``input_type_gemm=False`` (``scalesim_conv_golden.py``).
 """
 
 from __future__ import annotations
@@ -91,6 +93,24 @@ class GemmLayer:
 
 
 @dataclass(frozen=True)
+class ConvLayer:
+    """One convolution row of SCALE-Sim's conv topology CSV (one stride for both axes)."""
+
+    name: str
+    ifmap_height: int
+    ifmap_width: int
+    filter_height: int
+    filter_width: int
+    channels: int
+    filters: int
+    stride: int
+
+
+CONV_HEADER = ("Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, "
+               "Num Filter, Strides,")
+
+
+@dataclass(frozen=True)
 class ComputeReport:
     """One COMPUTE_REPORT.csv row; numbers kept as the exact text SCALE-Sim printed."""
 
@@ -100,6 +120,12 @@ class ComputeReport:
     overall_util_pct: str
     mapping_efficiency_pct: str
     compute_util_pct: str
+
+
+def reported_layers(layer: GemmLayer | ConvLayer) -> int:
+    """Rows SCALE-Sim reports for a layer: a conv whose name contains ``DP`` is a depthwise
+    convolution, split into one single-channel layer per channel (``load_arrays_conv``)."""
+    return layer.channels if isinstance(layer, ConvLayer) and "DP" in layer.name else 1
 
 
 def write_config(path: Path, run_name: str, rows: int, cols: int, dataflow: str) -> None:
@@ -118,10 +144,16 @@ def write_config(path: Path, run_name: str, rows: int, cols: int, dataflow: str)
     )
 
 
-def write_topology(path: Path, layers: list[GemmLayer]) -> None:
-    """Write a SCALE-Sim GEMM topology CSV: header, then ``name, M, N, K,`` rows."""
-    lines = ["Layer, M, N, K,"]
-    lines += [f"{layer.name}, {layer.m}, {layer.n}, {layer.k}," for layer in layers]
+def write_topology(path: Path, layers: list[GemmLayer] | list[ConvLayer]) -> None:
+    """Write a SCALE-Sim topology CSV: header, then ``name, M, N, K,`` rows (GEMM layers) or
+    ``name, H, W, Fh, Fw, C, filters, stride,`` rows (conv layers)."""
+    if layers and isinstance(layers[0], ConvLayer):
+        lines = [CONV_HEADER]
+        lines += [f"{c.name}, {c.ifmap_height}, {c.ifmap_width}, {c.filter_height}, "
+                  f"{c.filter_width}, {c.channels}, {c.filters}, {c.stride}," for c in layers]
+    else:
+        lines = ["Layer, M, N, K,"]
+        lines += [f"{layer.name}, {layer.m}, {layer.n}, {layer.k}," for layer in layers]
     path.write_text("\n".join(lines) + "\n")
 
 
@@ -165,7 +197,7 @@ def run_scalesim(
     rows: int,
     cols: int,
     dataflow: str,
-    layers: list[GemmLayer],
+    layers: list[GemmLayer] | list[ConvLayer],
     workdir: Path | None = None,
 ) -> tuple[list[ComputeReport], float]:
     """Run SCALE-Sim (with interpreter ``python``) on ``layers``; return reports and wall seconds.
@@ -188,6 +220,7 @@ def run_scalesim(
             str(topology),
             str(layout),
             str(outdir),
+            "conv" if layers and isinstance(layers[0], ConvLayer) else "gemm",
         ]
         start = time.perf_counter()
         completed = subprocess.run(command, capture_output=True, text=True, cwd=base)
@@ -197,23 +230,25 @@ def run_scalesim(
                 f"SCALE-Sim failed ({' '.join(command)}):\n{completed.stdout}\n{completed.stderr}"
             )
         reports = read_compute_report(outdir / run_name / "COMPUTE_REPORT.csv")
-    if len(reports) != len(layers):
-        raise RuntimeError(f"SCALE-Sim reported {len(reports)} layers, expected {len(layers)}")
+    expected = sum(reported_layers(layer) for layer in layers)
+    if len(reports) != expected:
+        raise RuntimeError(f"SCALE-Sim reported {len(reports)} layers, expected {expected}")
     return reports, seconds
 
 
 def _main(argv: list[str]) -> None:
-    """Script mode, run under the SCALE-Sim python: CONFIG TOPOLOGY LAYOUT OUTDIR."""
+    """Script mode, run under the SCALE-Sim python: CONFIG TOPOLOGY LAYOUT OUTDIR [gemm|conv]."""
     from scalesim.scale_sim import scalesim
 
-    config, topology, layout, outdir = argv
+    config, topology, layout, outdir = argv[:4]
+    kind = argv[4] if len(argv) > 4 else "gemm"
     sim = scalesim(
         save_disk_space=True,  # no SRAM/DRAM trace files: reports only
         verbose=False,
         config=config,
         topology=topology,
         layout=layout,
-        input_type_gemm=True,
+        input_type_gemm=kind == "gemm",
     )
     sim.run_scale(top_path=outdir)
 

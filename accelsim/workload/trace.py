@@ -1,12 +1,11 @@
 """Trace: the frozen, validated operator list of a model, and its file formats.
 
-Files are YAML with ``schema: accelsim.trace/1`` (round-trip exact), or SCALE-Sim GEMM topology
-CSVs (``Layer, M, N, K,`` rows) read as chains of independent 8-bit GEMMs.
+Files are YAML with ``schema: accelsim.trace/1`` (round-trip exact), or SCALE-Sim topology CSVs
+(GEMM or convolution layout, read by ``workload.topology`` as independent 8-bit GEMMs).
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from functools import cached_property
@@ -340,52 +339,11 @@ def read_trace_yaml(path: Path) -> Trace:
     return trace_from_dict(read_yaml(path, TraceError), str(path))
 
 
-# ----------------------------------------------------------------------------- SCALE-Sim CSV
-
-def read_scalesim_topology(path: Path, bits: int = 8) -> Trace:
-    """A SCALE-Sim GEMM topology CSV (header, then ``name, M, N, K,`` rows) as independent
-    int8 GEMMs C[MxN] = A[MxK] @ B[KxN], each reading its own input from DRAM."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise TraceError(f"cannot read file: {exc.strerror or exc}", file=str(path)) from None
-    rows = [(line, r) for line, r in enumerate(csv.reader(text.splitlines()), start=1)
-            if any(c.strip() for c in r)]
-    if len(rows) < 2:
-        raise TraceError("a topology CSV needs a header line and at least one layer",
-                         file=str(path))
-    tensors: list[Tensor] = []
-    ops: list[Op] = []
-    from accelsim.workload.ops import Gemm
-
-    for line, row in rows[1:]:
-        cells = [c.strip() for c in row if c.strip() != ""]
-        if len(cells) < 4:
-            raise TraceError("expected 'name, M, N, K,'", file=str(path), key=f"line {line}",
-                             value=",".join(row))
-        name = cells[0]
-        try:
-            m, n, k = (int(c) for c in cells[1:4])
-        except ValueError:
-            raise TraceError("M, N, K must be integers", file=str(path), key=f"line {line}",
-                             value=",".join(cells[1:4])) from None
-        if min(m, n, k) <= 0:
-            raise TraceError("M, N, K must be positive", file=str(path), key=f"line {line}",
-                             value=(m, n, k))
-        tensors += [
-            Tensor(f"{name}.ifmap", (m, k), bits, role="input"),
-            Tensor(f"{name}.filter", (k, n), bits, role="weight"),
-            Tensor(f"{name}.ofmap", (m, n), 32),
-        ]
-        ops.append(Gemm(name=name, block=name, m=m, n=n, k=k,
-                        inputs=(f"{name}.ifmap", f"{name}.filter"), outputs=(f"{name}.ofmap",)))
-    return Trace(name=path.stem, tensors=tuple(tensors), ops=tuple(ops), model=path.stem,
-                 quant=f"int{bits}", source=str(path)).validate()
-
-
 def load_trace_file(path: Path) -> Trace:
     """A trace file by extension: .yaml/.yml (accelsim.trace/1) or .csv (SCALE-Sim topology)."""
     if path.suffix.lower() == ".csv":
+        from accelsim.workload.topology import read_scalesim_topology  # it imports Trace
+
         return read_scalesim_topology(path)
     if path.suffix.lower() in (".yaml", ".yml"):
         return read_trace_yaml(path)

@@ -20,7 +20,7 @@ from accelsim.arch.spec import ArchSpec, EnergySpec
 from accelsim.engine.simulator import simulate
 from accelsim.errors import ConfigError
 from accelsim.workload.load import load_trace
-from accelsim.workload.trace import read_scalesim_topology
+from accelsim.workload.topology import read_scalesim_topology
 
 
 def one_gemm(tmp_path: Path, m: int, n: int, k: int):

@@ -12,7 +12,7 @@ from accelsim.arch.load import arch_from_dict
 from accelsim.engine.simulator import simulate
 from accelsim.errors import SimulationError
 from accelsim.functional.pe_grid import tile_cycles_pe
-from accelsim.workload.trace import read_scalesim_topology
+from accelsim.workload.topology import read_scalesim_topology
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "scalesim_compute.csv"
 ROWS = list(csv.DictReader(GOLDEN.open()))

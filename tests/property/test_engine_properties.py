@@ -21,7 +21,8 @@ from accelsim.arch.spec import ArchSpec
 from accelsim.engine.simulator import simulate
 from accelsim.errors import MappingError, SimulationError
 from accelsim.workload.models import build_trace
-from accelsim.workload.trace import Trace, read_scalesim_topology
+from accelsim.workload.topology import read_scalesim_topology
+from accelsim.workload.trace import Trace
 
 SETTINGS = settings(derandomize=True, deadline=None, max_examples=40, database=None,
                     suppress_health_check=[HealthCheck.too_slow])

@@ -75,9 +75,10 @@ def test_scalesim_topology(tmp_path: Path) -> None:
     ("text", "message"),
     [
         ("Layer, M, N, K,\nQKV, 197, 2304,\n",
-         "line 2: expected 'name, M, N, K,' (got 'QKV, 197, 2304,')"),
-        ("Layer, M, N, K,\n\nA, 1, x, 3,\n", "line 3: M, N, K must be integers (got '1,x,3')"),
-        ("Layer, M, N, K,\nA, 1, 0, 3,\n", "line 2: M, N, K must be positive (got (1, 0, 3))"),
+         "line 2: 3 fields, the header has 4 (Layer, M, N, K)"),
+        ("Layer, M, N, K,\n\nA, 1, x, 3,\n",
+         "line 3, column 3 (N): expected a positive integer, got 'x'"),
+        ("Layer, M, N, K,\nA, 1, 0, 3,\n", "line 2, column 3 (N): must be in 1..2^40, got 0"),
         ("Layer, M, N, K,\n", "a topology CSV needs a header line and at least one layer"),
     ],
 )
