@@ -1,7 +1,7 @@
 """Regenerate the committed traces of this folder: ``python3 workloads/regenerate.py``.
 
-Every built-in model at 224x224, batch 1, scheme ``sole``; plus ViT-B/16 at 384 and under the
-other schemes. tests/workload/test_workloads.py checks that the committed files equal what this
+Every built-in vision model at 224x224 and BERT at 128 tokens, batch 1, scheme ``sole``; plus
+ViT-B/16 at 384 and under the other schemes, and BERT-Base in fp16 (the survey's Table 3 setting). tests/workload/test_workloads.py checks that the committed files equal what this
 script writes now, so run it (and commit the result) whenever the generators change.
 """
 
@@ -10,24 +10,33 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from accelsim.workload.models import MODELS, build_trace
-from accelsim.workload.trace import save_trace
+from accelsim.workload.models import MODELS, build_trace, is_text_model
+from accelsim.workload.trace import Trace, save_trace
 
 HERE = Path(__file__).resolve().parent
 
-#: (model, image size, scheme) of every committed trace; batch is always 1
+#: (model, size, scheme) of every committed trace -- size: image pixels, or tokens for a text
+#: model (BERT); batch is always 1
 WORKLOADS: tuple[tuple[str, int, str], ...] = (
-    *((model, 224, "sole") for model in MODELS),
+    *((model, 128 if is_text_model(model) else 224, "sole") for model in MODELS),
     ("vit_base", 384, "sole"),
     *(("vit_base", 224, quant) for quant in ("w8a8", "w4a8", "w4a4", "fp16")),
+    ("bert_base", 128, "fp16"),
 )
+
+
+def build(model: str, size: int, quant: str) -> Trace:
+    """The trace of one WORKLOADS entry."""
+    if is_text_model(model):
+        return build_trace(model, batch=1, quant=quant, seq_len=size)
+    return build_trace(model, image_size=size, batch=1, quant=quant)
 
 
 def regenerate(out_dir: Path = HERE) -> list[Path]:
     """Write every trace of WORKLOADS into ``out_dir`` as ``<trace name>.yaml``."""
     paths = []
-    for model, image_size, quant in WORKLOADS:
-        trace = build_trace(model, image_size=image_size, batch=1, quant=quant)
+    for model, size, quant in WORKLOADS:
+        trace = build(model, size, quant)
         path = out_dir / f"{trace.name}.yaml"
         save_trace(trace, path)
         paths.append(path)

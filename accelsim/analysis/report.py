@@ -214,20 +214,25 @@ def roofline_csv(placements: Any) -> str:
     return _csv(PLACEMENT_COLUMNS, placement_rows(placements))
 
 
-def roofline_json(roofs: Any, placements: Any, operators: Any, meta: dict[str, Any]) -> str:
+def roofline_json(roofs: Any, placements: Any, operators: Any, meta: dict[str, Any],
+                  categories: Any = ()) -> str:
     """Canonical JSON of a roofline analysis (schema accelsim.roofline/1)."""
     from dataclasses import asdict
 
+    def finite(o: Any) -> dict[str, Any]:
+        return {k: (None if v == float("inf") else v) for k, v in asdict(o).items()}
+
     data = {"schema": "accelsim.roofline/1", **meta, "roofs": roofs.to_dict(),
             "layers": [p.to_dict() for p in placements],
-            "operators": [{k: (None if v == float("inf") else v) for k, v in asdict(o).items()}
-                          for o in operators]}
+            "operators": [finite(o) for o in operators],
+            **({"categories": [finite(c) for c in categories]} if categories else {})}
     return json.dumps(data, indent=1, sort_keys=True)
 
 
 def render_roofline(roofs: Any, placements: Any, operators: Any, title: str, console: Any,
-                    per_layer: bool = True) -> None:
-    """Print the roofs, the per-operator table (per block) and optionally every layer."""
+                    per_layer: bool = True, categories: Any = ()) -> None:
+    """Print the roofs, the per-operator table (per block), the survey's category table (all
+    blocks) and optionally every layer."""
     from rich.table import Table
 
     info = Table(title=f"Roofs: {roofs.arch} ({roofs.kind})", show_header=False)
@@ -254,6 +259,18 @@ def render_roofline(roofs: Any, placements: Any, operators: Any, title: str, con
                               f"{o.attained_ops_per_s / 1e12:.3f}",
                               f"{o.roof_ops_per_s / 1e12:.3f}", o.bound)
         console.print(ops_table)
+    if categories:
+        cat_table = Table(title=f"{title}: per operator group, all transformer blocks "
+                                "(Kim et al. 2023, Table 3)",
+                          caption="other: every non-matmul op of a block (softmax, LayerNorm, "
+                                  "GELU, residual adds, requants); intensity per byte (the "
+                                  "survey counts elements: x2 at fp16)")
+        for col in ("group", "layers", "GOPs", "memory ops (MB)", "intensity ops/B"):
+            cat_table.add_column(col, justify="left" if col == "group" else "right")
+        for c in categories:
+            cat_table.add_row(c.category, str(c.layers), f"{c.ops / 1e9:.3f}",
+                              f"{c.bytes / 1e6:.3f}", _intensity_text(c.intensity))
+        console.print(cat_table)
     if per_layer:
         table = Table(title=f"{title}: per layer")
         for col in ("layer", "kind", "unit", "prec", "GOPs", "DRAM KB", "ops/B", "TOPS",

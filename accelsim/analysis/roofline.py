@@ -48,6 +48,15 @@ OPERATOR_OF_SUFFIX = {
 #: order of the survey's per-operator rows
 OPERATOR_ORDER = ("q_proj", "k_proj", "v_proj", "qk_matmul", "softmax", "sv_matmul",
                   "out_proj", "fc1", "gelu", "fc2", "norm", "add", "requant")
+#: Kim et al., arXiv 2302.14017, Table 3: an encoder layer's operators in four groups; "other"
+#: is every non-matmul op of the layer (softmax, LayerNorm, GELU, residual adds -- and the
+#: requants of an integer scheme, Swin's attention-bias add)
+CATEGORY_OF_OPERATOR = {
+    "q_proj": "MHA projections", "k_proj": "MHA projections", "v_proj": "MHA projections",
+    "out_proj": "MHA projections", "qk_matmul": "attention matmuls",
+    "sv_matmul": "attention matmuls", "fc1": "FFN", "fc2": "FFN",
+}
+CATEGORY_ORDER = ("MHA projections", "attention matmuls", "FFN", "other")
 
 
 @dataclass(frozen=True)
@@ -334,6 +343,50 @@ def operator_table(placements: Sequence[Placement], roofs: Roofs) -> list[Operat
         rows.append(OperatorRow(operator, round(count / n), _per_block(ops, n),
                                 _per_block(nbytes, n), intensity, attained, bound, seconds / n,
                                 roof))
+    return rows
+
+
+@dataclass(frozen=True)
+class CategoryRow:
+    """One row of the survey's Table 3 layout (``category_table``): an operator group summed
+    over *all* transformer blocks (not per block). ``bytes``: memory operations in bytes."""
+
+    category: str  # MHA projections | attention matmuls | FFN | other | total
+    operators: tuple[str, ...]  # the operator types it holds
+    layers: int
+    ops: int
+    bytes: int
+    intensity: float  # ops / bytes
+    seconds: float  # the layers' summed times
+
+
+def category_table(placements: Sequence[Placement]) -> list[CategoryRow]:
+    """Kim et al. (arXiv 2302.14017) Table 3: MHA projections (q, k, v, out), attention matmuls
+    (QK^T, SV), FFN (fc1, fc2), other (everything else in a transformer block) and total, over
+    every transformer block (``transformer_blocks``: embeddings, head, patch merging excluded).
+    On a reference device bytes follow the survey's convention (each operand read once, each
+    result written once); the survey counts elements, so at fp16 its intensity is 2x ours."""
+    blocks = set(transformer_blocks(placements))
+    acc: dict[str, list[Any]] = {c: [set(), 0, 0, 0, 0.0] for c in CATEGORY_ORDER}
+    for p in placements:
+        operator = operator_of(p.name, p.block)
+        if operator is None or p.block not in blocks:
+            continue
+        row = acc[CATEGORY_OF_OPERATOR.get(operator, "other")]
+        row[0].add(operator)
+        row[1] += 1
+        row[2] += p.ops
+        row[3] += p.dram_bytes
+        row[4] += p.seconds
+    rows = [CategoryRow(c, tuple(o for o in OPERATOR_ORDER if o in ops), n, o, b, _ratio(o, b),
+                        t)
+            for c, (ops, n, o, b, t) in acc.items() if n]
+    if rows:
+        rows.append(CategoryRow("total", tuple(o for r in rows for o in r.operators),
+                                sum(r.layers for r in rows), sum(r.ops for r in rows),
+                                sum(r.bytes for r in rows),
+                                _ratio(sum(r.ops for r in rows), sum(r.bytes for r in rows)),
+                                sum(r.seconds for r in rows)))
     return rows
 
 

@@ -25,10 +25,12 @@ def describe_arch(arch: ArchSpec) -> str:
     return f"reference: {peaks}, {arch.dram.bandwidth_gbps * arch.dram.efficiency:g} GB/s"
 
 
-def describe_run(model: str, image_size: int, batch: int, quant: str, arch: ArchSpec) -> str:
-    """'vit_base 224px batch 1, quant sole on sole (32x32 ws, 1 GHz)': what a run is, for
-    titles of tables and figures."""
+def describe_run(model: str, image_size: int, batch: int, quant: str, arch: ArchSpec,
+                 seq_len: int = 0) -> str:
+    """'vit_base 224px batch 1, quant sole on sole (32x32 ws, 1 GHz)' ('bert_base seq 128
+    batch 1, ...'): what a run is, for titles of tables and figures."""
     size = f" {image_size}px" if image_size else ""  # a GEMM topology has no image size
+    size += f" seq {seq_len}" if seq_len else ""
     scheme = f", quant {quant}" if quant else ""  # a hand-written trace may name none
     return f"{model}{size} batch {batch}{scheme} on {arch.name} ({describe_arch(arch)})"
 
@@ -39,7 +41,8 @@ def run_title(result: SimResult) -> str:
 
     m = result.model
     return describe_run(m.get("model") or m.get("name") or "?", m.get("image_size") or 0,
-                        m.get("batch") or 1, m.get("quant") or "", result_arch(result))
+                        m.get("batch") or 1, m.get("quant") or "", result_arch(result),
+                        m.get("seq_len") or 0)
 
 
 # ------------------------------------------------------------------ group-by tables

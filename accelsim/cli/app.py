@@ -20,6 +20,8 @@ ArchOpt = Annotated[str, typer.Option("--arch", "-a", help="bundled config name 
 ModelOpt = Annotated[str, typer.Option("--model", "-m", help="built-in model or trace file")]
 ImageOpt = Annotated[Optional[int],  # noqa: UP045
                      typer.Option("--image-size", help="input resolution (pixels) [224]")]
+SeqOpt = Annotated[Optional[int],  # noqa: UP045
+                   typer.Option("--seq-len", help="tokens per sequence, text models (BERT) [128]")]
 BatchOpt = Annotated[Optional[int],  # noqa: UP045
                      typer.Option("--batch", "-b", help="images per inference [1]")]
 QuantOpt = Annotated[Optional[str],  # noqa: UP045
@@ -39,27 +41,31 @@ def _main(debug: Annotated[bool, typer.Option("--debug", help="show tracebacks")
 
 
 def model_trace(model: str, image_size: int | None, batch: int | None, quant: str | None,
-                override: list[str] | None = None, default_quant: str = "sole"):
-    """``--model`` with its options: a built-in model is generated at the given size, batch
-    and scheme (defaults 224, 1, ``default_quant``); a trace file carries its own shapes and
-    bit widths, so giving those options with one is an error, not silently ignored."""
+                override: list[str] | None = None, default_quant: str = "sole",
+                seq_len: int | None = None):
+    """``--model`` with its options: a built-in model is generated at the given size
+    (``--image-size``, default 224, or ``--seq-len`` for BERT, default 128), batch and scheme
+    (defaults 1, ``default_quant``); a trace file carries its own shapes and bit widths, so
+    giving those options with one is an error, not silently ignored."""
     from accelsim.errors import TraceError
     from accelsim.workload.load import load_trace
     from accelsim.workload.models import MODELS
 
     if model not in MODELS:
-        given = [flag for flag, value in (("--image-size", image_size), ("--batch", batch),
-                                          ("--quant", quant), ("--override", override))
+        given = [flag for flag, value in (("--image-size", image_size), ("--seq-len", seq_len),
+                                          ("--batch", batch), ("--quant", quant),
+                                          ("--override", override))
                  if value is not None and value != []]
         if given:
             raise TraceError("applies to built-in models only: a trace file fixes its own "
                              "shapes and bit widths", file=model, key=given[0])
     try:
-        return load_trace(model, 224 if image_size is None else image_size,
-                          1 if batch is None else batch,
-                          default_quant if quant is None else quant, parse_op_overrides(override))
+        return load_trace(model, image_size, 1 if batch is None else batch,
+                          default_quant if quant is None else quant, parse_op_overrides(override),
+                          seq_len)
     except TraceError as exc:  # name the flag the user typed, not the parameter
-        flag = {"image_size": "--image-size", "batch": "--batch", "quant": "--quant"}
+        flag = {"image_size": "--image-size", "batch": "--batch", "quant": "--quant",
+                "seq_len": "--seq-len"}
         if exc.key not in flag:
             raise
         raise TraceError(exc.message, file=exc.file, key=flag[exc.key], value=exc.value,

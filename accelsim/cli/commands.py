@@ -17,6 +17,7 @@ from accelsim.cli.app import (
     OutOpt,
     OverrideOpt,
     QuantOpt,
+    SeqOpt,
     SetOpt,
     app,
     model_trace,
@@ -44,6 +45,7 @@ def list_cmd() -> None:
 def trace_cmd(
     model: ModelOpt = "vit_base",
     image_size: ImageOpt = None,
+    seq_len: SeqOpt = None,
     batch: BatchOpt = None,
     quant: QuantOpt = None,
     override: OverrideOpt = None,
@@ -56,7 +58,7 @@ def trace_cmd(
     from accelsim.workload.trace import save_trace
 
     output_suffix(output, (".yaml", ".yml"))
-    trace = model_trace(model, image_size, batch, quant, override)
+    trace = model_trace(model, image_size, batch, quant, override, seq_len=seq_len)
     if output is not None:
         save_trace(trace, output)
     console = Console()
@@ -70,6 +72,7 @@ def simulate_cmd(
     arch: ArchOpt = "sole",
     model: ModelOpt = "vit_base",
     image_size: ImageOpt = None,
+    seq_len: SeqOpt = None,
     batch: BatchOpt = None,
     quant: QuantOpt = None,
     set_: SetOpt = None,
@@ -101,7 +104,7 @@ def simulate_cmd(
                           value=str(output), expected=f"a .{fmt} file, or no --format")
     output_suffix(plot, (".png",), key="--plot")
     spec = load_arch(arch, set_ or [])
-    trace = model_trace(model, image_size, batch, quant, override)
+    trace = model_trace(model, image_size, batch, quant, override, seq_len=seq_len)
     if group is not None and group not in ("kind", "block", "unit"):
         raise ConfigError("unknown group-by key", key="--group", value=group,
                           expected="kind | block | unit")

@@ -14,6 +14,7 @@ from accelsim.cli.app import (
     BatchOpt,
     FormatOpt,
     ModelOpt,
+    SeqOpt,
     SetOpt,
     app,
     model_trace,
@@ -30,6 +31,7 @@ def roofline_cmd(
     image_size: Annotated[Optional[str], typer.Option(  # noqa: UP045
         "--image-size", help="input resolution (pixels) [224]; 224,384 compares the "
                              "per-operator tables and prints each operator's growth")] = None,
+    seq_len: SeqOpt = None,
     batch: BatchOpt = None,
     quant: Annotated[Optional[str], typer.Option(  # noqa: UP045
         "--quant", "-q", help="quantization scheme (default: sole; fp16 on a reference "
@@ -69,18 +71,18 @@ def roofline_cmd(
                           value=reference, expected="-o PATH.png as well")
     spec = load_arch(arch, set_ or [])
     default_quant = "fp16" if spec.kind == "reference" else "sole"
-    runs = [_roofline_run(arch, spec, model, size, batch, quant, default_quant)
+    runs = [_roofline_run(arch, spec, model, size, batch, quant, default_quant, seq_len)
             for size in sizes]
     trace, roofs, placements, operators = runs[0]
     title = describe_run(trace.model or trace.name, trace.image_size, trace.batch, trace.quant,
-                         spec)
+                         spec, trace.seq_len)
     if len(runs) > 1:
         console = Console(width=max(Console().width, 180))
         for run_trace, run_roofs, run_placements, run_operators in runs:
             report.render_roofline(
                 run_roofs, run_placements, run_operators,
                 describe_run(run_trace.model or run_trace.name, run_trace.image_size,
-                             run_trace.batch, run_trace.quant, spec),
+                             run_trace.batch, run_trace.quant, spec, run_trace.seq_len),
                 console, per_layer=False)
         for size, (_, _, _, later) in zip(sizes[1:], runs[1:], strict=True):
             report.render_operator_growth(roofline.operator_growth(operators, later),
@@ -92,11 +94,13 @@ def roofline_cmd(
         if ref_spec.kind != "reference":
             raise ConfigError("not a reference device", key="--reference", value=reference,
                               expected="an arch with kind: reference (e.g. rtx4090)")
-        ref_trace = model_trace(model, sizes[0], batch, quant, default_quant="fp16")
+        ref_trace = model_trace(model, sizes[0], batch, quant, default_quant="fp16",
+                                seq_len=seq_len)
         ref = roofline.reference_placements(ref_spec, ref_trace)
     meta = {"arch": spec.name, "model": trace.name, "image_size": trace.image_size,
-            "quant": trace.quant}
-    text = {"json": lambda: report.roofline_json(roofs, placements, operators, meta),
+            "quant": trace.quant, **({"seq_len": trace.seq_len} if trace.seq_len else {})}
+    categories = roofline.category_table(placements)
+    text = {"json": lambda: report.roofline_json(roofs, placements, operators, meta, categories),
             "csv": lambda: report.roofline_csv(placements)}
     if output is not None:
         if suffix == ".png":
@@ -110,7 +114,8 @@ def roofline_cmd(
     if fmt == "table":
         console = Console(width=max(Console().width, 180))
         report.render_roofline(roofs, placements, operators, title, console,
-                               per_layer=spec.kind != "reference" or not operators)
+                               per_layer=spec.kind != "reference" or not operators,
+                               categories=categories)
         if output is not None:
             console.print(f"wrote {output}")
     elif output is None or suffix == ".png":
@@ -121,12 +126,12 @@ def roofline_cmd(
 
 
 def _roofline_run(arch_name: str, spec, model: str, size: int | None, batch: int | None,
-                  quant: str | None, default_quant: str):
+                  quant: str | None, default_quant: str, seq_len: int | None = None):
     """(trace, roofs, placements, operator rows): analytical on a reference device, simulated
     on an accelerator."""
     from accelsim.analysis import roofline
 
-    trace = model_trace(model, size, batch, quant, default_quant=default_quant)
+    trace = model_trace(model, size, batch, quant, default_quant=default_quant, seq_len=seq_len)
     if spec.kind == "reference":
         roofs, placements = roofline.reference_placements(spec, trace)
     else:

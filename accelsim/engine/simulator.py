@@ -284,7 +284,8 @@ def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
     wall = time.perf_counter() - wall0
     model = {"name": trace.name, "model": trace.model, "image_size": trace.image_size,
              "batch": trace.batch, "quant": trace.quant, "source": trace.source,
-             "ops": len(trace.ops), "groups": len(groups)}
+             "ops": len(trace.ops), "groups": len(groups),
+             **({"seq_len": trace.seq_len} if trace.seq_len else {})}
     result = SimResult(
         arch_name=arch.name,
         arch=arch.model_dump(mode="json", exclude={"name"}),

@@ -36,6 +36,7 @@ class Trace:
     image_size: int = 0
     batch: int = 1
     quant: str = ""
+    seq_len: int = 0  # tokens of a text model (BERT); 0 for images and topologies
     source: str = field(default="<memory>", compare=False)
     meta: Mapping[str, Any] = field(default_factory=dict, compare=False)
 
@@ -193,6 +194,7 @@ def trace_to_dict(trace: Trace) -> dict[str, Any]:
         "image_size": trace.image_size,
         "batch": trace.batch,
         "quant": trace.quant,
+        **({"seq_len": trace.seq_len} if trace.seq_len else {}),
         "tensors": [
             {"name": t.name, "shape": list(t.shape), "bits": t.bits, "dtype": t.dtype,
              "role": t.role}
@@ -278,7 +280,8 @@ def trace_from_dict(data: Any, source: str) -> Trace:
     if schema != TRACE_SCHEMA:
         raise TraceError("unsupported or missing schema", file=source, key="schema",
                          value=schema, expected=TRACE_SCHEMA)
-    known = {"schema", "name", "model", "image_size", "batch", "quant", "tensors", "ops"}
+    known = {"schema", "name", "model", "image_size", "batch", "quant", "seq_len", "tensors",
+             "ops"}
     for key in data:
         if key not in known:
             raise TraceError("unknown key", file=source, key=str(key))
@@ -332,7 +335,7 @@ def trace_from_dict(data: Any, source: str) -> Trace:
                  ops=tuple(ops), model=str(data.get("model", "")),
                  image_size=_header_int(data, "image_size", 0, source),
                  batch=_header_int(data, "batch", 1, source), quant=str(data.get("quant", "")),
-                 source=source).validate()
+                 seq_len=_header_int(data, "seq_len", 0, source), source=source).validate()
 
 
 def read_trace_yaml(path: Path) -> Trace:

@@ -197,11 +197,12 @@ def test_swin_384_uses_12x12_windows() -> None:
 
 
 def test_every_model_and_scheme_builds() -> None:
-    assert len(MODELS) == 11
+    assert len(MODELS) == 13  # 11 vision models, BERT-Base and -Large
     assert sorted(SCHEMES) == ["fp16", "sole", "w4a4", "w4a8", "w8a8"]
     for model in MODELS:
         trace = build_trace(model)
-        assert trace.name == f"{model}_224_b1_sole"
+        size = "s128" if model.startswith("bert") else "224"
+        assert trace.name == f"{model}_{size}_b1_sole"
         assert trace.total_macs > 1e9
 
 
