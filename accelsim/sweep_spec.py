@@ -209,6 +209,11 @@ def _workload(point: SweepPoint) -> tuple[str, int, int, str]:
 
 @functools.lru_cache(maxsize=32)
 def _cached_trace(model: str, image_size: int, batch: int, quant: str):
+    """A sweep point's trace. A text model (BERT) runs at its default 128 tokens: the image-size
+    axis does not apply to it, so only the axis' default value 224 is accepted there."""
     from accelsim.workload.load import load_trace
+    from accelsim.workload.models import is_text_model
 
+    if is_text_model(model) and image_size == 224:
+        return load_trace(model, None, batch, quant)
     return load_trace(model, image_size, batch, quant)
