@@ -180,3 +180,23 @@ def test_roofline_command_prints_table3(monkeypatch, capsys) -> None:
     assert got["attention matmuls"] == pytest.approx(63.62, rel=0.01)
     assert got["FFN"] == pytest.approx(211.86, rel=0.01)
     assert got["total"] == pytest.approx(159.68, rel=0.01)
+
+
+def test_category_table_sums_the_per_operator_rows() -> None:
+    # ViT-B on the reference device: each group is the sum of its operators' rows over the 12
+    # blocks; the patch embedding and the head are in no group
+    from accelsim.analysis.roofline import CATEGORY_OF_OPERATOR, operator_table
+
+    spec = load_arch("rtx4090")
+    trace = build_trace("vit_base", quant="fp16")
+    roofs, placements = reference_placements(spec, trace)
+    operators = operator_table(placements, roofs)
+    rows = {row.category: row for row in category_table(placements)}
+    for category in ("MHA projections", "attention matmuls", "FFN", "other"):
+        members = [o for o in operators
+                   if CATEGORY_OF_OPERATOR.get(o.operator, "other") == category]
+        assert rows[category].ops == 12 * sum(o.ops for o in members)
+        assert rows[category].bytes == 12 * sum(o.bytes for o in members)
+    assert rows["other"].operators == ("softmax", "gelu", "norm", "add")
+    block_ops = sum(op.ops for op in trace.ops if op.block.startswith("block"))
+    assert rows["total"].ops == block_ops < trace.total_ops
