@@ -7,6 +7,8 @@ import csv
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from accelsim.arch.load import arch_from_dict
 from accelsim.cost.systolic import gemm_compute_cycles
@@ -164,3 +166,38 @@ def test_topology_that_is_not_a_regular_file(tmp_path: Path) -> None:
     (tmp_path / "d.csv").mkdir()
     with pytest.raises(TraceError, match="is a directory, expected a SCALE-Sim topology CSV"):
         read_scalesim_topology(tmp_path / "d.csv")
+
+
+CONV_COLUMNS = ("IFMAP Height", "IFMAP Width", "Filter Height", "Filter Width", "Channels",
+                "Num Filter", "Strides")
+
+
+@settings(max_examples=60, deadline=None)
+@given(order=st.permutations(range(7)), h=st.integers(1, 40), w=st.integers(1, 40),
+       fh=st.integers(1, 9), fw=st.integers(1, 9), c=st.integers(1, 8), n=st.integers(1, 8),
+       s=st.integers(1, 5))
+def test_conv_columns_in_any_order(tmp_path_factory, order, h, w, fh, fw, c, n, s) -> None:
+    assume(fh <= h and fw <= w)
+    values = (h, w, fh, fw, c, n, s)
+    header = "Layer name, " + ", ".join(CONV_COLUMNS[i] for i in order) + ",\n"
+    row = "L, " + ", ".join(str(values[i]) for i in order) + ",\n"
+    path = write(tmp_path_factory.mktemp("perm"), header + row)
+    (op,) = read_scalesim_topology(path).ops
+    assert (op.m, op.n, op.k) == ConvLayer(*values).gemm_mnk()
+    # MACs of the im2col GEMM = MACs of the convolution over SCALE-Sim's ofmap
+    out_h, out_w = -(-(h - fh + s) // s), -(-(w - fw + s) // s)
+    assert op.macs == out_h * out_w * fh * fw * c * n
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=300) | st.text(alphabet=st.sampled_from(list(",\n\r \"0123456789MNKk"
+                                                                      "Layer_DPx\ufeff")),
+                                         max_size=120).map(lambda t: "Layer, M, N, K,\n" + t))
+def test_any_bytes_give_a_trace_or_one_clear_error(tmp_path_factory, data) -> None:
+    path = write(tmp_path_factory.mktemp("fuzz"), data)
+    try:
+        trace = read_scalesim_topology(path)
+    except TraceError as exc:
+        assert str(exc).startswith(f"{path}: ") and "\n" not in str(exc)
+    else:
+        assert trace.ops and all(op.macs > 0 for op in trace.ops)
