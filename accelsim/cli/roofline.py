@@ -1,5 +1,5 @@
 """``roofline``: every layer on the roofline, simulated on an accelerator or analytical on a
-reference device; several image sizes compare the per-operator tables."""
+reference device; several image sizes (or sequence lengths) compare the per-operator tables."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from accelsim.cli.app import (
     BatchOpt,
     FormatOpt,
     ModelOpt,
-    SeqOpt,
     SetOpt,
     app,
     model_trace,
@@ -31,7 +30,9 @@ def roofline_cmd(
     image_size: Annotated[Optional[str], typer.Option(  # noqa: UP045
         "--image-size", help="input resolution (pixels) [224]; 224,384 compares the "
                              "per-operator tables and prints each operator's growth")] = None,
-    seq_len: SeqOpt = None,
+    seq_len: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--seq-len", help="tokens per sequence, text models (BERT) [128]; 128,512 compares "
+                          "the per-operator tables like --image-size")] = None,
     batch: BatchOpt = None,
     quant: Annotated[Optional[str], typer.Option(  # noqa: UP045
         "--quant", "-q", help="quantization scheme (default: sole; fp16 on a reference "
@@ -60,19 +61,28 @@ def roofline_cmd(
     if fmt != "table" and suffix in (".json", ".csv") and suffix != f".{fmt}":
         raise ConfigError(f"--format {fmt} does not match the output file", key="--output",
                           value=str(output), expected=f"a .{fmt} or .png file, or no --format")
-    sizes: list[int | None] = ([None] if image_size is None
-                               else list(parse_positive_ints("--image-size", image_size)))
-    if len(sizes) > 1 and (fmt != "table" or output is not None or reference is not None):
-        raise ConfigError("several image sizes print the per-operator tables and their growth",
-                          key="--image-size", value=image_size,
+    images: list[int | None] = ([None] if image_size is None
+                                else list(parse_positive_ints("--image-size", image_size)))
+    tokens: list[int | None] = ([None] if seq_len is None
+                                else list(parse_positive_ints("--seq-len", seq_len)))
+    if len(images) > 1 and len(tokens) > 1:
+        raise ConfigError("give several sizes to one of --image-size and --seq-len",
+                          key="--seq-len", value=seq_len)
+    size_flag, size_text, unit = (("--seq-len", seq_len, "tokens") if len(tokens) > 1
+                                  else ("--image-size", image_size, "px"))
+    points = [(i, t) for i in images for t in tokens]
+    sizes = tokens if len(tokens) > 1 else images
+    if len(points) > 1 and (fmt != "table" or output is not None or reference is not None):
+        raise ConfigError("several sizes print the per-operator tables and their growth",
+                          key=size_flag, value=size_text,
                           expected="one size with --format json|csv, -o or --reference")
     if reference is not None and suffix != ".png":
         raise ConfigError("--reference overlays the roofline plot", key="--reference",
                           value=reference, expected="-o PATH.png as well")
     spec = load_arch(arch, set_ or [])
     default_quant = "fp16" if spec.kind == "reference" else "sole"
-    runs = [_roofline_run(arch, spec, model, size, batch, quant, default_quant, seq_len)
-            for size in sizes]
+    runs = [_roofline_run(arch, spec, model, size, batch, quant, default_quant, tokens_)
+            for size, tokens_ in points]
     trace, roofs, placements, operators = runs[0]
     title = describe_run(trace.model or trace.name, trace.image_size, trace.batch, trace.quant,
                          spec, trace.seq_len)
@@ -83,10 +93,10 @@ def roofline_cmd(
                 run_roofs, run_placements, run_operators,
                 describe_run(run_trace.model or run_trace.name, run_trace.image_size,
                              run_trace.batch, run_trace.quant, spec, run_trace.seq_len),
-                console, per_layer=False)
+                console, per_layer=False, categories=roofline.category_table(run_placements))
         for size, (_, _, _, later) in zip(sizes[1:], runs[1:], strict=True):
             report.render_operator_growth(roofline.operator_growth(operators, later),
-                                          f"per block, {sizes[0]} -> {size} px", console)
+                                          f"per block, {sizes[0]} -> {size} {unit}", console)
         return
     ref = None
     if reference is not None:
@@ -94,8 +104,8 @@ def roofline_cmd(
         if ref_spec.kind != "reference":
             raise ConfigError("not a reference device", key="--reference", value=reference,
                               expected="an arch with kind: reference (e.g. rtx4090)")
-        ref_trace = model_trace(model, sizes[0], batch, quant, default_quant="fp16",
-                                seq_len=seq_len)
+        ref_trace = model_trace(model, images[0], batch, quant, default_quant="fp16",
+                                seq_len=tokens[0])
         ref = roofline.reference_placements(ref_spec, ref_trace)
     meta = {"arch": spec.name, "model": trace.name, "image_size": trace.image_size,
             "quant": trace.quant, **({"seq_len": trace.seq_len} if trace.seq_len else {})}

@@ -200,3 +200,15 @@ def test_category_table_sums_the_per_operator_rows() -> None:
     assert rows["other"].operators == ("softmax", "gelu", "norm", "add")
     block_ops = sum(op.ops for op in trace.ops if op.block.startswith("block"))
     assert rows["total"].ops == block_ops < trace.total_ops
+
+
+def test_roofline_compares_sequence_lengths(monkeypatch, capsys) -> None:
+    base = ["roofline", "--arch", "rtx4090", "--model", "bert_base", "--seq-len", "128,512"]
+    code, out, _ = run(base, monkeypatch, capsys)
+    assert code == 0
+    assert "Growth per block, 128 -> 512 tokens" in out
+    assert out.count("attention matmuls") == 2  # a category table per length
+    code, _, err = run([*base, "--format", "json"], monkeypatch, capsys)
+    assert code == 2 and err.startswith("accelsim: error: --seq-len: several sizes")
+    code, _, err = run([*base, "--image-size", "224,384"], monkeypatch, capsys)
+    assert code == 2 and "one of --image-size and --seq-len" in err
