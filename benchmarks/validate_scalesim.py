@@ -1,9 +1,12 @@
 """Cross-validate accelsim's closed-form GEMM cycles against the real SCALE-Sim, layer by layer.
 
 Runs SCALE-Sim 3.0.0 (in a subprocess, with the python of its own virtualenv) on a SCALE-Sim GEMM
-topology CSV for one array and dataflow, evaluates
-``accelsim.cost.systolic.gemm_compute_cycles`` on the same layers, and prints a per-layer table of
-SCALE-Sim's "Total Cycles" against accelsim's cycles. Exit status 1 if any layer differs.
+or conv topology CSV for one array and dataflow, evaluates
+``accelsim.cost.systolic.gemm_compute_cycles`` on the GEMMs accelsim reads from the same file
+(``accelsim.workload.topology``: conv rows by im2col, depthwise ``DP`` rows split per channel, as
+SCALE-Sim does), and prints a per-layer table of SCALE-Sim's "Total Cycles" against accelsim's
+cycles. Exit status 1 if any layer differs. The file is re-written for SCALE-Sim in its canonical
+column order, so a reordered header means the same layers to both.
 
 Run from the repository root with accelsim's python (accelsim importable), e.g.:
 
@@ -22,7 +25,7 @@ import sys
 import time
 from pathlib import Path
 
-from scalesim_runner import DATAFLOWS, read_topology, run_scalesim
+from scalesim_runner import DATAFLOWS, ConvLayer, GemmLayer, run_scalesim
 
 DEFAULT_SCALESIM_PYTHON = "/tmp/scalesim-venv/bin/python"
 
@@ -32,7 +35,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "topology",
         type=Path,
-        help="SCALE-Sim GEMM topology CSV (header, then 'name, M, N, K,' rows)",
+        help="SCALE-Sim topology CSV (GEMM 'Layer, M, N, K,' or the 8-column conv layout)",
     )
     parser.add_argument("--rows", type=int, required=True, help="systolic array rows R")
     parser.add_argument("--cols", type=int, required=True, help="systolic array cols C")
@@ -54,11 +57,20 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     from accelsim.cost.systolic import gemm_compute_cycles
+    from accelsim.workload.topology import read_scalesim_topology
 
-    layers = read_topology(args.topology)
+    trace = read_scalesim_topology(args.topology)
+    source: list = []
+    for name, row in trace.meta["topology_rows"]:
+        if isinstance(row, tuple):
+            source.append(GemmLayer(name, *row))
+        else:
+            source.append(ConvLayer(name, row.ifmap_height, row.ifmap_width, row.filter_height,
+                                    row.filter_width, row.channels, row.filters, row.stride))
     reports, scalesim_seconds = run_scalesim(
-        args.scalesim_python, args.rows, args.cols, args.dataflow, layers, args.workdir
+        args.scalesim_python, args.rows, args.cols, args.dataflow, source, args.workdir
     )
+    layers = list(trace.ops)  # accelsim's GEMMs, one per layer SCALE-Sim reports
 
     start = time.perf_counter()
     accelsim_cycles = [

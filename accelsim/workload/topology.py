@@ -181,7 +181,10 @@ def _conv(values: dict[str, int], line: int, src: str) -> ConvLayer:
 
 def read_scalesim_topology(path: Path, bits: int = 8) -> Trace:
     """A SCALE-Sim topology CSV (GEMM or conv layout, see the module docstring) as independent
-    ``bits``-bit GEMMs, each reading its own input from DRAM and writing an int32 output."""
+    ``bits``-bit GEMMs, each reading its own input from DRAM and writing an int32 output.
+
+    ``meta``: ``topology_layout`` ("gemm" | "conv") and ``topology_rows``, the file's rows in
+    order as (name, (M, N, K)) or (name, ConvLayer), before any depthwise split."""
     src = str(path)
     rows = _rows(read_input_text(Path(path), TraceError, "SCALE-Sim topology CSV"), src)
     if not rows:
@@ -193,6 +196,7 @@ def read_scalesim_topology(path: Path, bits: int = 8) -> Trace:
     tensors: list[Tensor] = []
     ops: list[Op] = []
     seen: dict[str, int] = {}
+    source_rows: list[tuple[str, ConvLayer | tuple[int, int, int]]] = []
     width = len(header)
     for line, cells in body:
         if len(cells) != width:
@@ -211,8 +215,10 @@ def read_scalesim_topology(path: Path, bits: int = 8) -> Trace:
         values = {key: _value(cells, column, key, line, src) for key, column in index.items()}
         if layout == "gemm":
             layers = [(name, (values["m"], values["n"], values["k"]))]
+            source_rows.append(layers[0])
         else:
             conv = _conv(values, line, src)
+            source_rows.append((name, conv))
             if "DP" in name:  # SCALE-Sim's depthwise rule: one 1-channel layer per channel
                 if len(ops) + conv.channels > MAX_LAYERS:
                     raise TraceError(f"line {line}: depthwise layer {name!r} splits into "
@@ -238,4 +244,5 @@ def read_scalesim_topology(path: Path, bits: int = 8) -> Trace:
                             outputs=(f"{layer}.ofmap",)))
     stem = Path(path).stem
     return Trace(name=stem, tensors=tuple(tensors), ops=tuple(ops), model=stem,
-                 quant=f"int{bits}", source=src, meta={"topology_layout": layout}).validate()
+                 quant=f"int{bits}", source=src,
+                 meta={"topology_layout": layout, "topology_rows": tuple(source_rows)}).validate()
