@@ -65,6 +65,9 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(row, tuple):
             source.append(GemmLayer(name, *row))
         else:
+            if row.stride_width and row.stride_width != row.stride:
+                raise SystemExit(f"{args.topology}: layer {name!r} has two strides; SCALE-Sim's "
+                                 "conv input CSV holds one")
             source.append(ConvLayer(name, row.ifmap_height, row.ifmap_width, row.filter_height,
                                     row.filter_width, row.channels, row.filters, row.stride))
     reports, scalesim_seconds = run_scalesim(

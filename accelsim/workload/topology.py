@@ -10,9 +10,10 @@ and underscores are ignored when matching):
 * GEMM: ``Layer, M, N, K,`` -- C[M x N] = A[M x K] @ B[K x N] (A = ifmap, B = filter), the
   letters of SCALE-Sim's ``topology_utils.load_arrays_gemm``.
 * convolution: ``Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels,
-  Num Filter, Strides,`` -- lowered by im2col exactly as SCALE-Sim 3.0.0 does
-  (``topology_utils.topo_calc_hyperparams`` and ``calc_spatio_temporal_params``; no padding,
-  the one stride used on both axes): the ofmap is ceil((H - Fh + S) / S) x
+  Num Filter, Strides,`` (or ``Stride Height, Stride Width`` in place of ``Strides``, as
+  SCALE-Sim's own ``write_topo_file`` writes them) -- lowered by im2col exactly as SCALE-Sim
+  3.0.0 does (``topology_utils.topo_calc_hyperparams`` and ``calc_spatio_temporal_params``; no
+  padding; one ``Strides`` value is used on both axes): the ofmap is ceil((H - Fh + S) / S) x
   ceil((W - Fw + S) / S) pixels -- SCALE-Sim rounds *up*, so a stride that does not divide
   H - Fh gets one more output row than floor((H - Fh) / S) + 1 --, then GEMM M = ofmap pixels
   (SCALE-Sim's ``num_ofmap``, streamed in WS), N = filters, K = Fh x Fw x C (its
@@ -47,13 +48,18 @@ MAX_DIM = 2**40
 
 _NAME_COLUMNS = ("layer", "layername")
 _GEMM_COLUMNS = ("m", "n", "k")
-_CONV_COLUMNS = ("ifmapheight", "ifmapwidth", "filterheight", "filterwidth", "channels",
-                 "numfilter", "strides")
+_CONV_GEOMETRY = ("ifmapheight", "ifmapwidth", "filterheight", "filterwidth", "channels",
+                  "numfilter")
+#: one ``Strides`` column (SCALE-Sim's input files), or the pair SCALE-Sim's own
+#: ``write_topo_file`` writes
+_STRIDE_COLUMNS = ("strides", "strideheight", "stridewidth")
+_CONV_COLUMNS = _CONV_GEOMETRY + _STRIDE_COLUMNS
 #: header spelling of each column, for messages
 _SPELLING = {"m": "M", "n": "N", "k": "K", "ifmapheight": "IFMAP Height",
              "ifmapwidth": "IFMAP Width", "filterheight": "Filter Height",
              "filterwidth": "Filter Width", "channels": "Channels", "numfilter": "Num Filter",
-             "strides": "Strides"}
+             "strides": "Strides", "strideheight": "Stride Height",
+             "stridewidth": "Stride Width"}
 GEMM_HEADER = "Layer, M, N, K,"
 CONV_HEADER = ("Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, "
                "Num Filter, Strides,")
@@ -71,7 +77,8 @@ class ConvLayer:
     filter_width: int
     channels: int
     filters: int
-    stride: int
+    stride: int  # along the height (and the width, unless stride_width is set)
+    stride_width: int = 0  # 0: same as ``stride``
 
     @property
     def ofmap_height(self) -> int:
@@ -80,7 +87,8 @@ class ConvLayer:
 
     @property
     def ofmap_width(self) -> int:
-        return -(-(self.ifmap_width - self.filter_width + self.stride) // self.stride)
+        stride = self.stride_width or self.stride
+        return -(-(self.ifmap_width - self.filter_width + stride) // stride)
 
     def gemm_mnk(self) -> tuple[int, int, int]:
         """(M, N, K) = (ofmap pixels, filters, window size Fh x Fw x C)."""
@@ -148,7 +156,14 @@ def _layout(line: int, header: list[str], src: str) -> tuple[str, dict[str, int]
         index[key] = column
     layout = "conv" if any(k in _CONV_COLUMNS for k in index) else "gemm"
     wanted = _CONV_COLUMNS if layout == "conv" else _GEMM_COLUMNS
-    missing = [_SPELLING[k] for k in wanted if k not in index]
+    required = (_CONV_GEOMETRY + (("strides",) if "strides" in index or not
+                                  {"strideheight", "stridewidth"} & set(index)
+                                  else ("strideheight", "stridewidth"))
+                if layout == "conv" else _GEMM_COLUMNS)
+    if "strides" in index and {"strideheight", "stridewidth"} & set(index):
+        raise TraceError(f"line {line}: give 'Strides' or 'Stride Height' and 'Stride Width', "
+                         "not both", file=src)
+    missing = [_SPELLING[k] for k in required if k not in index]
     stray = [header[index[k]] for k in index if k not in wanted]
     if missing or stray:
         what = (f"missing column {missing[0]!r}" if missing
@@ -170,7 +185,12 @@ def _value(cells: list[str], column: int, key: str, line: int, src: str) -> int:
 
 
 def _conv(values: dict[str, int], line: int, src: str) -> ConvLayer:
-    conv = ConvLayer(*(values[k] for k in _CONV_COLUMNS))
+    if "strides" in values:
+        strides = (values["strides"], 0)
+    else:
+        height, width = values["strideheight"], values["stridewidth"]
+        strides = (height, 0 if width == height else width)
+    conv = ConvLayer(*(values[k] for k in _CONV_GEOMETRY), *strides)
     for axis, size, window in (("Height", conv.ifmap_height, conv.filter_height),
                                ("Width", conv.ifmap_width, conv.filter_width)):
         if window > size:

@@ -94,6 +94,22 @@ def test_conv_row_is_no_longer_read_as_a_gemm(tmp_path: Path) -> None:
     assert trace.meta["topology_layout"] == "conv"
 
 
+def test_stride_height_and_width_columns(tmp_path: Path) -> None:
+    # the 9-column header SCALE-Sim's own write_topo_file writes
+    header = ("Layer name, IFMAP height, IFMAP width, Filter height, Filter width, Channels, "
+              "Num filter, Stride height, Stride width,\n")
+    trace = read_scalesim_topology(write(tmp_path, header + "a, 16, 16, 3, 3, 2, 4, 2, 1,\n"
+                                                   "b, 16, 16, 3, 3, 2, 4, 2, 2,\n"))
+    # a: 8 rows (ceil(15 / 2)) x 14 cols; b: 8 x 8, the same as one 'Strides' column of 2
+    assert [(op.m, op.n, op.k) for op in trace.ops] == [(8 * 14, 4, 18), (64, 4, 18)]
+    with pytest.raises(TraceError, match="line 1: missing column 'Stride Width'"):
+        read_scalesim_topology(write(tmp_path, CONV.replace("Strides", "Stride Height")
+                                     + "c, 8, 8, 3, 3, 1, 1, 1,\n"))
+    with pytest.raises(TraceError, match="not both"):
+        read_scalesim_topology(write(tmp_path, CONV.replace("Strides,", "Strides, Stride Width,")
+                                     + "c, 8, 8, 3, 3, 1, 1, 1, 1,\n"))
+
+
 def test_depthwise_rows_split_per_channel_as_in_scalesim(tmp_path: Path) -> None:
     trace = read_scalesim_topology(write(tmp_path, CONV + "ConvDP1, 12, 12, 3, 3, 3, 4, 1,\n"))
     assert [(op.name, op.m, op.n, op.k) for op in trace.ops] == [
