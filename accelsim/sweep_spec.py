@@ -199,7 +199,35 @@ def validate_points(arch: str | Path, points: Sequence[SweepPoint], axes: Sequen
                               expected=exc.expected) from None
     for workload in {_workload(p) for p in points}:
         _cached_trace(*workload)  # raises TraceError naming the bad model / size / scheme
+    _refuse_duplicates(points, specs, flags)
     return specs
+
+
+def _refuse_duplicates(points: Sequence[SweepPoint], specs: Sequence[Any],
+                       flags: Mapping[str, str]) -> None:
+    """Two values that normalise to one point (``16,0x10``; ``25.6,25.60000000001``, equal once
+    rounded as the file writes them; ``256KiB,262144``, one spec) would run one design twice
+    and write a file ``--resume`` cannot identify: refused, naming the flag."""
+    seen: dict[Any, SweepPoint] = {}
+    for point, spec in zip(points, specs, strict=True):
+        for identity in (("cells", point.key()), ("spec", _workload(point), _spec_key(spec))):
+            other = seen.setdefault(identity, point)
+            if other is point:
+                continue
+            differ = [name for (name, a), (_, b) in zip(other.params, point.params, strict=True)
+                      if a != b]
+            name = differ[0] if differ else ""
+            raise ConfigError(
+                f"points {other.index} and {point.index} are the same design once values are "
+                f"normalised ({name}: {other.values.get(name)!r} and {point.values.get(name)!r})",
+                key=flags.get(name, name) or "--set", expected="distinct values")
+
+
+def _spec_key(spec: Any) -> Any:
+    try:
+        return spec.model_dump_json()
+    except Exception:  # noqa: BLE001 - not a pydantic spec: identity only
+        return id(spec)
 
 
 def _workload(point: SweepPoint) -> tuple[str, int, int, str]:
