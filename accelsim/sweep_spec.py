@@ -119,7 +119,15 @@ def parse_set(item: str) -> Axis:
     if not sep or not key or any(not part for part in key.split(".")) or "." not in key:
         raise ConfigError("bad sweep override", key="--set", value=item,
                           expected="KEY.PATH=V1,V2,..., e.g. array.rows=16,32,64")
-    values = tuple(parse_scalar(v) for v in _split(f"--set {key}", text))
+    raw = _split(f"--set {key}", text)
+    values = tuple(parse_scalar(v) for v in raw)
+    seen: dict[str, str] = {}
+    for item, value in zip(raw, values, strict=True):  # "16,0x10": one value spelled twice
+        first = seen.setdefault(_cell(value), item)
+        if first != item:
+            raise ConfigError(f"duplicate value in the list: {first!r} and {item!r} are both "
+                              f"{_cell(value)}", key=f"--set {key}", value=text,
+                              expected="distinct values")
     return Axis(f"--set {key}", key, values)
 
 
@@ -217,10 +225,11 @@ def _refuse_duplicates(points: Sequence[SweepPoint], specs: Sequence[Any],
             differ = [name for (name, a), (_, b) in zip(other.params, point.params, strict=True)
                       if a != b]
             name = differ[0] if differ else ""
-            raise ConfigError(
-                f"points {other.index} and {point.index} are the same design once values are "
-                f"normalised ({name}: {other.values.get(name)!r} and {point.values.get(name)!r})",
-                key=flags.get(name, name) or "--set", expected="distinct values")
+            detail = (f" ({name}: {other.values.get(name)!r} and {point.values.get(name)!r})"
+                      if differ else "")
+            raise ConfigError(f"points {other.index} and {point.index} are the same design once "
+                              f"values are normalised{detail}",
+                              key=flags.get(name, name) or "--set", expected="distinct values")
 
 
 def _spec_key(spec: Any) -> Any:
