@@ -108,7 +108,11 @@ def parse_pe(text: str | Sequence[Any]) -> Axis:
         if not sep or not rows.isdigit() or not cols.isdigit() or int(rows) < 1 or int(cols) < 1:
             raise ConfigError("bad PE array size", key="--pe", value=item,
                               expected="ROWSxCOLS with positive integers, e.g. 16x16")
-        values.append(f"{int(rows)}x{int(cols)}")
+        value = f"{int(rows)}x{int(cols)}"
+        if value in values:  # "8x8,08x8": one size spelled twice
+            raise ConfigError(f"duplicate value in the list: {item!r} is {value}", key="--pe",
+                              value=text, expected="distinct sizes")
+        values.append(value)
     return Axis("--pe", "pe", tuple(values))
 
 
