@@ -59,23 +59,38 @@ Progress = Callable[[int, int, Record], None]
 
 # ---------------------------------------------------------------------------------- one point
 def _worker_init(parent_pid: int | None = None) -> None:
-    """Pool initializer: import the engine once per worker, not once per point, and tie the
-    worker's life to its parent's (a sweep killed by ``kill -9`` leaves no worker behind)."""
-    import accelsim.engine.simulator  # noqa: F401
-
+    """Pool initializer: tie the worker's life to its parent's (a sweep killed by ``kill -9``
+    leaves no worker behind), then import the engine once per worker, not once per point."""
     if parent_pid is not None:
-        threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True,
-                         name="accelsim-parent-watchdog").start()
+        _die_with_parent(parent_pid)
+    import accelsim.engine.simulator  # noqa: F401
 
 
 #: how often a pool worker checks that its parent is alive (seconds)
 PARENT_POLL_S = 0.5
 
 
+def _die_with_parent(parent_pid: int) -> None:
+    """On Linux, ask the kernel to SIGKILL this worker when its parent dies (PR_SET_PDEATHSIG;
+    the pool starts its workers from the thread running the sweep, which outlives them); on
+    every POSIX system, a daemon thread also exits the worker once it is re-parented."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent_pid:  # the parent died before we got here
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True,
+                     name="accelsim-parent-watchdog").start()
+
+
 def _watch_parent(parent_pid: int) -> None:
-    """Exit this worker as soon as its parent is gone (it is re-parented: getppid changes).
-    Polling works on every POSIX system and, unlike PR_SET_PDEATHSIG, does not fire when the
-    parent thread that happened to start the worker exits."""
+    """Exit this worker as soon as its parent is gone (it is re-parented: getppid changes)."""
     import time
 
     while os.getppid() == parent_pid:

@@ -3,8 +3,8 @@ command lines one after another in this process, under the memory limit its pare
 (RLIMIT_AS) and a per-case wall-clock alarm, and answers each with one JSON line.
 
 Protocol: one JSON object per stdin line ``{"argv": [...], "cwd": str, "env": {...}}``; one JSON
-line per case on stdout ``{"code", "stdout", "stderr", "seconds", "cpu_seconds", "crash"}``. Running in-process
-pays the interpreter and import start-up once per worker instead of once per case.
+line per case on stdout ``{"code", "stdout", "stderr", "seconds", "cpu_seconds", "crash"}``.
+Running in-process pays the interpreter and import start-up once per worker, not once per case.
 """
 
 from __future__ import annotations
@@ -69,8 +69,8 @@ def run_case(argv: list[str], cwd: str, env: dict[str, str]) -> dict[str, object
 
 def main() -> None:
     signal.signal(signal.SIGALRM, _alarm)
-    import accelsim.cli  # noqa: F401 - import once, before the first case's clock starts
     import accelsim.analysis.plots  # noqa: F401 - matplotlib's import and font cache too
+    import accelsim.cli  # noqa: F401 - import once, before the first case's clock starts
     import accelsim.engine.simulator  # noqa: F401
 
     real_stdout = sys.stdout
