@@ -193,8 +193,7 @@ PLOT_FILES = ("sweep_scaling.png", "sweep_breakdown.png", "sweep_pareto.png")
 def save_plots(records: Sequence[Record], folder: str | Path) -> list[Path]:
     """Write the three sweep plots (PLOT_FILES) as PNGs into ``folder``, each atomically
     (accelsim.fileio.write_atomic); returns their paths."""
-    import io
-
+    from accelsim.analysis.plots import figure_png
     from accelsim.errors import ConfigError
     from accelsim.fileio import write_atomic
 
@@ -204,9 +203,7 @@ def save_plots(records: Sequence[Record], folder: str | Path) -> list[Path]:
         return paths
     for name, make in zip(PLOT_FILES, (plot_scaling, plot_breakdown, plot_pareto), strict=True):
         path = folder / name
-        buf = io.BytesIO()
-        make(records).savefig(buf, format="png", dpi=110)
-        write_atomic(path, buf.getvalue(), ConfigError, flag="--plot-dir")
+        write_atomic(path, figure_png(make(records), dpi=110), ConfigError, flag="--plot-dir")
         paths.append(path)
     return paths
 
