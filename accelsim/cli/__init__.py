@@ -63,5 +63,7 @@ def main() -> None:
             _fail("accelsim: aborted", EXIT_INTERRUPTED)
         _fail(f"accelsim: internal error: {type(exc).__name__}: {exc} (run with --debug for "
               "the traceback)", EXIT_INTERNAL)
+    if code == EXIT_INTERRUPTED:  # click turned a Ctrl-C into this code without a word
+        _fail("accelsim: aborted", EXIT_INTERRUPTED)
     if isinstance(code, int) and code:
         sys.exit(code)
