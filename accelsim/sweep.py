@@ -11,7 +11,6 @@ pass ``progress(done, total, record)`` to follow a run.
 from __future__ import annotations
 
 import contextlib
-import csv
 import os
 import re
 import sys
@@ -28,11 +27,12 @@ from accelsim.sweep_files import (  # noqa: F401 - the file API is re-exported h
     OUTPUT_SUFFIXES,
     ROW_CHECK,
     RecordSink,
-    _read_rows,
+    _record_key,
     _uncell,
     check_suffix,
     columns,
     read_records,
+    resumable_records,
     row_check,
     write_records,
 )
@@ -192,7 +192,7 @@ def run_sweep(arch: str | Path = "sole", model: Any = "vit_base", *, pe: Any = N
                        busy="another sweep is writing this file") if output is not None
             else contextlib.nullcontext())
     with lock:  # held from reading the previous run to the final rewrite
-        previous = _resumable_records(output, points, arch_name) if resume and output else []
+        previous = resumable_records(output, points, arch_name) if resume and output else []
         return _run_grid(points, specs, arch_name, previous, output, jobs, scheduler, progress)
 
 
@@ -228,10 +228,6 @@ def _run_grid(points: Sequence[SweepPoint], specs: Sequence[Any], arch_name: str
     return records
 
 
-def _record_key(record: Record, like: SweepPoint) -> tuple[tuple[str, str], ...]:
-    return tuple((name, _cell(record.get(name))) for name, _ in like.params)
-
-
 # ---------------------------------------------------------------------------------- checks
 def check_outputs(output: str | Path | None, plot_dir: str | Path | None, resume: bool,
                   points: Sequence[SweepPoint], arch_name: str) -> list[Record]:
@@ -264,7 +260,7 @@ def check_outputs(output: str | Path | None, plot_dir: str | Path | None, resume
     if output is None:
         raise ConfigError("--resume needs the file of a previous run", key="--resume",
                           expected="-o sweep.csv")
-    return _resumable_records(output, points, arch_name)
+    return resumable_records(output, points, arch_name)
 
 
 def _check_creatable(path: Path, key: str, *, folder: bool) -> None:
@@ -280,58 +276,6 @@ def _check_creatable(path: Path, key: str, *, folder: bool) -> None:
         raise ConfigError(f"cannot create {path}: {ancestor} is a file, not a folder", key=key)
     if not os.access(ancestor, os.W_OK | os.X_OK):
         raise ConfigError(f"cannot write into {ancestor}: permission denied", key=key)
-
-
-def _resumable_records(output: Path, points: Sequence[SweepPoint],
-                       arch_name: str) -> list[Record]:
-    """Rows of ``output`` if each is a distinct point of this sweep written by accelsim (its
-    row_check matches), else ConfigError naming the difference (the file is left untouched).
-    A torn last CSV row is left out; the caller recomputes it and every row not ``ok``."""
-    def refuse(why: str) -> ConfigError:
-        return ConfigError(f"{output} is not a run of this sweep: {why}", key="--resume",
-                           expected="the flags of the run that wrote it, or another -o file")
-
-    try:
-        previous, _torn = _read_rows(output)
-    except AccelsimError as exc:  # not a regular file, over the size cap, not UTF-8
-        raise ConfigError(f"cannot read the previous run: {exc.message}", key="--resume",
-                          value=str(output)) from None
-    except (OSError, ValueError, csv.Error, RecursionError) as exc:
-        raise ConfigError(f"cannot read the previous run: {exc}", key="--resume",
-                          value=str(output)) from None
-    if not previous:
-        return []
-    names = [k for k in previous[0] if k != ROW_CHECK]
-    tail = names[names.index("arch") + 1:] if "arch" in names else []
-    if "status" not in tail:
-        raise refuse("it has no arch and status columns")
-    theirs = tail[:tail.index("status")]
-    ours = [name for name, _ in points[0].params]
-    if set(theirs) != set(ours):
-        raise refuse(f"its parameters are {', '.join(theirs) or 'none'}, "
-                     f"this sweep's are {', '.join(ours)}")
-    for row in previous:
-        check = row.get(ROW_CHECK)
-        if check is None:
-            raise refuse(f"row index {row.get('index')} has no {ROW_CHECK} (written by hand "
-                         "or by an older accelsim)")
-        if check != row_check(row):
-            raise refuse(f"row index {row.get('index')} does not match its {ROW_CHECK} "
-                         "(edited after it was written?); delete that row to recompute it")
-    archs = sorted({str(r.get("arch")) for r in previous} - {arch_name})
-    if archs:
-        raise refuse(f"it ran arch {', '.join(archs)}, this sweep runs {arch_name}")
-    grid = {point.key() for point in points}
-    seen = set()
-    for row in previous:
-        key = _record_key(row, points[0])
-        where = f"row index {row.get('index')} ({', '.join(f'{k}={v}' for k, v in key)})"
-        if key not in grid:
-            raise refuse(f"{where} is not a point of this grid")
-        if key in seen:
-            raise refuse(f"{where} appears twice")
-        seen.add(key)
-    return [{k: v for k, v in r.items() if k != ROW_CHECK} for r in previous]
 
 
 def _execute(todo: list[tuple[SweepPoint, Any]], arch_name: str, jobs: int | None,

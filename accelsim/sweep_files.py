@@ -27,9 +27,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from accelsim.errors import ConfigError
+from accelsim.errors import AccelsimError, ConfigError
 from accelsim.fileio import read_input_text, write_atomic
-from accelsim.sweep_spec import STATUS_COLUMNS, _cell
+from accelsim.sweep_spec import STATUS_COLUMNS, SweepPoint, _cell
 
 Record = dict[str, Any]
 
@@ -214,3 +214,59 @@ def _read_rows(path: Path) -> tuple[list[Record], bool]:
                              f"{len(header)}")
         rows.append({k: _uncell(v) for k, v in zip(header, cells, strict=True)})
     return rows, torn
+
+
+def _record_key(record: Record, like: SweepPoint) -> tuple[tuple[str, str], ...]:
+    return tuple((name, _cell(record.get(name))) for name, _ in like.params)
+
+
+def resumable_records(output: Path, points: Sequence[SweepPoint],
+                      arch_name: str) -> list[Record]:
+    """Rows of ``output`` if each is a distinct point of this sweep written by accelsim (its
+    row_check matches), else ConfigError naming the difference (the file is left untouched).
+    A torn last CSV row is left out; the caller recomputes it and every row not ``ok``."""
+    def refuse(why: str) -> ConfigError:
+        return ConfigError(f"{output} is not a run of this sweep: {why}", key="--resume",
+                           expected="the flags of the run that wrote it, or another -o file")
+
+    try:
+        previous, _torn = _read_rows(output)
+    except AccelsimError as exc:  # not a regular file, over the size cap, not UTF-8
+        raise ConfigError(f"cannot read the previous run: {exc.message}", key="--resume",
+                          value=str(output)) from None
+    except (OSError, ValueError, csv.Error, RecursionError) as exc:
+        raise ConfigError(f"cannot read the previous run: {exc}", key="--resume",
+                          value=str(output)) from None
+    if not previous:
+        return []
+    names = [k for k in previous[0] if k != ROW_CHECK]
+    tail = names[names.index("arch") + 1:] if "arch" in names else []
+    if "status" not in tail:
+        raise refuse("it has no arch and status columns")
+    theirs = tail[:tail.index("status")]
+    ours = [name for name, _ in points[0].params]
+    if set(theirs) != set(ours):
+        raise refuse(f"its parameters are {', '.join(theirs) or 'none'}, "
+                     f"this sweep's are {', '.join(ours)}")
+    for row in previous:
+        check = row.get(ROW_CHECK)
+        if check is None:
+            raise refuse(f"row index {row.get('index')} has no {ROW_CHECK} (written by hand "
+                         "or by an older accelsim)")
+        if check != row_check(row):
+            raise refuse(f"row index {row.get('index')} does not match its {ROW_CHECK} "
+                         "(edited after it was written?); delete that row to recompute it")
+    archs = sorted({str(r.get("arch")) for r in previous} - {arch_name})
+    if archs:
+        raise refuse(f"it ran arch {', '.join(archs)}, this sweep runs {arch_name}")
+    grid = {point.key() for point in points}
+    seen = set()
+    for row in previous:
+        key = _record_key(row, points[0])
+        where = f"row index {row.get('index')} ({', '.join(f'{k}={v}' for k, v in key)})"
+        if key not in grid:
+            raise refuse(f"{where} is not a point of this grid")
+        if key in seen:
+            raise refuse(f"{where} appears twice")
+        seen.add(key)
+    return [{k: v for k, v in r.items() if k != ROW_CHECK} for r in previous]
