@@ -191,15 +191,19 @@ PLOT_FILES = ("sweep_scaling.png", "sweep_breakdown.png", "sweep_pareto.png")
 
 
 def save_plots(records: Sequence[Record], folder: str | Path) -> list[Path]:
-    """Write the three sweep plots (PLOT_FILES) as PNGs into ``folder``; returns their paths."""
+    """Write the three sweep plots (PLOT_FILES) as PNGs into ``folder``, each atomically
+    (accelsim.fileio.write_atomic); returns their paths."""
+    from accelsim.analysis.plots import figure_png
+    from accelsim.errors import ConfigError
+    from accelsim.fileio import write_atomic
+
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
+    paths: list[Path] = []
     if not ok_records(records):
         return paths
     for name, make in zip(PLOT_FILES, (plot_scaling, plot_breakdown, plot_pareto), strict=True):
         path = folder / name
-        make(records).savefig(path, dpi=110)
+        write_atomic(path, figure_png(make(records), dpi=110), ConfigError, flag="--plot-dir")
         paths.append(path)
     return paths
 
@@ -210,20 +214,23 @@ TABLE_METRICS = ("total_cycles", "latency_ms", "fps", "pe_utilization", "dram_re
 
 
 def render_table(records: Sequence[Record], title: str, console: Any) -> None:
-    """One row per point: the varied parameters, the summary metrics, the status (rich)."""
-    from rich.markup import escape
+    """One row per point: the varied parameters, the summary metrics, the status (rich).
+    Every cell is a rich Text, so names and error messages print literally whatever the
+    console's markup setting."""
     from rich.table import Table
+    from rich.text import Text
 
     params = varied_params(records) or ["model"]
     metrics = [m for m in TABLE_METRICS if any(m in r for r in records)]
-    table = Table(title=title)
+    table = Table(title=Text(title))
     for col in ("#", *params, *metrics, "status"):
-        table.add_column(col, justify="left" if col in params or col == "status" else "right")
+        table.add_column(Text(col), justify="left" if col in params or col == "status" else "right")
     for r in records:
         ok = r["status"] == "ok"
         cells = ([f"{r[m]:,}" if isinstance(r[m], int) else f"{r[m]:.4g}" for m in metrics]
                  if ok else [""] * len(metrics))
-        status = ("ok" + (" (resumed)" if r.get("resumed") else "")) if ok else \
-            f"[red]{escape(str(r['error_type']))}: {escape(str(r['error']))}[/red]"
-        table.add_row(str(r["index"]), *(str(r.get(p)) for p in params), *cells, status)
+        status = (Text("ok" + (" (resumed)" if r.get("resumed") else "")) if ok else
+                  Text(f"{r['error_type']}: {r['error']}", style="red"))
+        table.add_row(Text(str(r["index"])), *(Text(str(r.get(p))) for p in params),
+                      *map(Text, cells), status)
     console.print(table)

@@ -22,11 +22,13 @@ ALLOWED = {
     "mapping": {"arch", "workload", "cost"},
     "engine": {"arch", "workload", "cost", "mapping", "functional", "analysis.records"},
     "analysis": {"arch", "workload", "cost", "analysis"},
-    "sweep": {"arch", "workload", "engine", "analysis", "sweep_plots", "sweep_spec"},
+    "sweep": {"arch", "workload", "engine", "analysis", "sweep_plots", "sweep_spec",
+              "sweep_files"},
+    "sweep_files": {"sweep_spec"},
     "sweep_spec": {"arch", "workload"},
     "sweep_plots": {"analysis"},
     "cli": {"arch", "workload", "cost", "mapping", "engine", "functional", "analysis", "sweep",
-            "sweep_plots", "sweep_spec"},
+            "sweep_plots", "sweep_spec", "sweep_files"},
 }
 
 

@@ -208,12 +208,33 @@ def _pct(value: float) -> str:
     return f"{value:.0%}" if value >= 0.095 else f"{value:.1%}"
 
 
-def figure_png(fig: Figure) -> bytes:
-    """PNG bytes of a figure (for files and the HTML report)."""
+def literal_texts(fig: Figure) -> Figure:
+    """Turn mathtext off in every title, axis label, legend entry and annotation of ``fig``:
+    they carry user names (a model or op named ``$\\foo{$`` must print as typed, not fail to
+    parse). Tick labels keep it (log axes write their powers of ten in mathtext)."""
+    texts = [*fig.texts]
+    if getattr(fig, "_suptitle", None) is not None:
+        texts.append(fig._suptitle)
+    for ax in fig.axes:
+        texts += [ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label,
+                  *ax.texts]
+        legend = ax.get_legend()
+        if legend is not None:
+            texts += legend.get_texts()
+    for legend in fig.legends:
+        texts += legend.get_texts()
+    for text in texts:
+        text.set_parse_math(False)
+    return fig
+
+
+def figure_png(fig: Figure, dpi: int = DPI) -> bytes:
+    """PNG bytes of a figure (for files and the HTML report); its texts print literally
+    (literal_texts)."""
     import io
 
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI)
+    literal_texts(fig).savefig(buf, format="png", dpi=dpi)
     return buf.getvalue()
 
 

@@ -20,6 +20,7 @@ from accelsim.cli.app import (
     SeqOpt,
     SetOpt,
     app,
+    console,
     model_trace,
     output_suffix,
     simulate_for,
@@ -30,15 +31,13 @@ from accelsim.cli.app import (
 @app.command("list")
 def list_cmd() -> None:
     """List bundled architectures, built-in models and quantization schemes."""
-    from rich.console import Console
-
     from accelsim.analysis.report import render_catalogue
     from accelsim.arch.load import bundled_arch_names, load_arch
     from accelsim.workload.models import MODELS
     from accelsim.workload.quant import SCHEMES
 
     render_catalogue([(name, load_arch(name)) for name in bundled_arch_names()],
-                     MODELS.items(), SCHEMES.values(), Console())
+                     MODELS.items(), SCHEMES.values(), console())
 
 
 @app.command("trace")
@@ -52,8 +51,6 @@ def trace_cmd(
     output: OutOpt = None,
 ) -> None:
     """Generate a quantized operator trace (accelsim.trace/1 YAML) and print its statistics."""
-    from rich.console import Console
-
     from accelsim.analysis.report import render_trace_stats
     from accelsim.workload.trace import save_trace
 
@@ -61,10 +58,10 @@ def trace_cmd(
     trace = model_trace(model, image_size, batch, quant, override, seq_len=seq_len)
     if output is not None:
         save_trace(trace, output)
-    console = Console()
-    render_trace_stats(trace, console)
+    out = console()
+    render_trace_stats(trace, out)
     if output is not None:
-        console.print(f"wrote {output}")
+        out.print(f"wrote {output}")
 
 
 @app.command("simulate")
@@ -89,8 +86,6 @@ def simulate_cmd(
         "--plot", help="write the latency breakdown chart (PNG)")] = None,
 ) -> None:
     """Simulate a model on an accelerator: per-layer table and summary (-o x.html: report)."""
-    from rich.console import Console
-
     from accelsim.analysis import report
     from accelsim.arch.load import load_arch
     from accelsim.errors import ConfigError
@@ -119,7 +114,7 @@ def simulate_cmd(
     if plot is not None:
         from accelsim.analysis.plots import figure_png, result_breakdown_figure
 
-        write_output(plot, figure_png(result_breakdown_figure(result)), key=None)
+        write_output(plot, figure_png(result_breakdown_figure(result)), key="--plot")
         written.append(plot)
     if output is not None:
         write_output(output, _html_report(result) if suffix in (".html", ".htm")
@@ -127,14 +122,14 @@ def simulate_cmd(
                       else report.result_json(result, include_timing=False))
         written.append(output)
     if fmt == "table":
-        console = Console(width=max(Console().width, 180))
-        report.render_table(result, console)
+        out = console(180)
+        report.render_table(result, out)
         if group is not None:
-            report.render_groups(result, group, console)
+            report.render_groups(result, group, out)
         if check:
-            console.print("engine invariants hold (MACs and bytes conserved, every step run "
-                          "once per stage, banks within capacity, producers before readers, "
-                          "latency above every lower bound)")
+            out.print("engine invariants hold (MACs and bytes conserved, every step run "
+                      "once per stage, banks within capacity, producers before readers, "
+                      "latency above every lower bound)")
     elif output is None:
         text = (report.result_json(result, include_timing=False) if fmt == "json"
                 else report.result_csv(result))
@@ -164,7 +159,6 @@ def accuracy_cmd(
     if fmt == "json":
         print(json.dumps(rows, indent=1, sort_keys=True))
         return
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title=f"Operator accuracy vs float (seed {seed})")
@@ -174,7 +168,7 @@ def accuracy_cmd(
     for row in rows:
         table.add_row(*("-" if row[k] is None else f"{row[k]:.5g}" if isinstance(row[k], float)
                         else str(row[k]) for k in keys))
-    Console(width=max(Console().width, 140)).print(table)
+    console(140).print(table)
 
 
 def _html_report(result) -> str:

@@ -21,6 +21,7 @@ from accelsim.cli.app import (
     simulate_for,
     write_output,
 )
+from accelsim.cli.app import console as make_console
 
 
 @app.command("roofline")
@@ -46,8 +47,6 @@ def roofline_cmd(
 ) -> None:
     """Roofline placement of every layer: simulated on an accelerator, analytical (survey
     convention) on a reference device."""
-    from rich.console import Console
-
     from accelsim.analysis import report, roofline
     from accelsim.analysis.views import describe_run
     from accelsim.arch.load import load_arch
@@ -87,7 +86,7 @@ def roofline_cmd(
     title = describe_run(trace.model or trace.name, trace.image_size, trace.batch, trace.quant,
                          spec, trace.seq_len)
     if len(runs) > 1:
-        console = Console(width=max(Console().width, 180))
+        console = make_console(180)
         for run_trace, run_roofs, run_placements, run_operators in runs:
             report.render_roofline(
                 run_roofs, run_placements, run_operators,
@@ -118,11 +117,11 @@ def roofline_cmd(
 
             figure = roofline_figure(roofs, placements, f"Roofline: {title}", ref,
                                      analytical=spec.kind == "reference")
-            write_output(output, figure_png(figure), key=None)
+            write_output(output, figure_png(figure))
         else:
             write_output(output, text["csv" if suffix == ".csv" else "json"]())
     if fmt == "table":
-        console = Console(width=max(Console().width, 180))
+        console = make_console(180)
         report.render_roofline(roofs, placements, operators, title, console,
                                per_layer=spec.kind != "reference" or not operators,
                                categories=categories)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 
-from accelsim.cli.app import ArchOpt, OutOpt, app
+from accelsim.cli.app import EXIT_POINTS_FAILED, ArchOpt, OutOpt, app, error_line
+from accelsim.cli.app import console as make_console
 
 
 @app.command("sweep")
@@ -30,7 +32,6 @@ def sweep_cmd(
     resume: Annotated[bool, typer.Option("--resume", help="skip points already in -o")] = False,
 ) -> None:
     """Simulate a grid of design points (cartesian product, or --zip) and tabulate/plot them."""
-    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from accelsim.errors import ConfigError
@@ -39,7 +40,7 @@ def sweep_cmd(
     if resume and output is None:
         raise ConfigError("--resume needs the file of a previous run", key="--resume",
                           expected="-o sweep.csv")
-    console = Console(width=max(Console().width, 180))
+    console = make_console(180)
     with Progress("[progress.description]{task.description}", BarColumn(),
                   MofNCompleteColumn(), TimeElapsedColumn(), console=console,
                   transient=True, disable=not console.is_terminal) as bar:
@@ -59,3 +60,12 @@ def sweep_cmd(
 
         for path in save_plots(records, plot_dir):
             console.print(f"wrote {path}")
+    failed = [r for r in records if r.get("status") != "ok"]
+    if failed:
+        first = failed[0]
+        where = f"; their rows in {output} have status=error" if output is not None else ""
+        message = (f"accelsim: error: sweep: {len(failed)} of {len(records)} points failed "
+                   f"(point {first['index']}: {first.get('error_type')}: {first.get('error')})"
+                   f"{where}")
+        print(error_line(message), file=sys.stderr)
+        raise typer.Exit(EXIT_POINTS_FAILED)
