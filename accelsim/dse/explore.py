@@ -16,7 +16,6 @@ simulations can be below the number of trials. Library code never prints.
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import warnings
@@ -30,12 +29,11 @@ from accelsim.dse.results import (
     METRIC_ALIASES,
     METRIC_COLUMNS,
     Objective,
-    annotate,
-    default_reference,
     pareto_rows,
     parse_objectives,
 )
 from accelsim.dse.space import WORKLOAD_KEYS, DesignSpace, arch_scalars, load_space, unmet
+from accelsim.dse.trials import ATTR, StudyTrials, prepare, set_constraint, violations
 from accelsim.errors import ConfigError
 from accelsim.sweep import (
     _SCHEDULER_ADDRESS,
@@ -46,13 +44,12 @@ from accelsim.sweep import (
     process_pool,
     write_records,
 )
-from accelsim.sweep_spec import SweepPoint, _cached_trace, round_float
+from accelsim.sweep_spec import _cached_trace
 
 Record = dict[str, Any]
 Progress = Callable[[int, int, Record], None]
 SAMPLERS = ("nsga2", "tpe", "random", "grid")
 STUDY_NAME = "accelsim-explore"
-_ATTR = "accelsim"
 #: storage file suffixes: Optuna journal (append-only, safe under kill -9) or SQLite
 JOURNAL_SUFFIXES = (".journal", ".log")
 SQLITE_SUFFIXES = (".db", ".sqlite", ".sqlite3")
@@ -116,26 +113,13 @@ def _sampler(kind: str, seed: int, number: int, population: int, startup: int) -
 
     derived = int(np.random.SeedSequence([seed, number]).generate_state(1)[0])
     # Optuna >= 5 reads constraints set on the trial; before, a constraints_func
-    legacy = {} if _set_constraint() else {"constraints_func": _violations}
+    legacy = {} if set_constraint() else {"constraints_func": violations}
     if kind == "nsga2":
         return optuna.samplers.NSGAIISampler(population_size=population, seed=derived, **legacy)
     if kind == "tpe":
         return optuna.samplers.TPESampler(seed=derived, n_startup_trials=startup,
                                           multivariate=True, constant_liar=True, **legacy)
     return optuna.samplers.RandomSampler(seed=derived)
-
-
-@functools.cache
-def _set_constraint() -> bool:
-    """Optuna >= 5 takes constraint values set on the trial (constraints_func is deprecated)."""
-    from optuna.trial import Trial
-
-    return hasattr(Trial, "set_constraint")
-
-
-def _violations(trial: Any) -> list[float]:
-    """Optuna constraints_func: the relative violations stored with the trial (<= 0: met)."""
-    return list(trial.user_attrs.get(_ATTR, {}).get("violations", []))
 
 
 def _grid_order(space: DesignSpace, raw: Mapping[str, Any], arch_file: str,
@@ -274,12 +258,12 @@ def run_explore(arch: str | Path = "sole", model: str = "vit_base", space: Any =
             study = optuna.create_study(storage=_storage(storage), study_name=STUDY_NAME,
                                         directions=[g.direction for g in goals],
                                         load_if_exists=resume)
-            stored = study.user_attrs.get(_ATTR)
+            stored = study.user_attrs.get(ATTR)
             if stored is None:
-                study.set_user_attr(_ATTR, ours)
+                study.set_user_attr(ATTR, ours)
             else:
                 _check_resumable(stored, ours, storage)
-            state = _State(study, goals, budgets, space, base.name)
+            state = StudyTrials(study, goals, budgets, space, base.name)
             workers = jobs or os.cpu_count() or 1
             while True:
                 start, pending = len(state.finished()), state.pending()
@@ -293,7 +277,7 @@ def run_explore(arch: str | Path = "sole", model: str = "vit_base", space: Any =
                         study.enqueue_trial(grid[number])
                     study.ask(distributions)
                 todo: list = []
-                outcomes = {t.number: _prepare(t.number, dict(t.params), workload, raw,
+                outcomes = {t.number: prepare(t.number, dict(t.params), workload, raw,
                                                str(arch_path), space, state.seen, todo)
                             for t in state.running()}
                 if todo and scheduler is not None and client is None:
@@ -338,148 +322,7 @@ def _check_workloads(space: DesignSpace, workload: Mapping[str, Any]) -> None:
                           int(min(values("batch"))), str(quant))
 
 
-def _design_key(params: Mapping[str, Any]) -> str:
-    return json.dumps(sorted((k, v) for k, v in params.items()), default=str)
-
-
-def _prepare(number: int, params: dict[str, Any], workload: Mapping[str, Any],
-             raw: Mapping[str, Any], arch_file: str, space: DesignSpace,
-             seen: dict[str, int], todo: list) -> Record:
-    """What trial ``number`` needs: its arch (or the error that rejects it), whether a joint
-    constraint excludes it, whether an earlier trial already simulated it; new designs are
-    appended to ``todo`` for the pool."""
-    from accelsim.arch.load import arch_from_dict
-    from accelsim.dse.space import point_values
-
-    params = {k: round_float(v) for k, v in params.items()}  # 38.400000000000006 -> 38.4
-    point_workload = {**workload, **{k: v for k, v in params.items() if k in WORKLOAD_KEYS}}
-    outcome: Record = {"params": params, "workload": point_workload}
-    overrides = {k: v for k, v in params.items() if k not in WORKLOAD_KEYS}
-    try:
-        spec = arch_from_dict(raw, arch_file, overrides)
-    except ConfigError as exc:
-        outcome.update(status="error", error_type="ConfigError", error=exc.message)
-        return outcome
-    outcome["arch_values"] = point_values(spec, point_workload)
-    missed = unmet(space.constraints, outcome["arch_values"])
-    if missed:
-        outcome.update(status="rejected", error_type=None,
-                       error="violates " + "; ".join(missed))
-        return outcome
-    key = _design_key(params)
-    if key in seen:
-        outcome["duplicate_of"] = seen[key]
-        return outcome
-    seen[key] = number
-    point_params = (*((k, point_workload[k]) for k in WORKLOAD_KEYS),
-                    *((k, v) for k, v in params.items() if k not in WORKLOAD_KEYS))
-    todo.append((SweepPoint(number, tuple(point_params)), spec))
-    return outcome
-
-
-class _State:
-    """The study's trials as rows; tells finished trials back to Optuna."""
-
-    def __init__(self, study: Any, goals: Sequence[Objective], budgets: Sequence[Constraint],
-                 space: DesignSpace, arch_name: str) -> None:
-        self.study, self.goals, self.budgets, self.space = study, goals, budgets, space
-        self.arch_name = arch_name
-        self.stored: dict[int, Record] = {}
-        self.seen: dict[str, int] = {}
-        for trial in self.finished():
-            self.stored[trial.number] = trial.user_attrs[_ATTR]
-            if self.stored[trial.number]["status"] in ("ok", "error") and \
-                    self.stored[trial.number].get("duplicate_of") is None:
-                self.seen.setdefault(_design_key(trial.params), trial.number)
-
-    def finished(self) -> list[Any]:
-        return [t for t in self.study.get_trials(deepcopy=False) if t.state.is_finished()]
-
-    def running(self) -> list[Any]:
-        from optuna.trial import TrialState
-
-        return sorted((t for t in self.study.get_trials(deepcopy=False)
-                       if t.state == TrialState.RUNNING), key=lambda t: t.number)
-
-    def waiting(self) -> list[int]:
-        """Trials enqueued (grid) but not yet asked when a previous run stopped."""
-        from optuna.trial import TrialState
-
-        return [t.number for t in self.study.get_trials(deepcopy=False)
-                if t.state == TrialState.WAITING]
-
-    def pending(self) -> list[int]:
-        return [t.number for t in self.study.get_trials(deepcopy=False)
-                if not t.state.is_finished()]
-
-    def tell(self, number: int, outcome: Record, simulated: Mapping[int, Record]) -> Record:
-        """Complete trial ``number`` (simulated, a repeat, rejected or failed) in Optuna."""
-        from optuna.trial import TrialState
-
-        row: Record = {"trial": number, "arch": self.arch_name, **outcome["params"],
-                       **outcome["workload"]}
-        first = outcome.get("duplicate_of")
-        if "status" in outcome:
-            row.update(status=outcome["status"], error_type=outcome["error_type"],
-                       error=outcome["error"])
-        else:
-            source = simulated[number] if first is None else self.stored[first]
-            row.update({k: v for k, v in source.items() if k not in row and k not in
-                        ("index", "trial", "duplicate_of", "constraints", "violations",
-                         "feasible")})
-            row["duplicate_of"] = first
-        values = None
-        if row["status"] == "ok":
-            context = {**outcome["arch_values"], **row,
-                       **{a: row[c] for a, c in METRIC_ALIASES.items() if c in row}}
-            row["constraints"] = {c.text: round_float(c.value(context)) for c in self.budgets}
-            row["violations"] = [round_float(c.violation(context)) for c in self.budgets]
-            row["feasible"] = all(c.satisfied(context) for c in self.budgets)
-            missing = [g.column for g in self.goals if not isinstance(row.get(g.column),
-                                                                      (int, float))]
-            if missing:
-                raise ConfigError(f"metric {missing[0]} is not reported for this arch",
-                                  key="--objectives")
-            values = [float(row[g.column]) for g in self.goals]
-        else:
-            row["feasible"] = False
-        from optuna.trial import Trial
-
-        trial = Trial(self.study, self.study.get_trials(deepcopy=False)[number]._trial_id)
-        trial.set_user_attr(_ATTR, row)
-        if _set_constraint() and values is not None:
-            for i, violation in enumerate(row["violations"]):
-                trial.set_constraint(f"c{i}", violation)
-        self.study.tell(number, values, state=TrialState.COMPLETE if values is not None
-                        else TrialState.FAIL, skip_if_finished=True)
-        self.stored[number] = row
-        return row
-
-    def rows(self, reference: Sequence[float] | None) -> tuple[list[Record], tuple[float, ...]]:
-        """One flat row per finished trial, in trial order, annotated (pareto, hypervolume)."""
-        rows = []
-        for number in sorted(self.stored):
-            stored = self.stored[number]
-            row: Record = {"trial": number, "arch": stored["arch"]}
-            row.update({name: stored.get(name) for name in self.space.names})
-            row.update({k: stored.get(k) for k in WORKLOAD_KEYS if k not in row})
-            row["status"] = stored["status"]
-            row["duplicate_of"] = stored.get("duplicate_of")
-            row.update({g.column: stored.get(g.column) for g in self.goals})
-            row.update({f"constraint:{c.text}": (stored.get("constraints") or {}).get(c.text)
-                        for c in self.budgets})
-            row["feasible"] = stored["feasible"]
-            rows.append(row)
-            row["pareto"], row["hypervolume"] = False, 0.0
-            row.update({k: v for k, v in stored.items() if k not in row and k not in
-                        ("constraints", "violations", "error_type", "error")})
-            row["error_type"], row["error"] = stored.get("error_type"), stored.get("error")
-        ref = default_reference(rows, self.goals, reference)
-        annotate(rows, self.goals, ref)
-        return rows, ref
-
-
-def _write(state: _State, reference: Sequence[float] | None, output: Path,
+def _write(state: StudyTrials, reference: Sequence[float] | None, output: Path,
            pareto_path: Path) -> list[Path]:
     rows, _ = state.rows(reference)
     write_records(rows, output)
