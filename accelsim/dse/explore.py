@@ -271,9 +271,9 @@ def run_explore(arch: str | Path = "sole", model: str = "vit_base", space: Any =
                     break
                 # a round: its proposals first (those of a killed run are in the study)
                 end = max(min(total, start + rounds), max(pending, default=-1) + 1)
-                for number in [*state.waiting(), *range(len(study.trials), end)]:
+                for number in [*state.waiting(), *range(state.count(), end)]:
                     study.sampler = _sampler(sampler, seed, number, rounds, startup)
-                    if sampler == "grid" and number >= len(study.trials):
+                    if sampler == "grid" and number >= state.count():
                         study.enqueue_trial(grid[number])
                     study.ask(distributions)
                 todo: list = []
@@ -290,7 +290,7 @@ def run_explore(arch: str | Path = "sole", model: str = "vit_base", space: Any =
                 for number in sorted(outcomes):
                     row = state.tell(number, outcomes[number], simulated)
                     if progress is not None:
-                        progress(len(state.stored), max(total, len(study.trials)), row)
+                        progress(len(state.stored), max(total, state.count()), row)
                 if output is not None:
                     _write(state, reference, output, pareto_path)
     finally:

@@ -52,12 +52,14 @@ def _hv(front: list[Vector], reference: Vector) -> float:
                 best_y = y
         return volume
     # slice along the last objective: between consecutive levels, the points at or below a
-    # level dominate a (d-1)-dimensional cross-section
+    # level dominate a (d-1)-dimensional cross-section (the union of their boxes: dominated
+    # points in it change nothing, so only 4-D and up prune them, to keep sections small)
     ordered = sorted(front, key=lambda p: p[-1])
     volume = 0.0
     for i, point in enumerate(ordered):
         top = ordered[i + 1][-1] if i + 1 < len(ordered) else reference[-1]
         if top > point[-1]:
-            section = _front([p[:-1] for p in ordered[:i + 1]])
-            volume += _hv(section, reference[:-1]) * (top - point[-1])
+            section = [p[:-1] for p in ordered[:i + 1]]
+            volume += _hv(_front(section) if len(reference) > 3 else section,
+                          reference[:-1]) * (top - point[-1])
     return volume

@@ -150,7 +150,19 @@ def _choices(name: str, value: list[Any], file: str) -> Parameter:
     return Parameter(name, choices=tuple(value))
 
 
+def _number(value: Any) -> Any:
+    """YAML 1.1 reads ``5.0e8`` (no exponent sign) as a string; take it as the number."""
+    if isinstance(value, str):
+        for kind in (int, float):
+            try:
+                return kind(value)
+            except ValueError:
+                pass
+    return value
+
+
 def _range(name: str, value: Mapping[str, Any], file: str) -> Parameter:
+    value = {k: _number(v) if k in ("low", "high", "step") else v for k, v in value.items()}
     for key in value:
         if key not in _RANGE_KEYS:
             raise ConfigError(f"unknown range key: {did_you_mean(str(key), _RANGE_KEYS)}",
@@ -264,6 +276,9 @@ def parse_space(data: Any, file: str, arch_raw: Mapping[str, Any], arch_file: st
                 try:
                     arch_from_dict(arch_raw, arch_file, {name: probe})
                 except ConfigError as exc:
+                    if exc.message.startswith("unknown key"):
+                        raise ConfigError(f"not a field of arch {Path(arch_file).name}: "
+                                          f"{exc.message}", file=file, key=name) from None
                     raise ConfigError(f"not a valid value of arch field {name} "
                                       f"({Path(arch_file).name}): {exc.message}", file=file,
                                       key=key, value=probe) from None

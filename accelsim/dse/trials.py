@@ -97,6 +97,9 @@ class StudyTrials:
         return sorted((t for t in self.study.get_trials(deepcopy=False)
                        if t.state == TrialState.RUNNING), key=lambda t: t.number)
 
+    def count(self) -> int:
+        return len(self.study.get_trials(deepcopy=False))
+
     def waiting(self) -> list[int]:
         """Trials enqueued (grid) but not yet asked when a previous run stopped."""
         from optuna.trial import TrialState
