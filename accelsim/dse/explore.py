@@ -266,16 +266,25 @@ def run_explore(arch: str | Path = "sole", model: str = "vit_base", space: Any =
             state = StudyTrials(study, goals, budgets, space, base.name)
             workers = jobs or os.cpu_count() or 1
             while True:
-                start, pending = len(state.finished()), state.pending()
-                if start >= total and not pending:
+                pending = state.pending()
+                if not pending and state.count() >= total:
                     break
-                # a round: its proposals first (those of a killed run are in the study)
+                # rounds are trials [k * rounds, (k + 1) * rounds): all proposals of a round
+                # are asked before any is told (a killed run left some in the study)
+                start = (min(pending, default=state.count()) // rounds) * rounds
                 end = max(min(total, start + rounds), max(pending, default=-1) + 1)
                 for number in [*state.waiting(), *range(state.count(), end)]:
                     study.sampler = _sampler(sampler, seed, number, rounds, startup)
                     if sampler == "grid" and number >= state.count():
                         study.enqueue_trial(grid[number])
                     study.ask(distributions)
+                for trial in state.running():  # proposals a kill cut short
+                    missing = [n for n in distributions if n not in trial.params]
+                    if missing:
+                        study.sampler = _sampler(sampler, seed, trial.number, rounds, startup)
+                        proposal = optuna.trial.Trial(study, trial._trial_id)
+                        for name in missing:
+                            proposal._suggest(name, distributions[name])
                 todo: list = []
                 outcomes = {t.number: prepare(t.number, dict(t.params), workload, raw,
                                                str(arch_path), space, state.seen, todo)

@@ -57,6 +57,9 @@ def prepare(number: int, params: dict[str, Any], workload: Mapping[str, Any],
         outcome.update(status="error", error_type="ConfigError", error=exc.message)
         return outcome
     outcome["arch_values"] = point_values(spec, point_workload)
+    # relative violations of the joint constraints, for the samplers (<= 0 here unless rejected)
+    outcome["space_violations"] = [round_float(c.violation(outcome["arch_values"]))
+                                   for c in space.constraints]
     missed = unmet(space.constraints, outcome["arch_values"])
     if missed:
         outcome.update(status="rejected", error_type=None,
@@ -127,30 +130,36 @@ class StudyTrials:
                         ("index", "trial", "duplicate_of", "constraints", "violations",
                          "feasible")})
             row["duplicate_of"] = first
-        values = None
+        values, state = None, TrialState.FAIL
+        space_violations = outcome.get("space_violations", [])
         if row["status"] == "ok":
             context = {**outcome["arch_values"], **row,
                        **{a: row[c] for a, c in METRIC_ALIASES.items() if c in row}}
             row["constraints"] = {c.text: round_float(c.value(context)) for c in self.budgets}
-            row["violations"] = [round_float(c.violation(context)) for c in self.budgets]
+            row["violations"] = [round_float(c.violation(context)) for c in self.budgets] + \
+                space_violations
             row["feasible"] = all(c.satisfied(context) for c in self.budgets)
             missing = [g.column for g in self.goals if not isinstance(row.get(g.column),
                                                                       (int, float))]
             if missing:
                 raise ConfigError(f"metric {missing[0]} is not reported for this arch",
                                   key="--objectives")
-            values = [float(row[g.column]) for g in self.goals]
+            values, state = [float(row[g.column]) for g in self.goals], TrialState.COMPLETE
         else:
             row["feasible"] = False
+            if row["status"] == "rejected":
+                # pruned with its (positive) violations: constrained TPE ranks it infeasible
+                # and stops proposing it, where a failed trial would simply be ignored
+                row["violations"] = [0.0] * len(self.budgets) + space_violations
+                state = TrialState.PRUNED
         from optuna.trial import Trial
 
         trial = Trial(self.study, self.study.get_trials(deepcopy=False)[number]._trial_id)
         trial.set_user_attr(ATTR, row)
-        if set_constraint() and values is not None:
+        if set_constraint() and state != TrialState.FAIL:
             for i, violation in enumerate(row["violations"]):
                 trial.set_constraint(f"c{i}", violation)
-        self.study.tell(number, values, state=TrialState.COMPLETE if values is not None
-                        else TrialState.FAIL, skip_if_finished=True)
+        self.study.tell(number, values, state=state, skip_if_finished=True)
         self.stored[number] = row
         return row
 
