@@ -263,7 +263,8 @@ def parse_space(data: Any, file: str, arch_raw: Mapping[str, Any], arch_file: st
                               expected="a dotted arch field such as array.rows, or one of "
                                        + ", ".join(WORKLOAD_KEYS))
         if isinstance(value, list):
-            param = _choices(name, value, file)
+            param = _choices(name, value if name in WORKLOAD_KEYS else
+                             [_number(v) for v in value], file)
         elif isinstance(value, dict):
             param = _range(name, value, file)
         else:
