@@ -32,7 +32,14 @@ from accelsim.dse.results import (
     pareto_rows,
     parse_objectives,
 )
-from accelsim.dse.space import WORKLOAD_KEYS, DesignSpace, arch_scalars, load_space, unmet
+from accelsim.dse.space import (
+    MAX_GRID_POINTS,
+    WORKLOAD_KEYS,
+    DesignSpace,
+    arch_scalars,
+    load_space,
+    unmet,
+)
 from accelsim.dse.trials import ATTR, StudyTrials, prepare, set_constraint, violations
 from accelsim.errors import ConfigError
 from accelsim.sweep import (
@@ -242,6 +249,10 @@ def run_explore(arch: str | Path = "sole", model: str = "vit_base", space: Any =
         raise ConfigError("--resume needs the file of a previous run", key="--resume",
                           expected="-o explore.csv (or --storage)")
     rounds = round_size or default_round_size(sampler, trials)
+    if sampler == "grid" and (space.grid_size() or 0) > MAX_GRID_POINTS:
+        raise ConfigError(f"the grid has {space.grid_size():,} designs", key="--sampler",
+                          value="grid", expected=f"at most {MAX_GRID_POINTS:,}, or another "
+                                                 "sampler (nsga2, tpe, random)")
     grid = _grid_order(space, raw, str(arch_path), workload, seed) if sampler == "grid" else []
     total = min(trials, len(grid)) if sampler == "grid" else trials
     startup = min(10, max(4, trials // 5))

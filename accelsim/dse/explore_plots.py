@@ -66,7 +66,7 @@ def plot_fronts(rows: Sequence[Record], objectives: Sequence[Objective]) -> Figu
                 setter("log")
             axis.set_label_text(_label(objective))
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend(fontsize=7)
+        ax.legend(fontsize=7, loc="upper right")
     fig.suptitle(f"Pareto fronts by objective pair ({len(feasible)} feasible of "
                  f"{len(_simulated(rows))} simulated designs; lower-left is better)")
     return fig

@@ -97,8 +97,8 @@ def test_same_seed_gives_identical_files_in_process_and_on_dask_workers(small_st
             distributed.Client(cluster) as client:
         for name, scheduler in (("local", None), ("dask", client)):
             out = tmp_path / name / "explore.csv"
-            result = run_explore("sole", str(workload), space, constraints=[BUDGET], trials=8,
-                                 sampler="nsga2", round_size=4, seed=5, jobs=1,
+            result = run_explore("sole", str(workload), space, constraints=[BUDGET], trials=6,
+                                 sampler="nsga2", round_size=3, seed=5, jobs=1,
                                  scheduler=scheduler, output=out)
             plots = save_plots(result.rows, result.objectives, result.reference, out.parent)
             assert [p.name for p in plots] == ["explore_fronts.png", "explore_front_3d.png",
@@ -107,7 +107,7 @@ def test_same_seed_gives_identical_files_in_process_and_on_dask_workers(small_st
                                                    *plots)])
     assert files[0] == files[1]
     rows = read_records(tmp_path / "local" / "explore.csv")
-    assert [r["trial"] for r in rows] == list(range(8))
+    assert [r["trial"] for r in rows] == list(range(6))
 
 
 def _cli(*args: str) -> list[str]:
@@ -186,6 +186,8 @@ def test_study_file_is_protected_and_must_match_on_resume(small_study, tmp_path)
     ({"constraints": ["aera_mm2 <= 1"]}, "did you mean 'area_mm2'"),
     ({"scheduler": "nothost"}, "--scheduler: bad dask scheduler address"),
     ({"output": "explore.txt"}, "unknown file type"),
+    ({"resume": True}, "--resume needs the file of a previous run"),
+    ({"reference": [1.0]}, "--reference: 1 reference values for 3 objectives"),
 ])
 def test_bad_options_fail_before_anything_runs(small_study, options, message):
     workload, space = small_study
