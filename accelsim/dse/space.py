@@ -32,7 +32,7 @@ WORKLOAD_KEYS = ("model", "image_size", "batch", "quant")
 CONSTRAINTS_KEY = "constraints"
 _RANGE_KEYS = ("low", "high", "log", "step")
 #: largest grid the grid sampler enumerates
-MAX_GRID_POINTS = 1_000_000
+MAX_GRID_POINTS = 100_000
 
 
 @dataclass(frozen=True)
