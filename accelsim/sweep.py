@@ -278,51 +278,70 @@ def _check_creatable(path: Path, key: str, *, folder: bool) -> None:
         raise ConfigError(f"cannot write into {ancestor}: permission denied", key=key)
 
 
+def process_pool(jobs: int) -> ProcessPoolExecutor:
+    """The sweeps' local worker pool: ``jobs`` spawned processes (no fork of a threaded
+    parent), each importing the engine once; explore keeps one open across its rounds."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_init,
+                               initargs=(os.getpid(),))
+
+
 def _execute(todo: list[tuple[SweepPoint, Any]], arch_name: str, jobs: int | None,
-             scheduler: Any) -> Iterable[Record]:
-    """Yield records as points finish (any order)."""
+             scheduler: Any, pool: ProcessPoolExecutor | None = None) -> Iterable[Record]:
+    """Yield records as points finish (any order); ``pool`` an open process_pool to use."""
     if not todo:
         return
     if scheduler is not None:
         yield from _execute_dask(todo, arch_name, scheduler)
         return
     jobs = jobs or os.cpu_count() or 1
-    if jobs == 1 or len(todo) == 1:
+    if pool is None and (jobs == 1 or len(todo) == 1):
         for point, spec in todo:
             yield run_point(point, spec, arch_name)
         return
-    import multiprocessing
-
-    context = multiprocessing.get_context("spawn")  # no fork of a threaded parent
-    with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=context,
-                             initializer=_worker_init, initargs=(os.getpid(),)) as pool:
+    own = pool is None
+    pool = process_pool(min(jobs, len(todo))) if own else pool
+    try:
         futures = [pool.submit(run_point, point, spec, arch_name) for point, spec in todo]
         for future in as_completed(futures):
             yield future.result()
+    finally:
+        if own:
+            pool.shutdown()
 
 
-def _execute_dask(todo: list[tuple[SweepPoint, Any]], arch_name: str,
-                  scheduler: Any) -> Iterable[Record]:
+def dask_client(scheduler: Any) -> Any:
+    """A dask.distributed Client for ``scheduler`` (an address or a Client, returned as is);
+    a missing dask or an unreachable scheduler is a ConfigError naming --scheduler."""
     try:
         from distributed import Client
-        from distributed import as_completed as dask_completed
     except ImportError as exc:
         raise ConfigError("dask.distributed is not installed", key="--scheduler",
                           value=str(scheduler),
                           expected="pip install 'accelsim[distributed]'") from exc
-    own = not isinstance(scheduler, Client)
+    if isinstance(scheduler, Client):
+        return scheduler
     try:
-        client = Client(scheduler, timeout="10s") if own else scheduler
+        return Client(scheduler, timeout="10s")
     except (OSError, ValueError) as exc:  # refused / timed out, or an address dask rejects
         raise ConfigError(f"cannot reach the dask scheduler: {exc}", key="--scheduler",
                           value=str(scheduler)) from None
+
+
+def _execute_dask(todo: list[tuple[SweepPoint, Any]], arch_name: str,
+                  scheduler: Any) -> Iterable[Record]:
+    client = dask_client(scheduler)
+    from distributed import as_completed as dask_completed
+
     try:
         futures = [client.submit(run_point, point, spec, arch_name, pure=False)
                    for point, spec in todo]
         for future in dask_completed(futures):
             yield future.result()
     finally:
-        if own:
+        if client is not scheduler:
             client.close()
 
 
