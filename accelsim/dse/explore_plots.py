@@ -119,10 +119,14 @@ def plot_hypervolume(rows: Sequence[Record], reference: Sequence[float],
 
 def save_plots(rows: Sequence[Record], objectives: Sequence[Objective],
                reference: Sequence[float], folder: str | Path) -> list[Path]:
-    """Write the exploration plots (PLOT_FILES) into ``folder``; returns their paths (none
-    without a simulated design; no 3-D front with fewer than three objectives)."""
+    """Write the exploration plots (PLOT_FILES) into ``folder``, each atomically
+    (accelsim.fileio.write_atomic); returns their paths (none without a simulated design; no
+    3-D front with fewer than three objectives)."""
+    from accelsim.analysis.plots import figure_png
+    from accelsim.errors import ConfigError
+    from accelsim.fileio import write_atomic
+
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     if not _simulated(rows):
         return []
     made = [(PLOT_FILES[0], plot_fronts(rows, objectives))]
@@ -131,6 +135,6 @@ def save_plots(rows: Sequence[Record], objectives: Sequence[Objective],
     made.append((PLOT_FILES[2], plot_hypervolume(rows, reference, objectives)))
     paths = []
     for name, fig in made:
-        fig.savefig(folder / name, dpi=110, metadata={"Software": None})
+        write_atomic(folder / name, figure_png(fig, dpi=110), ConfigError, flag="--plot-dir")
         paths.append(folder / name)
     return paths
