@@ -230,11 +230,11 @@ def literal_texts(fig: Figure) -> Figure:
 
 def figure_png(fig: Figure, dpi: int = DPI) -> bytes:
     """PNG bytes of a figure (for files and the HTML report); its texts print literally
-    (literal_texts)."""
+    (literal_texts); no software version in the metadata, so the bytes depend on the data only."""
     import io
 
     buf = io.BytesIO()
-    literal_texts(fig).savefig(buf, format="png", dpi=dpi)
+    literal_texts(fig).savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
     return buf.getvalue()
 
 
