@@ -13,8 +13,10 @@ from accelsim.cli.app import (
     ArchOpt,
     BatchOpt,
     FormatOpt,
+    InputShapeOpt,
     ModelOpt,
     SetOpt,
+    UnknownOpsOpt,
     app,
     model_trace,
     output_suffix,
@@ -40,6 +42,8 @@ def roofline_cmd(
         "--output", "-o", help="write PATH.png (plot), .json or .csv")] = None,
     reference: Annotated[Optional[str], typer.Option(  # noqa: UP045
         "--reference", help="overlay a reference device (e.g. rtx4090) on the plot")] = None,
+    input_shape: InputShapeOpt = None,
+    unknown_ops: UnknownOpsOpt = None,
 ) -> None:
     """Roofline placement of every layer: simulated on an accelerator, analytical (survey
     convention) on a reference device."""
@@ -69,7 +73,8 @@ def roofline_cmd(
                           value=reference, expected="-o PATH.png as well")
     spec = load_arch(arch, set_ or [])
     default_quant = "fp16" if spec.kind == "reference" else "sole"
-    runs = [_roofline_run(arch, spec, model, size, batch, quant, default_quant)
+    onnx_opts = {"input_shape": input_shape, "unknown_ops": unknown_ops}
+    runs = [_roofline_run(arch, spec, model, size, batch, quant, default_quant, onnx_opts)
             for size in sizes]
     trace, roofs, placements, operators = runs[0]
     title = describe_run(trace.model or trace.name, trace.image_size, trace.batch, trace.quant,
@@ -92,7 +97,8 @@ def roofline_cmd(
         if ref_spec.kind != "reference":
             raise ConfigError("not a reference device", key="--reference", value=reference,
                               expected="an arch with kind: reference (e.g. rtx4090)")
-        ref_trace = model_trace(model, sizes[0], batch, quant, default_quant="fp16")
+        ref_trace = model_trace(model, sizes[0], batch, quant, default_quant="fp16",
+                                **onnx_opts)
         ref = roofline.reference_placements(ref_spec, ref_trace)
     meta = {"arch": spec.name, "model": trace.name, "image_size": trace.image_size,
             "quant": trace.quant}
@@ -121,12 +127,12 @@ def roofline_cmd(
 
 
 def _roofline_run(arch_name: str, spec, model: str, size: int | None, batch: int | None,
-                  quant: str | None, default_quant: str):
+                  quant: str | None, default_quant: str, onnx_opts: dict):
     """(trace, roofs, placements, operator rows): analytical on a reference device, simulated
     on an accelerator."""
     from accelsim.analysis import roofline
 
-    trace = model_trace(model, size, batch, quant, default_quant=default_quant)
+    trace = model_trace(model, size, batch, quant, default_quant=default_quant, **onnx_opts)
     if spec.kind == "reference":
         roofs, placements = roofline.reference_placements(spec, trace)
     else:
