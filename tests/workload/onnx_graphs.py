@@ -58,7 +58,7 @@ class VitBuilder:
 
     def q(self, x: str) -> str:
         """Q -> DQ of an activation (uint8, per-tensor), unless the graph is float/QOperator."""
-        if self.quant not in ("qdq",):
+        if self.quant not in ("qdq", "dq_only"):
             return x
         s, zp = self.scalar(0.05), self.init(self.name("zp"), np.array(128, np.uint8))
         qn = self.node("QuantizeLinear", [x, s, zp], self.name(f"{x}_q"))
@@ -208,7 +208,9 @@ class VitBuilder:
             s, zp = self.scalar(0.05), self.init(self.name("zp"), np.array(128, np.uint8))
             return self.node("QLinearAdd", [a, s, zp, b, s, zp, s, zp], name,
                              domain="com.microsoft")
-        return self.node("Add", [a, b], name)
+        if self.float_nonlinear:
+            return self.node("Add", [a, b], name)
+        return self.node("Add", [self.q(a), self.q(b)], name)
 
     # ------------------------------------------------------------------ the model
     def build(self) -> onnx.ModelProto:

@@ -2,8 +2,10 @@
 
 From the graph: a tensor is stored as the QuantizeLinear that follows it says, else in its own
 ONNX type; a GEMM whose operands are both integer accumulates in int32, and a ``requant`` op
-rescales the accumulator where a QuantizeLinear follows (or the QOperator node itself writes a
-quantized output); with no QuantizeLinear the int32 accumulator is what its consumers read.
+rescales the accumulator to the output's type: the following QuantizeLinear's (or the QOperator
+node's own output type), or the float type when the graph dequantizes the result (DQ -> MatMul
+with no Q after it: TensorRT's int8 GEMM with a float output). A bare MatMulInteger /
+ConvInteger output stays the int32 accumulator.
 An op with a floating-point operand or result stays float (the engine runs a float softmax,
 LayerNorm or GELU on the FP32 fallback unit). With a scheme, every width is the scheme's, by
 the tensor's role, as the built-in generators assign them (quant.py).
@@ -116,7 +118,7 @@ class Emitter:
         if self.q is not None:
             requant = gemm and self.q.needs_requant
         else:
-            requant = integer and (op.qlinear or out_ir.quant is not None)
+            requant = integer and (op.qlinear or out_ir.type != (32, "int"))
         final = self._type(out_ir) if self.q is not None else out_ir.type
         dims = dict(op.dims)
         if op.kind == "softmax":
@@ -124,8 +126,6 @@ class Emitter:
                                          else types[0].bits)
         if op.kind == "gemm":
             dims["partial_input"] = bool(dims.get("partial_input", 0))
-        if integer and self.q is None and not requant:
-            final = (32, "int")  # consumers read the int32 accumulator
         acc = op.output
         if requant:
             acc = self._add(f"{op.output}.acc", out_ir.shape, (32, "int"), "activation")
@@ -136,7 +136,7 @@ class Emitter:
                                 **dims))  # type: ignore[arg-type]
         if requant:
             self._add(op.output, out_ir.shape, final, "activation")
-            length = out_ir.shape[-1] if out_ir.shape else 1
+            length = op.dims["n"]  # the GEMM's output rows: m (x batch) rows of n
             self.out.ops.append(Requant(name=f"{name}.requant", block=block,
                                         rows=out_ir.numel // length, length=length,
                                         inputs=(acc,), outputs=(op.output,)))

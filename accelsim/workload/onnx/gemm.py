@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from accelsim.workload.onnx.graph import Node
-from accelsim.workload.onnx.quantinfo import find_dq, granularity
+from accelsim.workload.onnx.quantinfo import find_dq, static_origin
 
 if TYPE_CHECKING:
     from accelsim.workload.onnx.lower import Lowering
@@ -43,17 +43,18 @@ def _weight(L: Lowering, node: Node, w: str, k: int, n: int) -> list[str]:
         L.out.tensors.setdefault(w, t)
         params = [p for p in node.inputs[2:4] if p]
         return [w, *(L._param(p) for p in params)]
-    dq, _stored = find_dq(L.g, L.prod, w)
-    L._param(w, (k, n), role="weight")
-    t = L.out.tensors[w]
-    t.shape, t.role = (k, n), "weight"
+    dq, stored = find_dq(L.g, L.prod, w)
+    name = stored if stored in L.g.initializers else w
+    bits, dtype, note, _ = static_origin(L.g, L.prod, L.s, w)
+    t = L.out.tensors.setdefault(name, IrTensor(name, (k, n), "weight", (bits, dtype),
+                                                note=note))
     extra: list[str] = []
     if dq is not None:
-        t.note = granularity(L.s, dq)
         extra = [L._param(p) for p in dq.inputs[1:3] if p]
     elif node.op_type in ("QLinearMatMul", "QLinearConv"):
         t.note = "per-tensor" if L._numel(node.inputs[4]) == 1 else "per-channel"
         extra = [L._param(p) for p in node.inputs[4:6] if p and L._numel(p) > 1]
+    w = name
     return [w, *extra]
 
 

@@ -102,6 +102,18 @@ def _dims(type_proto: Any) -> tuple[tuple[int | None, ...], int]:
     return dims, t.elem_type
 
 
+def _load_structure(onnx: Any, path: Path) -> Any:
+    """The ModelProto without weight data: the wire-format reader skips inline weights; the
+    external data is never loaded (``load_external_data=False``)."""
+    from accelsim.workload.onnx.wire import WireError, model_bytes_without_weights
+
+    try:
+        data = model_bytes_without_weights(path)
+    except WireError:  # let onnx report what is wrong with the file
+        return onnx.load(str(path), load_external_data=False)
+    return onnx.load_model_from_string(data)
+
+
 def load_graph(path: Path) -> Graph:
     """Read ``path`` (structure, dims and types only); one-line errors name the file."""
     onnx = require_onnx()
@@ -111,7 +123,7 @@ def load_graph(path: Path) -> Graph:
     if not path.is_file():
         raise TraceError("not a regular file", file=src)
     try:
-        model = onnx.load(src, load_external_data=False)
+        model = _load_structure(onnx, path)
     except Exception as exc:  # protobuf's DecodeError, truncated files ...
         raise TraceError(f"not a readable ONNX model ({type(exc).__name__}: "
                          f"{str(exc).splitlines()[0] if str(exc) else 'parse error'})",
