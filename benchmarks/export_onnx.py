@@ -103,10 +103,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("out/onnx"))
     parser.add_argument("--models", default=",".join(MODELS))
     parser.add_argument("--no-quant", action="store_true")
+    parser.add_argument("--quant-only", action="store_true", help="quantize existing exports")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     for name in args.models.split(","):
-        path = export(name, args.out)
+        path = args.out / f"{name}.onnx"
+        if not (args.quant_only and path.exists()):
+            path = export(name, args.out)
         if not args.no_quant:
             quantize(path, build(name)[1])
 
