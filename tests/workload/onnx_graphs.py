@@ -152,8 +152,8 @@ class VitBuilder:
             y = self.node("Gelu", [xin], f"/{scope}/Gelu")
         elif self.gelu == "erf":
             d = self.node("Div", [xin, self.scalar(1.4142135)], f"/{scope}/Div")
-            e = self.node("Erf", [d], f"/{scope}/Erf")
-            a = self.node("Add", [e, self.scalar(1.0)], f"/{scope}/Add")
+            e = self.node("Erf", [self.q(d)], f"/{scope}/Erf")  # ORT's QDQ quantizes inside
+            a = self.node("Add", [self.q(e), self.scalar(1.0)], f"/{scope}/Add")
             m = self.node("Mul", [xin, a], f"/{scope}/Mul")
             y = self.node("Mul", [m, self.scalar(0.5)], f"/{scope}/Mul_1")
         else:  # tanh approximation

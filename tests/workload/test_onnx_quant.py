@@ -72,6 +72,15 @@ def test_qdq_weights_activations_and_requant(tmp_path: Path, wbits, per_channel)
     assert "1 operator(s) stayed float (1 add" in import_notes(trace)[0]
 
 
+def test_gelu_pattern_is_found_through_qdq_pairs_inside_it(tmp_path: Path) -> None:
+    """onnxruntime's QDQ quantizer puts Q/DQ between Div, Erf and Add of the Erf GELU."""
+    ref = load(tmp_path, quant="qdq")
+    trace = load(tmp_path, quant="qdq", gelu="erf")
+    assert [(op.kind, op.dims()) for op in trace.ops] == [(op.kind, op.dims()) for op in ref.ops]
+    gelu = next(op for op in trace.ops if op.kind == "gelu")
+    assert bits(trace, gelu.name, 0) == (8, "uint")
+
+
 def test_dq_only_int8_weights_are_quantized_weights(tmp_path: Path) -> None:
     trace = load(tmp_path, quant="dq_only")
     for op in gemms(trace):

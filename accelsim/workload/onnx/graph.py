@@ -136,7 +136,7 @@ def load_graph(path: Path) -> Graph:
     graph = Graph(path=src, nodes=[], initializers={}, inputs={}, outputs=(), opset=opset)
     for init in g.initializer:
         graph.initializers[init.name] = (tuple(int(d) for d in init.dims), init.data_type)
-        if init.data_type in _INT_TYPES:
+        if init.data_type in (INT64, INT32):  # shape vectors, axes, pads (not zero points)
             value = _tensor_value(onnx, init)
             if value is not None:
                 graph.values[init.name] = value

@@ -32,18 +32,36 @@ class PatternFinder:
         self.static = is_static
         self.prod = graph.producers()
         self.cons = graph.consumers()
+        self.qdq: set[int] = set()  # Q/DQ nodes looked through by the current match
 
     def _live(self, tensor: str) -> list[Node]:
         """Consumers that do real work (shape queries are folded away)."""
         return [n for n in self.cons.get(tensor, ()) if n.op_type not in ("Shape", "Size")]
 
+    def _src(self, tensor: str) -> str:
+        """``tensor`` with Q -> DQ pairs looked through (QDQ graphs quantize inside patterns)."""
+        for _ in range(4):
+            dq = self.prod.get(tensor)
+            q = self.prod.get(dq.inputs[0]) if dq is not None and \
+                dq.op_type == "DequantizeLinear" else None
+            if q is None or q.op_type != "QuantizeLinear":
+                return tensor
+            self.qdq.update((q.index, dq.index))  # type: ignore[union-attr]
+            tensor = q.inputs[0]
+        return tensor
+
     def _only(self, tensor: str, op_type: str | tuple[str, ...]) -> Node | None:
         users = self._live(tensor)
+        if len(users) == 1 and users[0].op_type == "QuantizeLinear":
+            dq = self._live(users[0].outputs[0])
+            if len(dq) == 1 and dq[0].op_type == "DequantizeLinear":
+                self.qdq.update((users[0].index, dq[0].index))
+                users = self._live(dq[0].outputs[0])
         types = (op_type,) if isinstance(op_type, str) else op_type
         return users[0] if len(users) == 1 and users[0].op_type in types else None
 
     def _other(self, node: Node, tensor: str) -> str | None:
-        rest = [i for i in node.inputs if i and i != tensor]
+        rest = [i for i in node.inputs if i and self._src(i) != self._src(tensor)]
         return rest[0] if len(rest) == 1 else None
 
     def find(self) -> list[Match]:
@@ -51,14 +69,32 @@ class PatternFinder:
         taken: set[int] = set()
         for node in self.g.nodes:
             m = None
+            self.qdq = set()
             if node.op_type == "Sub":
                 m = self._layernorm(node)
             elif node.op_type in ("Erf", "Tanh"):
                 m = self._gelu(node)
+            if m is not None:
+                m = Match(m.kind, m.x, m.out, m.params, m.nodes | self._interior(m), m.anchor)
             if m is not None and not (m.nodes & taken):
                 out.append(m)
                 taken |= m.nodes
         return out
+
+    def _interior(self, m: Match) -> frozenset[int]:
+        """The looked-through Q/DQ pairs strictly inside the pattern: a Q reading a pattern
+        node's output (other than the pattern's output), and its DQ. Those on the input x give
+        x its stored type and stay."""
+        inner: set[int] = set()
+        for i in self.qdq:
+            q = self.g.nodes[i]
+            src = self.prod.get(q.inputs[0])
+            if q.op_type == "QuantizeLinear" and src is not None and src.index in m.nodes \
+                    and q.inputs[0] != m.out:
+                inner.add(i)
+                inner.update(d.index for d in self._live(q.outputs[0])
+                             if d.op_type == "DequantizeLinear")
+        return frozenset(inner)
 
     # ------------------------------------------------------------------ LayerNorm
     def _layernorm(self, sub: Node) -> Match | None:
@@ -100,7 +136,7 @@ class PatternFinder:
         """x if ``node`` is Div(x, c) or Mul(x, c) with a static c."""
         if node is None or node.op_type not in ("Div", "Mul"):
             return None
-        a, b = node.inputs[0], node.inputs[1]
+        a, b = self._src(node.inputs[0]), self._src(node.inputs[1])
         if self.static(b) and not self.static(a):
             return a
         if node.op_type == "Mul" and self.static(a) and not self.static(b):
@@ -134,7 +170,7 @@ class PatternFinder:
     def _gelu(self, fn: Node) -> Match | None:
         nodes: list[Node] = [fn]
         if fn.op_type == "Erf":
-            pre = self.prod.get(fn.inputs[0])
+            pre = self.prod.get(self._src(fn.inputs[0]))
             x = self._scaled_input(pre)
             if x is None:
                 return None
@@ -153,6 +189,7 @@ class PatternFinder:
             other = nxt and self._other(nxt, tail.outputs[0])
             if nxt is None or other is None:
                 break
+            other = self._src(other)
             if other == x:
                 used_x = True
             elif not used_x and self._scaled_input(self.prod.get(other)) == x:
