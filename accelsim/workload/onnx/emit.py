@@ -39,9 +39,22 @@ class Emitter:
         self.q = scheme
         self.out = Emitted()
         self.consumer_kinds: dict[str, set[str]] = {}
+        users: dict[str, list[IrOp]] = {}
         for op in low.ops:
             for name in op.inputs:
                 self.consumer_kinds.setdefault(name, set()).add(op.kind)
+                users.setdefault(name, []).append(op)
+        #: scheme mode: an add of a constant right after QK^T (Swin's attention bias) works
+        #: on the int32 accumulator and the requant follows it, as in the built-in generators
+        self.acc_adds: set[str] = set()
+        if scheme is not None and scheme.needs_requant:
+            for op in low.ops:
+                after = users.get(op.output, [])
+                if op.kind == "matmul" and len(after) == 1 and \
+                        after[0].kind == "add" and after[0].inputs[0] == op.output and \
+                        all(low.tensors[i].role == "param" for i in after[0].inputs[1:]):
+                    self.acc_adds.add(after[0].output)
+                    self.acc_adds.add(op.output)
 
     # ------------------------------------------------------------------ types
     def _scheme_act(self, t: IrTensor, producer: IrOp | None) -> tuple[int, str]:
@@ -70,6 +83,8 @@ class Emitter:
         if t.role == "param":
             if op is not None and op.kind == "layernorm":
                 return LN_PARAM_BITS, q.dtype
+            if op is not None and op.kind == "add" and op.output in self.acc_adds:
+                return q.accumulator_bits, "int"  # added to the int32 accumulator
             if op is not None and op.kind == "add":
                 return self._type(self.low.tensors[op.inputs[0]])
             if op is not None and op.kind == "gemm":
@@ -116,7 +131,8 @@ class Emitter:
         gemm = op.kind in ("gemm", "matmul")
         integer = gemm and all(t.dtype != "fp" for t in types[:2])
         if self.q is not None:
-            requant = gemm and self.q.needs_requant
+            requant = (gemm or op.kind == "add") and self.q.needs_requant and \
+                (op.output in self.acc_adds) == (op.kind == "add")
         else:
             requant = integer and (op.qlinear or out_ir.type != (32, "int"))
         final = self._type(out_ir) if self.q is not None else out_ir.type
@@ -136,7 +152,7 @@ class Emitter:
                                 **dims))  # type: ignore[arg-type]
         if requant:
             self._add(op.output, out_ir.shape, final, "activation")
-            length = op.dims["n"]  # the GEMM's output rows: m (x batch) rows of n
+            length = op.dims.get("n", op.dims.get("length"))  # rows of the GEMM's n
             self.out.ops.append(Requant(name=f"{name}.requant", block=block,
                                         rows=out_ir.numel // length, length=length,
                                         inputs=(acc,), outputs=(op.output,)))

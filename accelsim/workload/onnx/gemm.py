@@ -26,6 +26,8 @@ def _operands(node: Node) -> tuple[str, str, str]:
     op = node.op_type
     if op in ("QLinearMatMul", "QLinearConv"):
         return ins[0], ins[3], ins[8] if op == "QLinearConv" else ""
+    if op == "QGemm":
+        return ins[0], ins[3], ins[6]
     if op == "MatMulNBits":
         return ins[0], ins[1], ins[5]
     if op in ("Gemm", "Conv"):
@@ -51,7 +53,7 @@ def _weight(L: Lowering, node: Node, w: str, k: int, n: int) -> list[str]:
     extra: list[str] = []
     if dq is not None:
         extra = [L._param(p) for p in dq.inputs[1:3] if p]
-    elif node.op_type in ("QLinearMatMul", "QLinearConv"):
+    elif node.op_type in ("QLinearMatMul", "QLinearConv", "QGemm"):
         t.note = "per-tensor" if L._numel(node.inputs[4]) == 1 else "per-channel"
         extra = [L._param(p) for p in node.inputs[4:6] if p and L._numel(p) > 1]
     w = name
@@ -120,7 +122,7 @@ def lower_gemm(L: Lowering, node: Node) -> None:
         elif op == "MatMulNBits":
             k, n = int(node.attrs["K"]), int(node.attrs["N"])
             m = L._numel(a) // k
-        elif op == "Gemm":
+        elif op in ("Gemm", "QGemm"):
             k = sa[0] if node.attrs.get("transA", 0) else sa[-1]
             n = sw[0] if node.attrs.get("transB", 0) else sw[1]
             m = L._numel(a) // k
@@ -139,8 +141,10 @@ def lower_gemm(L: Lowering, node: Node) -> None:
     bias = bias or fused_bias
     if bias:
         inputs.append(L._param(bias))
+    qlinear = op.startswith("QLinear") or (op == "QGemm" and len(node.inputs) > 7
+                                           and bool(node.inputs[7]))
     ir = L._emit("gemm", name, op, {"m": m, "n": n, "k": k}, inputs, tail,
-                 qlinear=op.startswith("QLinear"), role="weight", bias=bias)
+                 qlinear=qlinear, role="weight", bias=bias)
     if quant is not None:
         L.out.tensors[tail].quant = quant
     if L.alias.get(x) is not None and L.alias[x].partial and L._numel(inputs[0]) > m * k:

@@ -21,9 +21,9 @@ from accelsim.workload.onnx.shapes import ShapeInterpreter
 
 LAYOUT = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout", "Transpose",
           "QuantizeLinear", "DequantizeLinear", "Cast", "CastLike", "Slice", "Gather", "Concat",
-          "Split", "Pad", "Expand"}
+          "QLinearConcat", "Split", "Pad", "Expand"}
 GEMM_OPS = {"MatMul", "Gemm", "Conv", "QLinearMatMul", "QLinearConv", "MatMulInteger",
-            "ConvInteger", "MatMulNBits"}
+            "ConvInteger", "MatMulNBits", "QGemm"}
 #: element-wise arithmetic outside the recognised patterns: vector-unit work (1 op/element)
 ELTWISE = {"Mul", "Sub", "Div", "Relu", "Sigmoid", "Tanh", "Neg", "Abs", "Clip", "Max", "Min",
            "LeakyRelu", "HardSigmoid", "HardSwish", "Sqrt", "Exp", "Erf", "Pow", "Reciprocal",
@@ -194,7 +194,8 @@ class Lowering:
                 self.alias[out] = a
 
     def _layout(self, node: Node) -> None:
-        op, src = node.op_type, node.inputs[0]
+        op = node.op_type
+        src = node.inputs[2] if op == "QLinearConcat" else node.inputs[0]
         out = node.outputs[0]
         if op == "QuantizeLinear":
             root = self.alias.get(src, Alias(src)).root
@@ -215,7 +216,7 @@ class Lowering:
                 if o:
                     self.alias[o] = Alias(self.alias.get(src, Alias(src)).root,
                                           partial=self._numel(o) < self._numel(src))
-        elif op == "Concat":
+        elif op in ("Concat", "QLinearConcat"):
             self._concat(node)
         elif op in ("Pad", "Expand") and self._numel(out) != self._numel(src):
             self._emit("copy", node.name or out, op, self._row_dims(out),
@@ -225,7 +226,8 @@ class Lowering:
 
     def _concat(self, node: Node) -> None:
         out = node.outputs[0]
-        ins = [i for i in node.inputs if i]
+        data = node.inputs[2::3] if node.op_type == "QLinearConcat" else node.inputs
+        ins = [i for i in data if i]
         acts = [i for i in ins if i not in self.static]
         roots = {self.alias.get(i, Alias(i)).root for i in acts}
         axis = node.attrs.get("axis", 0) % len(self._shape(out))
@@ -257,9 +259,10 @@ class Lowering:
         op, out = node.op_type, node.outputs[0]
         name = node.name or out
         ins = [i for i in node.inputs if i]
-        if op in ("Mul", "Div") and len(ins) == 2 and self._numel(ins[1]) == 1 or (
-                op == "Mul" and len(ins) == 2 and self._numel(ins[0]) == 1):
-            big = ins[0] if self._numel(ins[1]) == 1 else ins[1]
+        pair = [node.inputs[0], node.inputs[3]] if op == "QLinearMul" else ins
+        if op in ("Mul", "Div", "QLinearMul") and len(pair) == 2 and (
+                self._numel(pair[1]) == 1 or (op != "Div" and self._numel(pair[0]) == 1)):
+            big = pair[0] if self._numel(pair[1]) == 1 else pair[1]
             self._set_alias(node, big)  # a scale: folded into the neighbouring (re)quantizer
             return
         if op in ROW_OPS:

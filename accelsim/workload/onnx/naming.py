@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-_OP_SUFFIX = re.compile(r"[A-Z][A-Za-z0-9]*?(_\d+)?")
+_OP_SUFFIX = re.compile(r"[A-Z][A-Za-z0-9]*?(_\d+)?(_quant)?")  # onnxruntime adds _quant
 
 
 def scope_parts(node_name: str) -> list[str]:

@@ -39,29 +39,34 @@ class PatternFinder:
         return [n for n in self.cons.get(tensor, ()) if n.op_type not in ("Shape", "Size")]
 
     def _src(self, tensor: str) -> str:
-        """``tensor`` with Q -> DQ pairs looked through (QDQ graphs quantize inside patterns)."""
+        """``tensor`` with Q and DQ nodes looked through (quantized graphs convert between
+        the nodes of a pattern)."""
         for _ in range(4):
-            dq = self.prod.get(tensor)
-            q = self.prod.get(dq.inputs[0]) if dq is not None and \
-                dq.op_type == "DequantizeLinear" else None
-            if q is None or q.op_type != "QuantizeLinear":
+            node = self.prod.get(tensor)
+            if node is None or node.op_type not in ("QuantizeLinear", "DequantizeLinear"):
                 return tensor
-            self.qdq.update((q.index, dq.index))  # type: ignore[union-attr]
-            tensor = q.inputs[0]
+            self.qdq.add(node.index)
+            tensor = node.inputs[0]
         return tensor
 
     def _only(self, tensor: str, op_type: str | tuple[str, ...]) -> Node | None:
-        users = self._live(tensor)
-        if len(users) == 1 and users[0].op_type == "QuantizeLinear":
-            dq = self._live(users[0].outputs[0])
-            if len(dq) == 1 and dq[0].op_type == "DequantizeLinear":
-                self.qdq.update((users[0].index, dq[0].index))
-                users = self._live(dq[0].outputs[0])
         types = (op_type,) if isinstance(op_type, str) else op_type
+        types = types + tuple(f"QLinear{t}" for t in types if t in ("Add", "Mul"))
+        users = self._live(tensor)
+        for _ in range(2):  # through a Q, a DQ, or a Q -> DQ pair
+            if len(users) == 1 and users[0].op_type in ("QuantizeLinear", "DequantizeLinear"):
+                self.qdq.add(users[0].index)
+                users = self._live(users[0].outputs[0])
         return users[0] if len(users) == 1 and users[0].op_type in types else None
 
+    @staticmethod
+    def operands(node: Node) -> list[str]:
+        if node.op_type in ("QLinearAdd", "QLinearMul"):
+            return [node.inputs[0], node.inputs[3]]
+        return [i for i in node.inputs if i]
+
     def _other(self, node: Node, tensor: str) -> str | None:
-        rest = [i for i in node.inputs if i and self._src(i) != self._src(tensor)]
+        rest = [i for i in self.operands(node) if self._src(i) != self._src(tensor)]
         return rest[0] if len(rest) == 1 else None
 
     def find(self) -> list[Match]:
@@ -82,18 +87,19 @@ class PatternFinder:
         return out
 
     def _interior(self, m: Match) -> frozenset[int]:
-        """The looked-through Q/DQ pairs strictly inside the pattern: a Q reading a pattern
-        node's output (other than the pattern's output), and its DQ. Those on the input x give
-        x its stored type and stay."""
+        """The looked-through Q/DQ nodes strictly inside the pattern: those reading a pattern
+        node's output (other than the pattern's output) or another interior Q/DQ. Those on the
+        input x give x its stored type and stay."""
         inner: set[int] = set()
-        for i in self.qdq:
-            q = self.g.nodes[i]
-            src = self.prod.get(q.inputs[0])
-            if q.op_type == "QuantizeLinear" and src is not None and src.index in m.nodes \
-                    and q.inputs[0] != m.out:
-                inner.add(i)
-                inner.update(d.index for d in self._live(q.outputs[0])
-                             if d.op_type == "DequantizeLinear")
+        changed = True
+        while changed:
+            changed = False
+            for i in self.qdq - inner:
+                src = self.prod.get(self.g.nodes[i].inputs[0])
+                if src is not None and (src.index in m.nodes or src.index in inner) \
+                        and self.g.nodes[i].inputs[0] != m.out:
+                    inner.add(i)
+                    changed = True
         return frozenset(inner)
 
     # ------------------------------------------------------------------ LayerNorm
@@ -180,7 +186,7 @@ class PatternFinder:
             if x is None:
                 return None
         add = self._only(fn.outputs[0], "Add")
-        if add is None or not self.static(self._other(add, fn.outputs[0]) or ""):
+        if add is None or not self.static(self._src(self._other(add, fn.outputs[0]) or "")):
             return None
         nodes.append(add)
         tail, used_x = add, False
@@ -195,7 +201,7 @@ class PatternFinder:
             elif not used_x and self._scaled_input(self.prod.get(other)) == x:
                 used_x = True
                 nodes.append(self.prod[other])
-            elif not self.static(other):
+            elif not self.static(self._src(other)):
                 break
             nodes.append(nxt)
             tail = nxt

@@ -40,7 +40,7 @@ _ELEMENTWISE = {
     "Erf", "Tanh", "Relu", "Sigmoid", "Exp", "Log", "Softmax", "Gelu", "FastGelu", "Dropout",
     "LeakyRelu", "HardSigmoid", "HardSwish", "Clip", "Elu", "Selu", "Softplus", "Sin", "Cos",
     "Sign", "Round", "IsNaN", "QuantizeLinear", "DequantizeLinear", "BiasGelu", "QLinearAdd",
-    "QLinearMul", "QLinearSoftmax", "LogSoftmax", "QGemm",
+    "QLinearMul", "QLinearSoftmax", "LogSoftmax",
 }
 _BOOL_OUT = {"Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or", "Not",
              "IsNaN"}
@@ -136,12 +136,13 @@ class ShapeInterpreter:
         return None if any(v is None for v in vals) else vals  # type: ignore[return-value]
 
     def _elementwise(self, node: Node) -> None:
-        shapes = [self.shape(node, n) for n in node.inputs if n]
+        ins = list(node.inputs)
         if node.op_type in ("QuantizeLinear", "DequantizeLinear", "QLinearSoftmax"):
-            shapes = shapes[:1]
+            ins = ins[:1]
         elif node.op_type in ("QLinearAdd", "QLinearMul"):
-            shapes = [shapes[0], shapes[3]]
-        elif node.op_type in ("Clip", "Dropout", "Gelu", "FastGelu"):
+            ins = [ins[0], ins[3]]
+        shapes = [self.shape(node, n) for n in ins if n]
+        if node.op_type in ("Clip", "Dropout", "Gelu", "FastGelu"):
             shapes = shapes[:1] if node.op_type != "FastGelu" else shapes
         out = np.broadcast_shapes(*shapes) if shapes else ()
         value = None
@@ -383,8 +384,22 @@ class ShapeInterpreter:
         a = self.shape(node, node.inputs[0])
         self._set(node, (*a[:-1], int(node.attrs["N"])))
 
-    def _op_Gemm(self, node: Node) -> None:
-        a, b = (self.shape(node, n) for n in node.inputs[:2])
+    def _op_QGemm(self, node: Node) -> None:
+        self._op_Gemm(node, (node.inputs[0], node.inputs[3]))
+        y_zp = node.inputs[8] if len(node.inputs) > 8 else ""
+        self.types[node.outputs[0]] = self.types.get(y_zp, UINT8) if len(node.inputs) > 7 \
+            and node.inputs[7] else FLOAT
+
+    def _op_QLinearConcat(self, node: Node) -> None:
+        data = [n for n in node.inputs[2::3] if n]
+        shapes = [self.shape(node, n) for n in data]
+        axis = node.attrs["axis"] % len(shapes[0])
+        out = list(shapes[0])
+        out[axis] = sum(sh[axis] for sh in shapes)
+        self._set(node, out, elem=self.types.get(node.inputs[1], UINT8))
+
+    def _op_Gemm(self, node: Node, operands: tuple[str, str] | None = None) -> None:
+        a, b = (self.shape(node, n) for n in (operands or node.inputs[:2]))
         m = a[1] if node.attrs.get("transA", 0) else a[0]
         n = b[0] if node.attrs.get("transB", 0) else b[1]
         self._set(node, (m, n))
