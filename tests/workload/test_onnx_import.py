@@ -234,3 +234,14 @@ def test_without_onnx_one_line_says_how_to_install(tmp_path: Path, monkeypatch) 
     with pytest.raises(TraceError) as err:
         load_trace(str(path))
     assert str(err.value) == "ONNX import needs the onnx package: pip install 'accelsim[onnx]'"
+
+
+def test_control_flow_is_refused_naming_the_node(tmp_path: Path) -> None:
+    branch = helper.make_graph([helper.make_node("Identity", ["x"], ["y1"])], "b", [],
+                               [_vi("y1", [4, 8])])
+    cond = numpy_helper.from_array(np.array(True), "c")
+    node = helper.make_node("If", ["c"], ["y"], name="maybe", then_branch=branch,
+                            else_branch=branch)
+    model = _graph([node], [_vi("x", [4, 8])], [_vi("y", [4, 8])], [cond])
+    with pytest.raises(TraceError, match=r"m\.onnx: node 'maybe' \(If\) has a subgraph"):
+        import_onnx(save(model, tmp_path))
