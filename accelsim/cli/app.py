@@ -50,6 +50,12 @@ OverrideOpt = Annotated[Optional[list[str]],  # noqa: UP045
                                      help="per-op scheme: OP_GLOB=SCHEME (e.g. 'head.*=w8a8')")]
 OutOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="write to this file")]  # noqa: UP045
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table | json | csv")]
+InputShapeOpt = Annotated[Optional[str], typer.Option(  # noqa: UP045
+    "--input-shape", help="ONNX models: the input's shape where the graph's is dynamic, "
+                          "e.g. 1x3x224x224 (NAME:DIMS for several inputs, ';'-separated)")]
+UnknownOpsOpt = Annotated[Optional[str], typer.Option(  # noqa: UP045
+    "--unknown-ops", help="ONNX models: operators without a mapping: error | vector "
+                          "(element-wise work on the vector unit, with a warning)")]
 
 
 @app.callback()
@@ -59,15 +65,31 @@ def _main(debug: Annotated[bool, typer.Option("--debug", help="show tracebacks")
 
 def model_trace(model: str, image_size: int | None, batch: int | None, quant: str | None,
                 override: list[str] | None = None, default_quant: str = "sole",
-                seq_len: int | None = None):
+                seq_len: int | None = None, input_shape: str | None = None,
+                unknown_ops: str | None = None):
     """``--model`` with its options: a built-in model is generated at the given size
     (``--image-size``, default 224, or ``--seq-len`` for BERT, default 128), batch and scheme
     (defaults 1, ``default_quant``); a trace file carries its own shapes and bit widths, so
-    giving those options with one is an error, not silently ignored."""
+    giving those options with one is an error, not silently ignored. An ONNX model carries its
+    shapes (``--input-shape`` fixes dynamic ones) and bit widths (``--quant`` replaces them)."""
     from accelsim.errors import TraceError
-    from accelsim.workload.load import load_trace
+    from accelsim.workload.load import is_onnx, load_trace
     from accelsim.workload.models import MODELS
 
+    if not is_onnx(model):
+        for flag, value in (("--input-shape", input_shape), ("--unknown-ops", unknown_ops)):
+            if value is not None:
+                raise TraceError("applies to ONNX models (.onnx) only", file=model, key=flag)
+    if is_onnx(model):
+        given = [flag for flag, value in (("--image-size", image_size), ("--batch", batch),
+                                          ("--override", override))
+                 if value is not None and value != []]
+        if given:
+            raise TraceError("applies to built-in models only: an ONNX model fixes its own "
+                             "shapes (use --input-shape for dynamic dims)", file=model,
+                             key=given[0])
+        return load_trace(model, quant=quant, input_shape=input_shape,
+                          unknown_ops=unknown_ops or "error")
     if model not in MODELS:
         given = [flag for flag, value in (("--image-size", image_size), ("--seq-len", seq_len),
                                           ("--batch", batch), ("--quant", quant),

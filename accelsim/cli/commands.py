@@ -13,12 +13,14 @@ from accelsim.cli.app import (
     BatchOpt,
     FormatOpt,
     ImageOpt,
+    InputShapeOpt,
     ModelOpt,
     OutOpt,
     OverrideOpt,
     QuantOpt,
     SeqOpt,
     SetOpt,
+    UnknownOpsOpt,
     app,
     console,
     model_trace,
@@ -49,13 +51,17 @@ def trace_cmd(
     quant: QuantOpt = None,
     override: OverrideOpt = None,
     output: OutOpt = None,
+    input_shape: InputShapeOpt = None,
+    unknown_ops: UnknownOpsOpt = None,
 ) -> None:
     """Generate a quantized operator trace (accelsim.trace/1 YAML) and print its statistics."""
     from accelsim.analysis.report import render_trace_stats
     from accelsim.workload.trace import save_trace
 
     output_suffix(output, (".yaml", ".yml"))
-    trace = model_trace(model, image_size, batch, quant, override, seq_len=seq_len)
+    trace = model_trace(model, image_size, batch, quant, override, seq_len=seq_len,
+                        input_shape=input_shape, unknown_ops=unknown_ops)
+    import_notes(trace)
     if output is not None:
         save_trace(trace, output)
     out = console()
@@ -84,6 +90,8 @@ def simulate_cmd(
         "--group", help="also show a group-by view: kind | block | unit")] = None,
     plot: Annotated[Optional[Path], typer.Option(  # noqa: UP045
         "--plot", help="write the latency breakdown chart (PNG)")] = None,
+    input_shape: InputShapeOpt = None,
+    unknown_ops: UnknownOpsOpt = None,
 ) -> None:
     """Simulate a model on an accelerator: per-layer table and summary (-o x.html: report)."""
     from accelsim.analysis import report
@@ -99,7 +107,9 @@ def simulate_cmd(
                           value=str(output), expected=f"a .{fmt} file, or no --format")
     output_suffix(plot, (".png",), key="--plot")
     spec = load_arch(arch, set_ or [])
-    trace = model_trace(model, image_size, batch, quant, override, seq_len=seq_len)
+    trace = model_trace(model, image_size, batch, quant, override, seq_len=seq_len,
+                        input_shape=input_shape, unknown_ops=unknown_ops)
+    import_notes(trace)
     if group is not None and group not in ("kind", "block", "unit"):
         raise ConfigError("unknown group-by key", key="--group", value=group,
                           expected="kind | block | unit")
@@ -136,6 +146,41 @@ def simulate_cmd(
         sys.stdout.write(text + ("" if text.endswith("\n") else "\n"))
     for path in written:
         print(f"wrote {path}", file=sys.stderr if fmt != "table" else sys.stdout)
+
+
+def import_notes(trace) -> None:
+    """stderr notes of an imported ONNX graph: operators run as vector work, and (for a
+    quantized graph) the operators that stayed float."""
+    from accelsim.workload.onnx.report import import_notes as notes
+
+    for line in notes(trace):
+        print(f"accelsim: note: {line}", file=sys.stderr)
+
+
+@app.command("import")
+def import_cmd(
+    model: Annotated[Path, typer.Argument(help="ONNX model (.onnx)")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="trace file to write (.yaml)")],
+    input_shape: InputShapeOpt = None,
+    unknown_ops: UnknownOpsOpt = None,
+    quant: QuantOpt = None,
+) -> None:
+    """Import an ONNX model (float, QDQ or QOperator) as an editable accelsim.trace/1 file."""
+    from accelsim.analysis.report import render_trace_stats
+    from accelsim.errors import TraceError
+    from accelsim.workload.load import is_onnx
+    from accelsim.workload.trace import save_trace
+
+    if not is_onnx(model):
+        raise TraceError("not an ONNX model", file=str(model), expected="a .onnx file")
+    output_suffix(output, (".yaml", ".yml"))
+    trace = model_trace(str(model), None, None, quant, input_shape=input_shape,
+                        unknown_ops=unknown_ops)
+    import_notes(trace)
+    save_trace(trace, output)
+    out = console()
+    render_trace_stats(trace, out)
+    out.print(f"wrote {output}")
 
 
 @app.command("accuracy")

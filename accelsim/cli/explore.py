@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 import typer
 
 from accelsim.cli.app import ArchOpt, OutOpt, app
+from accelsim.cli.app import console as make_console
 
 
 @app.command("explore")
@@ -42,13 +43,12 @@ def explore_cmd(
     resume: Annotated[bool, typer.Option("--resume", help="continue the study in -o")] = False,
 ) -> None:
     """Search a design space for the Pareto front of the objectives under the budgets."""
-    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from accelsim.dse.explore import run_explore
 
     ref = _parse_reference(reference)
-    console = Console(width=max(Console().width, 160))
+    console = make_console(160)
     with Progress("[progress.description]{task.description}", BarColumn(),
                   MofNCompleteColumn(), TimeElapsedColumn(), console=console,
                   transient=True, disable=not console.is_terminal) as bar:

@@ -13,8 +13,10 @@ from accelsim.cli.app import (
     ArchOpt,
     BatchOpt,
     FormatOpt,
+    InputShapeOpt,
     ModelOpt,
     SetOpt,
+    UnknownOpsOpt,
     app,
     model_trace,
     output_suffix,
@@ -44,6 +46,8 @@ def roofline_cmd(
         "--output", "-o", help="write PATH.png (plot), .json or .csv")] = None,
     reference: Annotated[Optional[str], typer.Option(  # noqa: UP045
         "--reference", help="overlay a reference device (e.g. rtx4090) on the plot")] = None,
+    input_shape: InputShapeOpt = None,
+    unknown_ops: UnknownOpsOpt = None,
 ) -> None:
     """Roofline placement of every layer: simulated on an accelerator, analytical (survey
     convention) on a reference device."""
@@ -80,7 +84,9 @@ def roofline_cmd(
                           value=reference, expected="-o PATH.png as well")
     spec = load_arch(arch, set_ or [])
     default_quant = "fp16" if spec.kind == "reference" else "sole"
-    runs = [_roofline_run(arch, spec, model, size, batch, quant, default_quant, tokens_)
+    onnx_opts = {"input_shape": input_shape, "unknown_ops": unknown_ops}
+    runs = [_roofline_run(arch, spec, model, size, batch, quant, default_quant, onnx_opts,
+                          tokens_)
             for size, tokens_ in points]
     trace, roofs, placements, operators = runs[0]
     title = describe_run(trace.model or trace.name, trace.image_size, trace.batch, trace.quant,
@@ -104,7 +110,7 @@ def roofline_cmd(
             raise ConfigError("not a reference device", key="--reference", value=reference,
                               expected="an arch with kind: reference (e.g. rtx4090)")
         ref_trace = model_trace(model, images[0], batch, quant, default_quant="fp16",
-                                seq_len=tokens[0])
+                                seq_len=tokens[0], **onnx_opts)
         ref = roofline.reference_placements(ref_spec, ref_trace)
     meta = {"arch": spec.name, "model": trace.name, "image_size": trace.image_size,
             "quant": trace.quant, **({"seq_len": trace.seq_len} if trace.seq_len else {})}
@@ -135,12 +141,14 @@ def roofline_cmd(
 
 
 def _roofline_run(arch_name: str, spec, model: str, size: int | None, batch: int | None,
-                  quant: str | None, default_quant: str, seq_len: int | None = None):
+                  quant: str | None, default_quant: str, onnx_opts: dict,
+                  seq_len: int | None = None):
     """(trace, roofs, placements, operator rows): analytical on a reference device, simulated
     on an accelerator."""
     from accelsim.analysis import roofline
 
-    trace = model_trace(model, size, batch, quant, default_quant=default_quant, seq_len=seq_len)
+    trace = model_trace(model, size, batch, quant, default_quant=default_quant, seq_len=seq_len,
+                        **onnx_opts)
     if spec.kind == "reference":
         roofs, placements = roofline.reference_placements(spec, trace)
     else:

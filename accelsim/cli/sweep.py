@@ -19,7 +19,9 @@ def sweep_cmd(
                                        help="model(s): vit_tiny,vit_base")] = "vit_base",
     image_size: Annotated[str, typer.Option("--image-size", help="size(s): 224,384")] = "224",
     batch: Annotated[str, typer.Option("--batch", "-b", help="batch size(s): 1,4")] = "1",
-    quant: Annotated[str, typer.Option("--quant", "-q", help="scheme(s): sole,w8a8")] = "sole",
+    quant: Annotated[Optional[str], typer.Option(  # noqa: UP045
+        "--quant", "-q", help="scheme(s): sole,w8a8 [sole; 'graph' (an ONNX model's own "
+                              "widths) when every model is .onnx]")] = None,
     pe: Annotated[Optional[str], typer.Option("--pe", help="array sizes: 8x8,16x16")] = None,  # noqa: UP045
     set_: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045
         "--set", help="sweep an arch field: KEY.PATH=V1,V2,...")] = None,
@@ -40,6 +42,9 @@ def sweep_cmd(
     if resume and output is None:
         raise ConfigError("--resume needs the file of a previous run", key="--resume",
                           expected="-o sweep.csv")
+    if quant is None:
+        onnx_only = all(m.strip().lower().endswith(".onnx") for m in model.split(","))
+        quant = "graph" if onnx_only else "sole"
     console = make_console(180)
     with Progress("[progress.description]{task.description}", BarColumn(),
                   MofNCompleteColumn(), TimeElapsedColumn(), console=console,
