@@ -216,7 +216,9 @@ def render_table(records: Sequence[Record], title: str, console: Any) -> None:
 
     params = varied_params(records) or ["model"]
     metrics = [m for m in TABLE_METRICS if any(m in r for r in records)]
-    table = Table(title=title)
+    from rich.text import Text
+
+    table = Table(title=Text(title))
     for col in ("#", *params, *metrics, "status"):
         table.add_column(col, justify="left" if col in params or col == "status" else "right")
     for r in records:
@@ -225,5 +227,6 @@ def render_table(records: Sequence[Record], title: str, console: Any) -> None:
                  if ok else [""] * len(metrics))
         status = ("ok" + (" (resumed)" if r.get("resumed") else "")) if ok else \
             f"[red]{escape(str(r['error_type']))}: {escape(str(r['error']))}[/red]"
-        table.add_row(str(r["index"]), *(str(r.get(p)) for p in params), *cells, status)
+        table.add_row(Text(str(r["index"])), *(Text(str(r.get(p))) for p in params),
+                      *(Text(c) for c in cells), status)
     console.print(table)
