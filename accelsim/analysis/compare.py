@@ -111,7 +111,10 @@ class Comparison:
 def run_labels(results: list[SimResult], names: list[str] | None = None) -> tuple[str, ...]:
     """Short distinct labels: the given names, else 'arch/model', numbered if still equal."""
     if names is None:
-        names = [f"{r.arch_name}/{r.model.get('name', '?')}" for r in results]
+        archs = [r.arch_name for r in results]
+        models = [str(r.model.get("name", "?")) for r in results]
+        names = (archs if len(set(models)) == 1 else models if len(set(archs)) == 1
+                 else [f"{a}/{m}" for a, m in zip(archs, models, strict=True)])
     seen: dict[str, int] = {}
     out = []
     for name in names:
@@ -199,10 +202,10 @@ def render_comparison(c: Comparison, console: Any, layers: int | None = 10) -> N
     for label, title in zip(c.labels, c.titles, strict=True):
         runs.add_row(Text(label), Text(title))
     console.print(runs)
-    heads = header(c)[1:]
+    heads = [header(c)[1], *header(c)[3:]]
     for level, title in (("summary", "Summary"), ("block", "Per block: latency cycles"),
                          ("layer", "Per layer: cycles")):
-        rows = [r[1:] for r in table_rows(c, level)]
+        rows = [[r[1], *r[3:]] for r in table_rows(c, level)]
         if level == "layer":
             chosen = sorted(c.level("layer"), key=lambda r: -max(
                 (abs(r.delta(i) or 0) for i in range(1, len(c.labels))), default=0))
@@ -214,7 +217,7 @@ def render_comparison(c: Comparison, console: Any, layers: int | None = 10) -> N
             continue
         table = Table(title=Text(title), box=box.SIMPLE_HEAD, pad_edge=False)
         for i, head in enumerate(heads):
-            table.add_column(Text(head), justify="left" if i < 2 else "right",
+            table.add_column(Text(head), justify="left" if i < 1 else "right",
                              overflow="fold")
         for row in rows:
             table.add_row(*(Text(v) for v in row))
@@ -238,3 +241,47 @@ def comparison_html(c: Comparison, figure_svg: str = "", command: str = "",
     if figure_svg:
         parts.insert(2, f"<h2>Per block</h2><div class=fig>{figure_svg}</div>")
     return page("accelsim compare: " + " vs ".join(c.labels), "".join(parts), command, version)
+
+
+def comparison_figure(c: Comparison, figsize: tuple[float, float] | None = None,
+                      style_name: str = "screen") -> Any:
+    """Grouped bars of each block's latency slice per run (µs), the total latency and its delta
+    in the legend."""
+    from matplotlib.figure import Figure
+
+    from accelsim.analysis.plots import (
+        DPI,
+        MIN_FONT_PT,
+        default_figsize,
+        safe_text,
+        series_styles,
+        style,
+    )
+
+    blocks = c.level("block")
+    latency = next(r for r in c.rows if r.metric == "latency_ms")
+    with style(style_name):
+        size = figsize or default_figsize(style_name, 1.2)
+        fig = Figure(figsize=size, dpi=DPI, layout="constrained")
+        ax = fig.subplots()
+        n = len(c.labels)
+        height = 0.8 / n
+        clock_us = [1e3 * (lat or 0) / (cyc or 1) for lat, cyc in
+                    zip(latency.values, c.rows[0].values, strict=True)]  # µs per cycle
+        styles = series_styles(n)
+        for i, label in enumerate(c.labels):
+            values = [(r.values[i] or 0) * clock_us[i] for r in blocks]
+            delta = latency.delta(i) if i else None
+            text = f"{safe_text(label)}: {latency.values[i]:.4g} ms" + (
+                f" ({delta:+.1%})" if delta is not None else " (baseline)" if not i else "")
+            ax.barh([y + (i - (n - 1) / 2) * height for y in range(len(blocks))], values,
+                    height=height, color=styles[i]["color"], label=text,
+                    hatch=styles[i]["hatch"], edgecolor="white", linewidth=0.3)
+        ax.set_yticks(list(range(len(blocks))), [safe_text(r.name) for r in blocks],
+                      fontsize=MIN_FONT_PT)
+        ax.invert_yaxis()
+        ax.set_xlabel("latency slice of the block (µs)")
+        ax.set_title("Per-block latency, compared")
+        ax.grid(True, axis="x", alpha=0.3)
+        fig.legend(loc="outside lower center", frameon=False, ncol=1)
+    return fig

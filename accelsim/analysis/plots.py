@@ -46,6 +46,25 @@ KIND_COLORS = {"gemm": "tab:blue", "matmul": "tab:purple", "softmax": "tab:red",
 _PRECISION_STYLES = ("-", "--", "-.", ":")
 
 
+#: colours (colour-blind safe, Okabe-Ito), markers and line styles of a figure's series:
+#: each series differs from the others in at least colour and marker
+SERIES_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9",
+                 "#000000", "#F0E442")
+SERIES_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">", "h", "p")
+SERIES_LINES = ("-", "--", "-.", ":")
+SERIES_HATCHES = ("", "//", "..", "xx", "\\\\", "++", "oo", "--")
+
+
+def series_styles(n: int) -> list[dict[str, str]]:
+    """``n`` distinct styles (colour, marker, line style, hatch): colours and markers cycle
+    with co-prime periods (8 and 12), so no two of the first 24 series look alike."""
+    return [{"color": SERIES_COLORS[i % len(SERIES_COLORS)],
+             "marker": SERIES_MARKERS[i % len(SERIES_MARKERS)],
+             "linestyle": SERIES_LINES[(i // len(SERIES_COLORS)) % len(SERIES_LINES)],
+             "hatch": SERIES_HATCHES[(i // len(SERIES_COLORS)) % len(SERIES_HATCHES)]}
+            for i in range(n)]
+
+
 def safe_text(text: str) -> str:
     """A user-supplied name as literal figure text: ``$`` would start mathtext."""
     return text.replace("$", r"\$")

@@ -60,19 +60,40 @@ def render_run(result: SimResult, console: Any, layers: int | None = 10,
     summary.add_column("", style="bold", no_wrap=True)
     summary.add_column("", overflow="fold")
     for label, value in summary_lines(result):
-        summary.add_row(_t(label), _t(value))
+        if label != "run":  # the title says it
+            summary.add_row(_t(label), _t(value))
     summary.add_row(_t("why"), _t(why.sentence))
     console.print(summary)
     whys = block_whys(result)
     console.print(block_table(result, whys))
-    for block, w in whys:
-        console.print(_t(f"  {block}: {w.sentence}"), overflow="fold")
+    console.print(why_table(whys))
     if layers != 0:
         console.print(layer_table(result, layers))
     if group is not None and group != "block":
         from accelsim.analysis.report import render_groups
 
         render_groups(result, group, console)
+
+
+def why_table(whys: Sequence[tuple[str, Why]]) -> Any:
+    """One "why" sentence per block; a run of blocks telling the same story (block0 ..
+    block11 of a ViT) is printed once, as 'block0..block11'."""
+    from rich.table import Table
+
+    from accelsim.analysis.why import same_story
+
+    table = Table.grid(padding=(0, 1))
+    table.add_column(no_wrap=True, style="bold")
+    table.add_column(overflow="fold")
+    i = 0
+    while i < len(whys):
+        j = i
+        while j + 1 < len(whys) and same_story(whys[i], whys[j + 1]):
+            j += 1
+        name = whys[i][0] if j == i else f"{whys[i][0]}..{whys[j][0]}"
+        table.add_row(_t(f"why {name}"), _t(whys[i][1].sentence))
+        i = j + 1
+    return table
 
 
 def _pct(value: float) -> str:
@@ -139,13 +160,17 @@ def layer_table(result: SimResult, limit: int | None) -> Any:
                    f"{UNITS_NOTE}.")
     heads = ("layer", "unit", "cycles", "% total", "util", *(CAUSE_HEADS[c] for c in causes),
              "DRAM kB", "% roof", "bound")
+    widest = max((len(x.name) for x, f in rows if not f), default=5)
     for head in heads:
         table.add_column(head, justify="left" if head in ("layer", "unit", "bound")
-                         else "right", overflow="fold")
+                         else "right", no_wrap=head == "layer",
+                         min_width=widest if head == "layer" else None,
+                         overflow="ellipsis" if head == "layer" else "fold")
     total = result.total_cycles
     for x, is_fused in rows:
         if is_fused:
-            table.add_row(_t(f" └ {x.name}", "dim"), _t(x.unit, "dim"), _t("fused", "dim"),
+            short = x.name.removeprefix(f"{x.block}.") if x.block else x.name
+            table.add_row(_t(f" └ {short}", "dim"), _t(x.unit, "dim"), _t("fused", "dim"),
                           *(_t("") for _ in heads[3:]))
             continue
         p = place_layer(x, roofs)

@@ -96,7 +96,7 @@ def _sentence(result: SimResult, why: Why, gemms: list[LayerResult],
                          and not x.fused_into), reverse=True)
         busiest = others[0][1] if others else ""
         parts.append(f"no GEMM in flight {why.no_gemm:.1%}"
-                     + (f" (non-linear units, mostly {busiest})" if busiest else ""))
+                     + (f" (mostly {busiest})" if busiest else ""))
     return "; ".join(parts)
 
 
@@ -108,12 +108,12 @@ def _detail(result: SimResult, cause: str, x: LayerResult) -> str:
         bw = float(dram.get("bandwidth_gbps", 0)) * float(dram.get("efficiency", 1.0))
         fills = {k: v for k, v in x.sram_write_bytes.items() if k != "output" and v}
         data = _BUFFER_DATA.get(max(fills, key=lambda k: fills[k]), "data") if fills else "data"
-        return (f"{x.name} {data} stream at {bw:.3g} GB/s, {x.required_bandwidth_gbps:.3g} "
-                "GB/s needed to keep the array busy")
+        return (f"{x.name}: {data} at {bw:.3g} GB/s, {x.required_bandwidth_gbps:.3g} GB/s "
+                "needed")
     if cause == "sram":
         port, width, need = _worst_port(result, x)
         if port:
-            return (f"{x.name}: {port} port {width} B/cycle, {need:.3g} B/cycle needed")
+            return f"{x.name}: {port} port {width} B/cycle, {need:.3g} needed"
         return x.name
     return f"worst: {x.name}"
 
@@ -138,6 +138,12 @@ def _worst_port(result: SimResult, x: LayerResult) -> tuple[str, int, float]:
 def run_why(result: SimResult) -> Why:
     """The whole run's decomposition and sentence."""
     return explain(result, list(result.layers), 0, result.total_cycles)
+
+
+def same_story(a: tuple[str, Why], b: tuple[str, Why]) -> bool:
+    """Two blocks whose sentences match once their names are left out (block0.fc1 vs
+    block1.fc1): printed once for a run of repeated blocks."""
+    return a[1].sentence.replace(f"{a[0]}.", "") == b[1].sentence.replace(f"{b[0]}.", "")
 
 
 def block_whys(result: SimResult) -> list[tuple[str, Why]]:

@@ -6,7 +6,13 @@ from __future__ import annotations
 
 import sys
 
-from accelsim.cli import commands, roofline, sweep  # noqa: F401 - register the commands
+from accelsim.cli import (  # noqa: F401 - register the commands
+    commands,
+    compare,
+    roofline,
+    simulate,
+    sweep,
+)
 from accelsim.cli.app import _state, app
 from accelsim.errors import AccelsimError
 

@@ -1,28 +1,21 @@
-"""``list``, ``trace``, ``simulate`` and ``accuracy``: parse -> public API -> render."""
+"""``list``, ``trace`` and ``accuracy``: parse -> public API -> render (simulate: simulate.py)."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from accelsim.cli.app import (
-    ArchOpt,
     BatchOpt,
-    FormatOpt,
     ImageOpt,
     ModelOpt,
     OutOpt,
     OverrideOpt,
     QuantOpt,
-    SetOpt,
     app,
     model_trace,
     output_suffix,
-    simulate_for,
-    write_output,
 )
 
 
@@ -65,81 +58,6 @@ def trace_cmd(
         console.print(f"wrote {output}")
 
 
-@app.command("simulate")
-def simulate_cmd(
-    arch: ArchOpt = "sole",
-    model: ModelOpt = "vit_base",
-    image_size: ImageOpt = None,
-    batch: BatchOpt = None,
-    quant: QuantOpt = None,
-    set_: SetOpt = None,
-    override: OverrideOpt = None,
-    fmt: FormatOpt = "table",
-    output: OutOpt = None,
-    fidelity: Annotated[str, typer.Option(
-        "--fidelity", help="model (closed form) | pe (PE-grid oracle)")] = "model",
-    check: Annotated[bool, typer.Option("--check",
-                                        help="verify the engine invariants after the run")] = False,
-    group: Annotated[Optional[str], typer.Option(  # noqa: UP045
-        "--group", help="also show a group-by view: kind | block | unit")] = None,
-    plot: Annotated[Optional[Path], typer.Option(  # noqa: UP045
-        "--plot", help="write the latency breakdown chart (PNG)")] = None,
-) -> None:
-    """Simulate a model on an accelerator: per-layer table and summary (-o x.html: report)."""
-    from rich.console import Console
-
-    from accelsim.analysis import report
-    from accelsim.arch.load import load_arch
-    from accelsim.errors import ConfigError
-
-    if fmt not in ("table", "json", "csv"):
-        raise ConfigError("unknown format", key="--format", value=fmt,
-                          expected="table | json | csv")
-    suffix = output_suffix(output, (".json", ".csv", ".html", ".htm"))
-    if fmt != "table" and suffix is not None and suffix != f".{fmt}":
-        raise ConfigError(f"--format {fmt} does not match the output file", key="--output",
-                          value=str(output), expected=f"a .{fmt} file, or no --format")
-    output_suffix(plot, (".png",), key="--plot")
-    spec = load_arch(arch, set_ or [])
-    trace = model_trace(model, image_size, batch, quant, override)
-    if group is not None and group not in ("kind", "block", "unit"):
-        raise ConfigError("unknown group-by key", key="--group", value=group,
-                          expected="kind | block | unit")
-    if group is not None and fmt != "table":
-        raise ConfigError("--group adds a table view", key="--group", value=group,
-                          expected="--format table (the HTML report holds every group-by view)")
-    # the event log times unit busy intervals exactly for the breakdown views; JSON/CSV
-    # exports leave it out (it would land in the result's extra data)
-    exact = plot is not None or group is not None or suffix in (".html", ".htm")
-    result = simulate_for(arch, spec, trace, fidelity=fidelity, check=check, record=exact)
-    written = []
-    if plot is not None:
-        from accelsim.analysis.plots import figure_png, result_breakdown_figure
-
-        write_output(plot, figure_png(result_breakdown_figure(result)), key=None)
-        written.append(plot)
-    if output is not None:
-        write_output(output, _html_report(result) if suffix in (".html", ".htm")
-                      else report.result_csv(result) if suffix == ".csv"
-                      else report.result_json(result, include_timing=False))
-        written.append(output)
-    if fmt == "table":
-        console = Console(width=max(Console().width, 180))
-        report.render_table(result, console)
-        if group is not None:
-            report.render_groups(result, group, console)
-        if check:
-            console.print("engine invariants hold (MACs and bytes conserved, every step run "
-                          "once per stage, banks within capacity, producers before readers, "
-                          "latency above every lower bound)")
-    elif output is None:
-        text = (report.result_json(result, include_timing=False) if fmt == "json"
-                else report.result_csv(result))
-        sys.stdout.write(text + ("" if text.endswith("\n") else "\n"))
-    for path in written:
-        print(f"wrote {path}", file=sys.stderr if fmt != "table" else sys.stdout)
-
-
 @app.command("accuracy")
 def accuracy_cmd(
     seed: Annotated[int, typer.Option("--seed", help="seed of the synthetic inputs")] = 0,
@@ -171,17 +89,4 @@ def accuracy_cmd(
     for row in rows:
         table.add_row(*("-" if row[k] is None else f"{row[k]:.5g}" if isinstance(row[k], float)
                         else str(row[k]) for k in keys))
-    Console(width=max(Console().width, 140)).print(table)
-
-
-def _html_report(result) -> str:
-    from accelsim.analysis import report
-    from accelsim.analysis.plots import (
-        figure_png,
-        result_breakdown_figure,
-        result_roofline_figure,
-    )
-
-    return report.result_html(result, {
-        "Roofline": figure_png(result_roofline_figure(result)),
-        "Latency breakdown": figure_png(result_breakdown_figure(result))})
+    Console().print(table)
