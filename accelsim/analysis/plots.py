@@ -56,11 +56,12 @@ SERIES_HATCHES = ("", "//", "..", "xx", "\\\\", "++", "oo", "--")
 
 
 def series_styles(n: int) -> list[dict[str, str]]:
-    """``n`` distinct styles (colour, marker, line style, hatch): colours and markers cycle
-    with co-prime periods (8 and 12), so no two of the first 24 series look alike."""
+    """``n`` distinct styles (colour, marker, line style, hatch): colours, markers and line
+    styles cycle with periods 8, 12 and 4, so no two of the first 24 series look alike, and
+    series drawn on top of each other stay distinguishable (dashes, hollow markers)."""
     return [{"color": SERIES_COLORS[i % len(SERIES_COLORS)],
              "marker": SERIES_MARKERS[i % len(SERIES_MARKERS)],
-             "linestyle": SERIES_LINES[(i // len(SERIES_COLORS)) % len(SERIES_LINES)],
+             "linestyle": SERIES_LINES[i % len(SERIES_LINES)],
              "hatch": SERIES_HATCHES[(i // len(SERIES_COLORS)) % len(SERIES_HATCHES)]}
             for i in range(n)]
 

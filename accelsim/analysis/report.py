@@ -236,7 +236,7 @@ def render_roofline(roofs: Any, placements: Any, operators: Any, title: str, con
         for col in ("operator", "per block", "ops (M)", "memory ops (MB)", "intensity ops/B",
                     "attained TOPS", "roof TOPS", "bound"):
             ops_table.add_column(col, justify="left" if col in ("operator", "bound")
-                                 else "right")
+                                 else "right", no_wrap=col in ("operator", "bound"))
         for o in operators:
             _add_row(ops_table, o.operator, str(o.per_block), f"{o.ops / 1e6:.2f}",
                               f"{o.bytes / 1e6:.3f}", _intensity_text(o.intensity),
@@ -244,17 +244,45 @@ def render_roofline(roofs: Any, placements: Any, operators: Any, title: str, con
                               f"{o.roof_ops_per_s / 1e12:.3f}", o.bound)
         console.print(ops_table)
     if per_layer:
-        table = Table(title=_text(f"{title}: per layer"))
+        from rich import box
+
+        table = Table(title=_text(f"{title}: per layer"), box=box.SIMPLE_HEAD, pad_edge=False)
+        widest = max((len(p.name) for p in placements), default=5)
         for col in ("layer", "kind", "unit", "prec", "GOPs", "DRAM kB", "ops/B", "TOPS",
                     "roof TOPS", "% roof", "bound"):
             table.add_column(col, justify="left" if col in ("layer", "kind", "unit", "prec",
-                                                            "bound") else "right")
+                                                            "bound") else "right",
+                             no_wrap=col in ("layer", "bound"),
+                             min_width=widest if col == "layer" else None)
         for p in placements:
             _add_row(table, p.name, p.kind, p.unit, p.precision, f"{p.ops / 1e9:.4f}",
                           f"{p.dram_bytes / 1e3:.1f}", _intensity_text(p.intensity),
                           f"{p.attained_ops_per_s / 1e12:.3f}", f"{p.roof_ops_per_s / 1e12:.3f}",
                           f"{p.roof_fraction:.1%}", p.bound)
         console.print(table)
+
+
+GROWTH_COLUMNS = ("from_image_size", "to_image_size", "operator", "ops_ratio", "bytes_ratio",
+                  "intensity_before", "intensity_after")
+
+
+def _growth_rows(growths: Any) -> list[dict[str, Any]]:
+    return [{"from_image_size": a, "to_image_size": b, "operator": g.operator,
+             "ops_ratio": g.ops_ratio, "bytes_ratio": g.bytes_ratio,
+             "intensity_before": _finite(g.intensity_before),
+             "intensity_after": _finite(g.intensity_after)}
+            for a, b, rows in growths for g in rows]
+
+
+def growth_csv(growths: Any) -> str:
+    """The growth tables of ``roofline --image-size A,B,...``: (from, to, rows) triples."""
+    return _csv(GROWTH_COLUMNS, _growth_rows(growths))
+
+
+def growth_json(growths: Any, arch: str, model: str) -> str:
+    rows = [{k: (None if v == "inf" else v) for k, v in r.items()} for r in _growth_rows(growths)]
+    return json.dumps({"schema": "accelsim.growth/1", "arch": arch, "model": model,
+                       "rows": rows}, indent=1, sort_keys=True)
 
 
 def render_operator_growth(growth: Any, title: str, console: Any) -> None:

@@ -17,20 +17,19 @@ from accelsim.cli.app import (
     model_trace,
     output_suffix,
 )
+from accelsim.cli.figures import make_console
 
 
 @app.command("list")
 def list_cmd() -> None:
     """List bundled architectures, built-in models and quantization schemes."""
-    from rich.console import Console
-
     from accelsim.analysis.report import render_catalogue
     from accelsim.arch.load import bundled_arch_names, load_arch
     from accelsim.workload.models import MODELS
     from accelsim.workload.quant import SCHEMES
 
     render_catalogue([(name, load_arch(name)) for name in bundled_arch_names()],
-                     MODELS.items(), SCHEMES.values(), Console())
+                     MODELS.items(), SCHEMES.values(), make_console())
 
 
 @app.command("trace")
@@ -43,8 +42,6 @@ def trace_cmd(
     output: OutOpt = None,
 ) -> None:
     """Generate a quantized operator trace (accelsim.trace/1 YAML) and print its statistics."""
-    from rich.console import Console
-
     from accelsim.analysis.report import render_trace_stats
     from accelsim.workload.trace import save_trace
 
@@ -52,7 +49,7 @@ def trace_cmd(
     trace = model_trace(model, image_size, batch, quant, override)
     if output is not None:
         save_trace(trace, output)
-    console = Console()
+    console = make_console()
     render_trace_stats(trace, console)
     if output is not None:
         console.print(f"wrote {output}")
@@ -79,7 +76,6 @@ def accuracy_cmd(
     if fmt == "json":
         print(json.dumps(rows, indent=1, sort_keys=True))
         return
-    from rich.console import Console
     from rich.table import Table
 
     table = Table(title=f"Operator accuracy vs float (seed {seed})")
@@ -89,4 +85,4 @@ def accuracy_cmd(
     for row in rows:
         table.add_row(*("-" if row[k] is None else f"{row[k]:.5g}" if isinstance(row[k], float)
                         else str(row[k]) for k in keys))
-    Console().print(table)
+    make_console().print(table)

@@ -73,3 +73,21 @@ def print_warnings(results: Any) -> None:
 def command_line() -> str:
     """The command as typed (for reports): 'accelsim simulate --arch sole ...'."""
     return shlex.join(["accelsim", *sys.argv[1:]])
+
+
+#: width of output that goes to a file or pipe, where there is no terminal to fit (COLUMNS,
+#: when set, still decides)
+PIPE_WIDTH = 160
+
+
+def make_console(stderr: bool = False) -> Any:
+    """A rich Console at the terminal's width (COLUMNS when set); a pipe or file gets
+    PIPE_WIDTH columns rather than rich's 80."""
+    import os
+
+    from rich.console import Console
+
+    console = Console(stderr=stderr)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(stderr=stderr, width=PIPE_WIDTH)
+    return console

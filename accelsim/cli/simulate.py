@@ -31,6 +31,7 @@ from accelsim.cli.figures import (
     check_figure_options,
     command_line,
     figure_file,
+    make_console,
     parse_figsize,
     print_warnings,
 )
@@ -133,8 +134,6 @@ def simulate_cmd(
 
 def _single(result, fmt, output, suffix, plot, timeline, limit, group, check, dpi, size,
             style_name) -> None:
-    from rich.console import Console
-
     from accelsim.analysis import report
 
     written = []
@@ -157,7 +156,7 @@ def _single(result, fmt, output, suffix, plot, timeline, limit, group, check, dp
     if fmt == "table":
         from accelsim.analysis.terminal import render_run
 
-        console = Console()
+        console = make_console()
         render_run(result, console, layers=limit, group=group)
         if check:
             console.print("engine invariants hold (MACs and bytes conserved, every step run "
@@ -180,8 +179,6 @@ def _without_log(result):
 
 
 def _compared(runs, labels, fmt, output, suffix, plot, limit, dpi, size, style_name) -> None:
-    from rich.console import Console
-
     from accelsim.analysis import compare
 
     print_warnings(runs)
@@ -196,7 +193,7 @@ def _compared(runs, labels, fmt, output, suffix, plot, limit, dpi, size, style_n
                      else compare.comparison_json(c))
         written.append(output)
     if fmt == "table":
-        compare.render_comparison(c, Console(), layers=limit)
+        compare.render_comparison(c, make_console(), layers=limit)
     elif output is None:
         text = compare.comparison_json(c) if fmt == "json" else compare.comparison_csv(c)
         sys.stdout.write(text + ("" if text.endswith("\n") else "\n"))

@@ -8,6 +8,14 @@ from typing import Annotated, Optional
 import typer
 
 from accelsim.cli.app import ArchOpt, OutOpt, app
+from accelsim.cli.figures import (
+    DpiOpt,
+    FigsizeOpt,
+    StyleOpt,
+    check_figure_options,
+    make_console,
+    parse_figsize,
+)
 
 
 @app.command("sweep")
@@ -28,18 +36,27 @@ def sweep_cmd(
     scheduler: Annotated[Optional[str], typer.Option(  # noqa: UP045
         "--scheduler", help="dask.distributed scheduler, tcp://HOST:PORT")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="skip points already in -o")] = False,
+    plot_format: Annotated[str, typer.Option(
+        "--plot-format", help="figure files in --plot-dir: png | svg | pdf")] = "png",
+    dpi: DpiOpt = None,
+    figsize: FigsizeOpt = None,
+    style_name: StyleOpt = "screen",
 ) -> None:
     """Simulate a grid of design points (cartesian product, or --zip) and tabulate/plot them."""
-    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
     from accelsim.errors import ConfigError
     from accelsim.sweep import run_sweep
 
+    if plot_format not in ("png", "svg", "pdf"):
+        raise ConfigError("unknown figure format", key="--plot-format", value=plot_format,
+                          expected="png | svg | pdf")
+    check_figure_options(dpi, style_name)
+    size = parse_figsize(figsize)
     if resume and output is None:
         raise ConfigError("--resume needs the file of a previous run", key="--resume",
                           expected="-o sweep.csv")
-    console = Console(width=max(Console().width, 180))
+    console = make_console()
     with Progress("[progress.description]{task.description}", BarColumn(),
                   MofNCompleteColumn(), TimeElapsedColumn(), console=console,
                   transient=True, disable=not console.is_terminal) as bar:
@@ -57,5 +74,5 @@ def sweep_cmd(
     if plot_dir is not None:
         from accelsim.sweep_plots import save_plots
 
-        for path in save_plots(records, plot_dir):
+        for path in save_plots(records, plot_dir, plot_format, dpi, size, style_name):
             console.print(f"wrote {path}")
