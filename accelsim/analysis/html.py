@@ -25,8 +25,9 @@ p.why{margin:.2em 0}p.warn{color:#a33;margin:.2em 0}
 footer{color:#666;font-size:12px;margin-top:2em;border-top:1px solid #ddd;padding-top:.5em}
 code{background:#f4f4f4;padding:1px 3px}
 """
-#: click a header to sort its table by that column (numbers by value, text alphabetically)
-SORT_JS = """
+#: click a header to sort its table by that column (numbers by value, text alphabetically);
+#: the fused rows move with the sort like any other
+SORT_JS = r"""
 document.querySelectorAll('table.sortable').forEach(function(t){
  t.querySelectorAll('th').forEach(function(th,col){
   th.classList.add('sort');
@@ -44,15 +45,23 @@ document.querySelectorAll('table.sortable').forEach(function(t){
   });
  });
 });
+// '#sort=N' or '#sort=N-desc' sorts the last sortable table by column N on load (links, tests)
+(function(){var m=/sort=(\d+)(-desc)?/.exec(location.hash);
+ var ts=document.querySelectorAll('table.sortable');if(!m||!ts.length)return;
+ var th=ts[ts.length-1].querySelectorAll('th')[+m[1]];if(!th)return;
+ th.click();if(m[2])th.click();})();
 """
 
 
 def table(header: list[str], rows: list[list[Any]], left: int = 1, caption: str = "",
-          sortable: bool = False, row_classes: list[str] | None = None) -> str:
-    """An escaped HTML table; ``left`` leading columns are text (left-aligned)."""
+          sortable: bool = False, row_classes: list[str] | None = None,
+          text_last: bool = False) -> str:
+    """An escaped HTML table; ``left`` leading columns (and the last one with ``text_last``)
+    are text (left-aligned)."""
+    last = len(header) - 1 if text_last else -1
 
     def cell(i: int, v: Any, tag: str) -> str:
-        return f"<{tag}{' class=l' if i < left else ''}>{escape(str(v))}</{tag}>"
+        return f"<{tag}{' class=l' if i < left or i == last else ''}>{escape(str(v))}</{tag}>"
 
     head = "".join(cell(i, h, "th") for i, h in enumerate(header))
     classes = row_classes or [""] * len(rows)
@@ -121,7 +130,7 @@ def result_html(result: SimResult, figures: dict[str, bytes], command: str = "",
          "why"],
         [[b, f"{w.span_cycles:,}", f"{w.array_busy:.1%}",
           *(f"{w.causes.get(c, 0):.1%}" for c in causes), f"{w.no_gemm:.1%}", w.sentence]
-         for b, w in whys], left=1,
+         for b, w in whys], left=1, text_last=True,
         caption="array busy + stall causes + no GEMM in flight = 100% of the block's slice; "
                 "the array's waiting time is split by its layers' stall cycles "
                 "(accelsim.analysis.why)"))
