@@ -12,6 +12,9 @@ from typing import Annotated, Any, Optional
 import typer
 
 FIGURE_SUFFIXES = (".png", ".svg", ".pdf")
+#: accelsim.analysis.plots.STYLES' names, here so that checking an option does not import
+#: matplotlib (a command that draws nothing must not pay for it)
+FIGURE_STYLES = ("screen", "paper")
 
 DpiOpt = Annotated[Optional[float], typer.Option(  # noqa: UP045
     "--dpi", help="PNG resolution in dots per inch [150 screen, 300 paper]")]
@@ -40,12 +43,11 @@ def parse_figsize(value: str | None) -> tuple[float, float] | None:
 
 
 def check_figure_options(dpi: float | None, style_name: str) -> None:
-    from accelsim.analysis.plots import STYLES
     from accelsim.errors import ConfigError
 
-    if style_name not in STYLES:
+    if style_name not in FIGURE_STYLES:
         raise ConfigError("unknown figure style", key="--style", value=style_name,
-                          expected=" | ".join(STYLES))
+                          expected=" | ".join(FIGURE_STYLES))
     if dpi is not None and not 10 <= dpi <= 1200:
         raise ConfigError("dpi out of range", key="--dpi", value=dpi, expected="10 to 1200")
 

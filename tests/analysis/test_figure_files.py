@@ -82,3 +82,9 @@ def test_names_are_drawn_literally_not_as_mathtext():
 def test_figure_bytes_refuses_other_formats(result):
     with pytest.raises(ValueError):
         plots.figure_bytes(plots.result_roofline_figure(result), "gif")
+
+
+def test_the_cli_knows_every_style_without_importing_matplotlib():
+    from accelsim.cli.figures import FIGURE_STYLES
+
+    assert FIGURE_STYLES == tuple(plots.STYLES)
