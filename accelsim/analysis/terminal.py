@@ -52,7 +52,7 @@ def _table(title: str, caption: str = "", **options: Any) -> Any:
 def render_run(result: SimResult, console: Any, layers: int | None = 10,
                group: str | None = None) -> None:
     """Summary (with the run's why), per-block view, then ``layers`` (see parse_layers); a
-    group-by view (kind | unit) after it on request (the block view is always shown)."""
+    group-by table (kind | unit | block) after it on request."""
     from accelsim.analysis.report import summary_lines
 
     why = run_why(result)
@@ -69,7 +69,7 @@ def render_run(result: SimResult, console: Any, layers: int | None = 10,
     console.print(why_table(whys))
     if layers != 0:
         console.print(layer_table(result, layers))
-    if group is not None and group != "block":
+    if group is not None:  # the group-by table (block: with SFU busy and PE utilization)
         from accelsim.analysis.report import render_groups
 
         render_groups(result, group, console)
