@@ -291,7 +291,7 @@ def test_constant_pe_sweep_plots_use_the_varied_parameter():
     # the area does not vary and a swept bandwidth is no objective: latency vs energy only
     pareto = plot_pareto(records)
     assert [ax.get_xlabel() for ax in pareto.axes] == ["energy per inference (mJ)"]
-    labels = [t.get_text() for t in plot_breakdown(records).axes[0].get_xticklabels()]
+    labels = [t.get_text() for t in plot_breakdown(records).axes[0].get_yticklabels()]
     assert labels == ["bandwidth_gbps=12.8", "bandwidth_gbps=25.6", "bandwidth_gbps=51.2"]
 
 
