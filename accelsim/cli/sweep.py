@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -56,6 +57,7 @@ def sweep_cmd(
     if resume and output is None:
         raise ConfigError("--resume needs the file of a previous run", key="--resume",
                           expected="-o sweep.csv")
+    _spec_warnings(arch)
     console = make_console()
     with Progress("[progress.description]{task.description}", BarColumn(),
                   MofNCompleteColumn(), TimeElapsedColumn(), console=console,
@@ -76,3 +78,13 @@ def sweep_cmd(
 
         for path in save_plots(records, plot_dir, plot_format, dpi, size, style_name):
             console.print(f"wrote {path}")
+
+
+def _spec_warnings(arch: str) -> None:
+    """The base arch's honest-default warnings (defaulted units, implausible values), once,
+    on stderr; the swept overrides are validated by run_sweep."""
+    from accelsim.arch.load import load_arch
+    from accelsim.engine.warnings import spec_warnings
+
+    for warning in spec_warnings(load_arch(arch)):
+        print(f"accelsim: warning: {warning}", file=sys.stderr)
