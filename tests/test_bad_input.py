@@ -227,8 +227,8 @@ CASES = [
                                             "rtx4090"), ("--reference", "-o PATH.png")),
     Case("roofline-bad-image-size", ("roofline", "--model", "vit_tiny", "--image-size", "224,x"),
          ("--image-size", "'224,x'")),
-    Case("roofline-sizes-with-json", ("roofline", "--model", "vit_tiny", "--image-size",
-                                      "224,384", "-f", "json"), ("--image-size", "one size")),
+    Case("roofline-sizes-with-a-figure", ("roofline", "--model", "vit_tiny", "--image-size",
+                                          "224,384", "-o", "r.png"), ("--image-size", "one size")),
     # ---------------------------------------------------------------- sweep specs
     Case("sweep-bad-pe", ("sweep", "--model", "{trace}", "--pe", "8y8"), ("--pe", "'8y8'")),
     Case("sweep-zero-pe", ("sweep", "--model", "{trace}", "--pe", "0x8"), ("--pe", "'0x8'")),

@@ -10,7 +10,14 @@ from __future__ import annotations
 
 import sys
 
-from accelsim.cli import commands, explore, roofline, sweep  # noqa: F401 - register commands
+from accelsim.cli import (  # noqa: F401 - register the commands
+    commands,
+    compare,
+    explore,
+    roofline,
+    simulate,
+    sweep,
+)
 from accelsim.cli.app import (
     EXIT_BAD_INPUT,
     EXIT_INTERNAL,

@@ -9,7 +9,14 @@ from typing import Annotated, Optional
 import typer
 
 from accelsim.cli.app import EXIT_POINTS_FAILED, ArchOpt, OutOpt, app, error_line
-from accelsim.cli.app import console as make_console
+from accelsim.cli.figures import (
+    DpiOpt,
+    FigsizeOpt,
+    StyleOpt,
+    check_figure_options,
+    make_console,
+    parse_figsize,
+)
 
 
 @app.command("sweep")
@@ -32,6 +39,11 @@ def sweep_cmd(
     scheduler: Annotated[Optional[str], typer.Option(  # noqa: UP045
         "--scheduler", help="dask.distributed scheduler, tcp://HOST:PORT")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="skip points already in -o")] = False,
+    plot_format: Annotated[str, typer.Option(
+        "--plot-format", help="figure files in --plot-dir: png | svg | pdf")] = "png",
+    dpi: DpiOpt = None,
+    figsize: FigsizeOpt = None,
+    style_name: StyleOpt = "screen",
 ) -> None:
     """Simulate a grid of design points (cartesian product, or --zip) and tabulate/plot them."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
@@ -39,13 +51,19 @@ def sweep_cmd(
     from accelsim.errors import ConfigError
     from accelsim.sweep import run_sweep
 
+    if plot_format not in ("png", "svg", "pdf"):
+        raise ConfigError("unknown figure format", key="--plot-format", value=plot_format,
+                          expected="png | svg | pdf")
+    check_figure_options(dpi, style_name)
+    size = parse_figsize(figsize)
     if resume and output is None:
         raise ConfigError("--resume needs the file of a previous run", key="--resume",
                           expected="-o sweep.csv")
     if quant is None:
         onnx_only = all(m.strip().lower().endswith(".onnx") for m in model.split(","))
         quant = "graph" if onnx_only else "sole"
-    console = make_console(180)
+    _spec_warnings(arch)
+    console = make_console()
     with Progress("[progress.description]{task.description}", BarColumn(),
                   MofNCompleteColumn(), TimeElapsedColumn(), console=console,
                   transient=True, disable=not console.is_terminal) as bar:
@@ -63,7 +81,7 @@ def sweep_cmd(
     if plot_dir is not None:
         from accelsim.sweep_plots import save_plots
 
-        for path in save_plots(records, plot_dir):
+        for path in save_plots(records, plot_dir, plot_format, dpi, size, style_name):
             console.print(f"wrote {path}")
     failed = [r for r in records if r.get("status") != "ok"]
     if failed:
@@ -74,3 +92,14 @@ def sweep_cmd(
                    f"{where}")
         print(error_line(message), file=sys.stderr)
         raise typer.Exit(EXIT_POINTS_FAILED)
+
+
+
+def _spec_warnings(arch: str) -> None:
+    """The base arch's honest-default warnings (defaulted units, implausible values), once,
+    on stderr; the swept overrides are validated by run_sweep."""
+    from accelsim.arch.load import load_arch
+    from accelsim.engine.warnings import spec_warnings
+
+    for warning in spec_warnings(load_arch(arch)):
+        print(f"accelsim: warning: {warning}", file=sys.stderr)

@@ -122,7 +122,7 @@ def save_plots(rows: Sequence[Record], objectives: Sequence[Objective],
     """Write the exploration plots (PLOT_FILES) into ``folder``, each atomically
     (accelsim.fileio.write_atomic); returns their paths (none without a simulated design; no
     3-D front with fewer than three objectives)."""
-    from accelsim.analysis.plots import figure_png
+    from accelsim.analysis.plots import figure_png, literal_texts
     from accelsim.errors import ConfigError
     from accelsim.fileio import write_atomic
 
@@ -135,6 +135,7 @@ def save_plots(rows: Sequence[Record], objectives: Sequence[Objective],
     made.append((PLOT_FILES[2], plot_hypervolume(rows, reference, objectives)))
     paths = []
     for name, fig in made:
-        write_atomic(folder / name, figure_png(fig, dpi=110), ConfigError, flag="--plot-dir")
+        write_atomic(folder / name, figure_png(literal_texts(fig), dpi=110), ConfigError,
+                     flag="--plot-dir")
         paths.append(folder / name)
     return paths
