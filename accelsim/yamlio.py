@@ -171,8 +171,87 @@ def _children(node: yaml.Node) -> list[yaml.Node]:
 
 
 def load_yaml_text(text: str) -> Any:
-    """Parse YAML text with accelsim's loader (raises yaml.YAMLError)."""
+    """Parse YAML text with accelsim's loader (raises yaml.YAMLError).
+
+    Documents in the layout ``dump_trace`` writes (a block header, then block lists of one-line
+    flow mappings of plain scalars) take a line-by-line fast path giving the same data: PyYAML
+    builds a Python node per scalar and needs ~1 ms per trace op, too slow for 100k-op traces;
+    anything outside that layout goes through the full YAML parser."""
+    fast = _load_flow_lines(text)
+    if fast is not None:
+        return fast
     return yaml.load(text, Loader=_Yaml12Loader)  # noqa: S506 - SafeLoader subclass
+
+
+# ------------------------------------------------------------------ fast path for trace files
+_PLAIN = r"[A-Za-z0-9_][A-Za-z0-9_.+/-]*"
+_KEY = r"[A-Za-z_][A-Za-z0-9_]*"
+_SEQ = rf"\[(?:{_PLAIN}(?:, {_PLAIN})*)?\]"
+_ENTRY = rf"{_KEY}: (?:{_SEQ}|{_PLAIN})"
+_ITEM_LINE = re.compile(rf"- \{{{_ENTRY}(?:, {_ENTRY})*\}} *")
+_SECTION_LINE = re.compile(rf"({_KEY}): *")
+_ENTRIES = re.compile(rf"({_KEY}): (?:\[([^\]]*)\]|({_PLAIN}))")
+_MIN_FAST_LINES = 200  # small documents: the full parser is fast enough
+
+
+def _plain(text: str) -> Any:
+    """A plain scalar resolved by the YAML 1.2 core schema (as the full loader does)."""
+    first = text[0]
+    if first.isdigit():
+        if text.isdigit():
+            return int(text)
+    elif first not in "tTfFnN":
+        return text  # a name: no bool, null or number starts with another letter or "_"
+    if _BOOL.match(text):
+        return text.lower() == "true"
+    if _NULL.match(text):
+        return None
+    if _INT.match(text):
+        return _yaml12_int(text)
+    if _FLOAT.match(text):
+        return _yaml12_float(text)
+    return text
+
+
+def _load_flow_lines(text: str) -> dict[str, Any] | None:
+    """The fast path of :func:`load_yaml_text`, or None when ``text`` is not in its layout."""
+    lines = text.split("\n")
+    if len(lines) < _MIN_FAST_LINES:
+        return None
+    first = next((i for i, line in enumerate(lines) if _SECTION_LINE.fullmatch(line)
+                  and i + 1 < len(lines) and lines[i + 1].startswith("- {")), None)
+    if first is None:
+        return None
+    header = yaml.load("\n".join(lines[:first]), Loader=_Yaml12Loader)  # noqa: S506
+    if header is None:
+        header = {}
+    if not isinstance(header, dict):
+        return None
+    data: dict[str, Any] = dict(header)
+    items: list[Any] | None = None
+    for number, line in enumerate(lines[first:], start=first + 1):
+        if line.startswith("- "):
+            if items is None or not _ITEM_LINE.fullmatch(line):
+                return None
+            entry: dict[str, Any] = {}
+            for key, seq, scalar in _ENTRIES.findall(line):
+                if key in entry:
+                    raise yaml.constructor.ConstructorError(
+                        None, None, f"duplicate key {key!r}",
+                        yaml.Mark("", 0, number - 1, line.index(f" {key}: ") + 1, None, None))
+                entry[key] = ([_plain(x) for x in seq.split(", ")] if seq else []
+                              ) if scalar == "" else _plain(scalar)
+            items.append(entry)
+            continue
+        section = _SECTION_LINE.fullmatch(line)
+        if section is None:
+            if line.strip():
+                return None
+            continue
+        if section.group(1) in data:
+            return None  # the full parser reports the duplicate key with its position
+        items = data[section.group(1)] = []
+    return data
 
 
 def read_yaml(path: Path, error: type[AccelsimError]) -> Any:

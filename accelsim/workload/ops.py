@@ -7,6 +7,7 @@ report header), so that their ops can sit on the same roofline as the GEMMs.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, fields
 from typing import ClassVar
 
@@ -93,8 +94,15 @@ class Op:
         return 2 * self.macs
 
     def dims(self) -> dict[str, int]:
-        base = {f.name for f in fields(Op)}
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in base}
+        return {name: getattr(self, name) for name in dim_names(type(self))}
+
+
+@functools.cache
+def dim_names(cls: type[Op]) -> tuple[str, ...]:
+    """The size and flag fields of an op class (its fields less name, inputs, outputs, block),
+    computed once per class: trace loading asks for them on every op."""
+    base = {f.name for f in fields(Op)}
+    return tuple(f.name for f in fields(cls) if f.name not in base)
 
 
 @dataclass(frozen=True)
