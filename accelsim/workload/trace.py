@@ -163,8 +163,9 @@ class Trace:
 
     def _check_sizes(self, op: Op, where: str) -> None:
         expected_in = op.input_numels()
-        if len(op.inputs) < len([e for e in expected_in if e is not None]):
-            raise TraceError(f"{op.kind} needs more inputs", file=self.source,
+        fewest = max(op.min_inputs, len([e for e in expected_in if e is not None]))
+        if len(op.inputs) < fewest:
+            raise TraceError(f"{op.kind} needs at least {fewest} inputs", file=self.source,
                              key=f"{where}.inputs", value=list(op.inputs))
         if len(op.inputs) > len(expected_in):
             raise TraceError(f"{op.kind} takes {len(expected_in)} inputs", file=self.source,
@@ -191,6 +192,16 @@ class Trace:
                     f"inconsistent shape: {op.kind} dims {op.dims()} produce {want} elements, "
                     f"tensor {name!r} has {have}", file=self.source,
                     key=f"{where}.outputs[{slot}]")
+        for output, names in ((False, op.inputs), (True, op.outputs)):
+            for slot, name in enumerate(names):
+                shape = self.tensor_map[name].shape
+                expected = op.layout_problem(output, slot, shape)
+                if expected is not None:
+                    raise TraceError(
+                        f"inconsistent shape: tensor {name!r} is {list(shape)}, the {op.kind} "
+                        f"needs {expected} (shapes are compared, not element counts: "
+                        "transposed?)", file=self.source,
+                        key=f"{where}.{'outputs' if output else 'inputs'}[{slot}]")
 
 
 # ----------------------------------------------------------------------------- YAML format
