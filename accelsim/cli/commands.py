@@ -84,6 +84,9 @@ def simulate_cmd(
         "--group", help="also show a group-by view: kind | block | unit")] = None,
     plot: Annotated[Optional[Path], typer.Option(  # noqa: UP045
         "--plot", help="write the latency breakdown chart (PNG)")] = None,
+    max_events: Annotated[Optional[int], typer.Option(  # noqa: UP045
+        "--max-events", help="refuse runs estimated above N engine events "
+                             "[ACCELSIM_MAX_EVENTS or 2000000]")] = None,
 ) -> None:
     """Simulate a model on an accelerator: per-layer table and summary (-o x.html: report)."""
     from rich.console import Console
@@ -111,7 +114,8 @@ def simulate_cmd(
     # the event log times unit busy intervals exactly for the breakdown views; JSON/CSV
     # exports leave it out (it would land in the result's extra data)
     exact = plot is not None or group is not None or suffix in (".html", ".htm")
-    result = simulate_for(arch, spec, trace, fidelity=fidelity, check=check, record=exact)
+    result = simulate_for(arch, spec, trace, fidelity=fidelity, check=check, record=exact,
+                          max_events=max_events)
     written = []
     if plot is not None:
         from accelsim.analysis.plots import figure_png, result_breakdown_figure
