@@ -187,7 +187,8 @@ def run_sweep(arch: str | Path = "sole", model: Any = "vit_base", *, pe: Any = N
     ``model``, ``image_size``, ``batch``, ``quant`` take a value, a list or a comma-separated
     string; ``pe`` "8x8,16x16"; ``overrides`` {"array.rows": [16, 32]} or ["array.rows=16,32"];
     ``zip_axes`` pairs the lists instead of taking their cartesian product.
-    ``jobs`` worker processes (default os.cpu_count(); 1 runs in this process); ``scheduler`` a
+    ``jobs`` worker processes (default and cap: the CPUs usable, and never more than the points
+    to run; 1 runs in this process); ``scheduler`` a
     dask.distributed address "tcp://host:port" or Client. ``output`` gets each record as it
     finishes, then all in index order; ``resume`` skips points already in it (flagged
     ``resumed: True`` in the returned records). ``plot_dir``, the folder the caller will save
@@ -333,6 +334,14 @@ def _resumable_records(output: Path, points: Sequence[SweepPoint],
     return previous
 
 
+def usable_cpus() -> int:
+    """CPUs this process may run on (its affinity mask where the OS has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def _execute(todo: list[tuple[SweepPoint, Any]], arch_name: str, jobs: int | None,
              scheduler: Any) -> Iterable[Record]:
     """Yield records as points finish (any order)."""
@@ -341,15 +350,17 @@ def _execute(todo: list[tuple[SweepPoint, Any]], arch_name: str, jobs: int | Non
     if scheduler is not None:
         yield from _execute_dask(todo, arch_name, scheduler)
         return
-    jobs = jobs or os.cpu_count() or 1
-    if jobs == 1 or len(todo) == 1:
+    # never more workers than points or than CPUs this process may use (--jobs 1000000 on 2
+    # cores starts 2): more would only add start-up time and memory
+    jobs = min(jobs or usable_cpus(), usable_cpus(), len(todo))
+    if jobs == 1:
         for point, spec in todo:
             yield run_point(point, spec, arch_name)
         return
     import multiprocessing
 
     context = multiprocessing.get_context("spawn")  # no fork of a threaded parent
-    with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=context,
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context,
                              initializer=_worker_init) as pool:
         futures = [pool.submit(run_point, point, spec, arch_name) for point, spec in todo]
         for future in as_completed(futures):

@@ -74,6 +74,9 @@ def parse_overrides(items: Iterable[str]) -> dict[str, Any]:
                 value=item,
                 expected="KEY.PATH=VALUE, e.g. array.rows=64",
             )
+        if key in out:
+            raise ConfigError("the same field is set twice; set it once", key=f"--set {key}",
+                              value=item)
         out[key] = parse_scalar(value.strip()) if isinstance(value, str) else value
     return out
 
