@@ -272,6 +272,18 @@ def _require(item: Mapping[str, Any], key: str, where: str, src: str) -> Any:
     return item[key]
 
 
+def _name(value: Any, key: str, src: str, empty: bool = False) -> str:
+    """A name field: a string (or an integer, as YAML types ``name: 12``), never a list, a
+    mapping or a boolean silently turned into text."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise TraceError("expected a name (a string)", file=src, key=key,
+                         value=type(value).__name__)
+    text = str(value)
+    if not text and not empty:
+        raise TraceError("a name may not be empty", file=src, key=key)
+    return text
+
+
 def _header_int(data: Mapping[str, Any], key: str, default: int, src: str) -> int:
     value = data.get(key, default)
     if not isinstance(value, int) or isinstance(value, bool) or value < default:
@@ -326,7 +338,8 @@ def trace_from_dict(data: Any, source: str) -> Trace:
         if not isinstance(bits, int) or isinstance(bits, bool):
             raise TraceError("bits must be an integer", file=source, key=f"{where}.bits",
                              value=bits)
-        tensors.append(Tensor(name=str(_require(item, "name", where, source)), shape=tuple(shape),
+        tensors.append(Tensor(name=_name(_require(item, "name", where, source), f"{where}.name",
+                                          source), shape=tuple(shape),
                               bits=bits, dtype=str(item.get("dtype", "int")),
                               role=str(item.get("role", "activation"))))
     ops: list[Op] = []
@@ -353,14 +366,17 @@ def trace_from_dict(data: Any, source: str) -> Trace:
             missing = sorted(required - item.keys())
             raise TraceError("missing field", file=source, key=f"{where}.{missing[0]}")
         args = {k: v for k, v in item.items() if k != "kind"}
-        args["inputs"] = tuple(str(x) for x in args["inputs"])
-        args["outputs"] = tuple(str(x) for x in args["outputs"])
-        args["name"] = str(args["name"])
+        for key in ("inputs", "outputs"):
+            args[key] = tuple(_name(x, f"{where}.{key}[{i}]", source)
+                              for i, x in enumerate(args[key]))
+        args["name"] = _name(args["name"], f"{where}.name", source)
         ops.append(cls(**args))
-    return Trace(name=str(data.get("name", Path(source).stem)), tensors=tuple(tensors),
-                 ops=tuple(ops), model=str(data.get("model", "")),
+    return Trace(name=_name(data.get("name", Path(source).stem), "name", source),
+                 tensors=tuple(tensors), ops=tuple(ops),
+                 model=_name(data.get("model", ""), "model", source, empty=True),
                  image_size=_header_int(data, "image_size", 0, source),
-                 batch=_header_int(data, "batch", 1, source), quant=str(data.get("quant", "")),
+                 batch=_header_int(data, "batch", 1, source),
+                 quant=_name(data.get("quant", ""), "quant", source, empty=True),
                  source=source).validate()
 
 

@@ -134,3 +134,28 @@ def test_the_fast_path_types_scalars_like_yaml_1_2(items: list[dict[str, str]]) 
         assert load_yaml_text(text) == fast
     finally:
         yamlio._MIN_FAST_LINES = floor
+
+
+@pytest.mark.parametrize(("old", "new", "needle"), [
+    ("name: two", "name: [a, b]", "name: expected a name (a string) (got 'list')"),
+    ("{name: x,", "{name: {a: 1},", "tensors[0].name: expected a name"),
+    ("inputs: [x, w1]", "inputs: [[x], w1]", "ops[0].inputs[0]: expected a name"),
+    ("name: two", "name: " + "[" * 990 + "]" * 990, "nested more than 64 levels deep"),
+    ("m: 4,", "m: true,", "ops.g1.m: dimension must be a non-negative integer"),
+    ("m: 4,", "m: 4.5,", "ops.g1.m: dimension must be a non-negative integer"),
+])
+def test_bad_trace_fields_are_one_line(tmp_path, old: str, new: str, needle: str) -> None:
+    from accelsim.workload.load import load_trace
+
+    text = ("schema: accelsim.trace/1\nname: two\ntensors:\n"
+            "- {name: x, shape: [4, 8], bits: 8, role: input}\n"
+            "- {name: w1, shape: [8, 16], bits: 8, role: weight}\n"
+            "- {name: y1, shape: [4, 16], bits: 8}\n"
+            "ops:\n- {name: g1, kind: gemm, m: 4, n: 16, k: 8, inputs: [x, w1], outputs: [y1]}\n")
+    assert old in text
+    path = tmp_path / "t.yaml"
+    path.write_text(text.replace(old, new, 1))
+    with pytest.raises(TraceError) as info:
+        load_trace(path)
+    line = str(info.value)
+    assert line.startswith(str(path)) and needle in line and "\n" not in line
