@@ -6,6 +6,34 @@ The CLI prints ``str(error)`` as one line and exits non-zero; ``--debug`` shows 
 
 from __future__ import annotations
 
+import reprlib
+
+#: longest value repr, key path, file name and whole line an error prints (a 200,000-character
+#: value or a "billion laughs" structure must not flood the terminal, nor take long to format)
+MAX_VALUE_CHARS = 120
+MAX_PART_CHARS = 300
+MAX_LINE_CHARS = 1000
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel = 3
+_REPR.maxstring = MAX_VALUE_CHARS
+_REPR.maxother = MAX_VALUE_CHARS
+_REPR.maxlist = _REPR.maxtuple = _REPR.maxdict = _REPR.maxset = 8
+_REPR.maxlong = 40
+
+
+def short_repr(value: object) -> str:
+    """A bounded repr: never longer than MAX_VALUE_CHARS, cheap on any structure (reprlib
+    stops descending at a depth and a length, so shared/aliased lists are never expanded)."""
+    return clip(_REPR.repr(value), MAX_VALUE_CHARS)
+
+
+def clip(text: str, limit: int = MAX_PART_CHARS) -> str:
+    """``text`` cut to ``limit`` characters, the cut marked by "..." and the length."""
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit - 30]}... ({len(text):,} characters)"
+
 
 class AccelsimError(Exception):
     """Base of all errors accelsim reports to users (never a bare traceback)."""
@@ -28,16 +56,16 @@ class AccelsimError(Exception):
 
     def format(self) -> str:
         parts = []
-        where = ": ".join(p for p in (self.file, self.key) if p)
+        where = ": ".join(clip(str(p)) for p in (self.file, self.key) if p)
         if where:
             parts.append(where)
-        parts.append(self.message)
+        parts.append(clip(str(self.message), MAX_LINE_CHARS // 2))
         line = ": ".join(parts)
         if self.value is not None:
-            line += f" (got {self.value!r})"
+            line += f" (got {short_repr(self.value)})"
         if self.expected:
-            line += f"; expected {self.expected}"
-        return line
+            line += f"; expected {clip(str(self.expected))}"
+        return clip(" ".join(line.splitlines()), MAX_LINE_CHARS)
 
 
 class ConfigError(AccelsimError):

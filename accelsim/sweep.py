@@ -167,7 +167,8 @@ def run_sweep(arch: str | Path = "sole", model: Any = "vit_base", *, pe: Any = N
     ``model``, ``image_size``, ``batch``, ``quant`` take a value, a list or a comma-separated
     string; ``pe`` "8x8,16x16"; ``overrides`` {"array.rows": [16, 32]} or ["array.rows=16,32"];
     ``zip_axes`` pairs the lists instead of taking their cartesian product.
-    ``jobs`` worker processes (default os.cpu_count(); 1 runs in this process); ``scheduler`` a
+    ``jobs`` worker processes (default and cap: the CPUs usable, and never more than the points
+    to run; 1 runs in this process); ``scheduler`` a
     dask.distributed address "tcp://host:port" or Client. ``output`` gets each record as it
     finishes, then all in index order; ``resume`` skips points already in it (flagged
     ``resumed: True`` in the returned records). ``plot_dir``, the folder the caller will save
@@ -288,6 +289,14 @@ def process_pool(jobs: int) -> ProcessPoolExecutor:
                                initargs=(os.getpid(),))
 
 
+def usable_cpus() -> int:
+    """CPUs this process may run on (its affinity mask where the OS has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def _execute(todo: list[tuple[SweepPoint, Any]], arch_name: str, jobs: int | None,
              scheduler: Any, pool: ProcessPoolExecutor | None = None) -> Iterable[Record]:
     """Yield records as points finish (any order); ``pool`` an open process_pool to use."""
@@ -296,13 +305,15 @@ def _execute(todo: list[tuple[SweepPoint, Any]], arch_name: str, jobs: int | Non
     if scheduler is not None:
         yield from _execute_dask(todo, arch_name, scheduler)
         return
-    jobs = jobs or os.cpu_count() or 1
-    if pool is None and (jobs == 1 or len(todo) == 1):
+    # never more workers than points or than CPUs this process may use (--jobs 1000000 on 2
+    # cores starts 2): more would only add start-up time and memory
+    jobs = min(jobs or usable_cpus(), usable_cpus(), len(todo))
+    if pool is None and jobs == 1:
         for point, spec in todo:
             yield run_point(point, spec, arch_name)
         return
     own = pool is None
-    pool = process_pool(min(jobs, len(todo))) if own else pool
+    pool = process_pool(jobs) if own else pool
     try:
         futures = [pool.submit(run_point, point, spec, arch_name) for point, spec in todo]
         for future in as_completed(futures):

@@ -41,6 +41,8 @@ WORKLOAD_AXES = {"--model": "model", "--image-size": "image_size", "--batch": "b
                  "--quant": "quant"}
 #: columns that never identify a point (results, bookkeeping)
 STATUS_COLUMNS = ("status", "error_type", "error")
+#: record columns a ``--set`` key may not take
+RESERVED_COLUMNS = frozenset({"index", "arch", "pe", "resumed", *STATUS_COLUMNS})
 
 
 @dataclass(frozen=True)
@@ -70,8 +72,8 @@ class SweepPoint:
             if name == "pe":
                 rows, cols = (int(x) for x in str(value).split("x"))
                 out["array.rows"], out["array.cols"] = rows, cols
-            elif "." in name:
-                out[name] = value
+            elif name not in WORKLOAD_AXES.values():
+                out[name] = value  # an arch field: "array.rows", or a top-level "clock_hz"
         return out
 
     def key(self) -> tuple[tuple[str, str], ...]:
@@ -120,9 +122,15 @@ def parse_set(item: str) -> Axis:
     """``"array.rows=16,32,64"`` -> Axis over the arch field ``array.rows``."""
     key, sep, text = item.partition("=")
     key = key.strip()
-    if not sep or not key or any(not part for part in key.split(".")) or "." not in key:
+    if not sep or not key or any(not part for part in key.split(".")):
         raise ConfigError("bad sweep override", key="--set", value=item,
-                          expected="KEY.PATH=V1,V2,..., e.g. array.rows=16,32,64")
+                          expected="KEY.PATH=V1,V2,..., e.g. array.rows=16,32,64 or "
+                                   "clock_hz=1GHz,2GHz")
+    flag = next((f for f, column in WORKLOAD_AXES.items() if column == key), None)
+    if flag is not None or key in RESERVED_COLUMNS:
+        raise ConfigError(f"{key!r} is not an arch field", key="--set", value=item,
+                          expected=f"{flag} for the workload axis" if flag
+                          else "an arch field, e.g. array.rows or clock_hz")
     raw = _split(f"--set {key}", text)
     values = tuple(parse_scalar(v) for v in raw)
     seen: dict[str, str] = {}

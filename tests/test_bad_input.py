@@ -119,7 +119,8 @@ CASES = [
     Case("arch-unreadable", ("simulate", "--arch", "{f}", "--model", "{trace}"),
          ("bad.yaml", "cannot read file"), prepare=_unreadable),
     # ---------------------------------------------------------------- --set overrides
-    set_case("set-zero-rows", "array.rows=0", must=("--set array.rows", "greater than 0")),
+    set_case("set-zero-rows", "array.rows=0",
+             must=("--set array.rows", "outside the documented range [1, 65536]")),
     set_case("set-banks-zero", "buffers.input.banks=0", must=("--set buffers.input.banks",)),
     set_case("set-banks-nine", "buffers.weight.banks=9", must=("--set buffers.weight.banks",)),
     set_case("set-dataflow-typo", "array.dataflow=wss", must=("--set array.dataflow", "'wss'")),

@@ -53,7 +53,7 @@ def test_bad_pe_rejected(spec):
     assert "--pe" in str(err.value)
 
 
-@pytest.mark.parametrize("item", ["array.rows=", "array.rows", "=16", "rows=16",
+@pytest.mark.parametrize("item", ["array.rows=", "array.rows", "=16", "batch=1,2", "status=a",
                                   "array.rows=16,,32", "array..rows=16"])
 def test_bad_set_rejected(item):
     with pytest.raises(ConfigError) as err:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 import typing
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -12,6 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from accelsim.arch.spec import ArchSpec
 from accelsim.errors import ConfigError
+from accelsim.fileio import check_input_file
 from accelsim.suggest import did_you_mean
 from accelsim.yamlio import parse_scalar, read_yaml
 
@@ -33,25 +35,30 @@ def bundled_arch_names() -> list[str]:
 
 
 def resolve_arch_path(name_or_path: str | Path) -> Path:
-    """A path if it exists, else a bundled config by name ("sole" or "sole.yaml")."""
+    """A regular YAML file if ``name_or_path`` names one, else a bundled config by name ("sole"
+    or "sole.yaml"). Anything else that exists (a directory, a FIFO, a device, a symbolic link
+    loop) is refused with what it is, never reported as "file not found"."""
     path = Path(name_or_path)
+    text = str(name_or_path)
     if path.is_file():
+        check_input_file(path, ConfigError, "YAML file")
         return path
     stem = path.name[:-5] if path.name.endswith(".yaml") else path.name
     # a bare name may be bundled; anything written as a path ("./x.yaml") is a file
-    if not any(sep in str(name_or_path) for sep in ("/", "\\")):
+    bare = not any(sep in text for sep in ("/", "\\"))
+    if bare:
         bundled = bundled_arch_dir() / f"{stem}.yaml"
         if bundled.is_file():
             return bundled
-        if path.suffix not in (".yaml", ".yml") or not path.exists():
-            where = " (no such file, nor a bundled config)" if path.suffix else ""
-            raise ConfigError(
-                f"unknown architecture {str(name_or_path)!r}{where}: "
-                + did_you_mean(stem, bundled_arch_names())
-            )
-    if path.is_dir():
-        raise ConfigError("is a directory, expected a YAML file", file=str(path))
-    raise ConfigError("file not found", file=str(path))
+    if os.path.lexists(path):
+        check_input_file(path, ConfigError, "YAML file")  # raises: what it is instead
+        return path
+    if bare:
+        where = " (no such file, nor a bundled config)" if path.suffix else ""
+        raise ConfigError(
+            f"unknown architecture {text!r}{where}: " + did_you_mean(stem, bundled_arch_names())
+        )
+    raise ConfigError("file not found", file=text)
 
 
 def parse_overrides(items: Iterable[str]) -> dict[str, Any]:
@@ -67,6 +74,9 @@ def parse_overrides(items: Iterable[str]) -> dict[str, Any]:
                 value=item,
                 expected="KEY.PATH=VALUE, e.g. array.rows=64",
             )
+        if key in out:
+            raise ConfigError("the same field is set twice; set it once", key=f"--set {key}",
+                              value=item)
         out[key] = parse_scalar(value.strip()) if isinstance(value, str) else value
     return out
 

@@ -8,35 +8,78 @@ written with units ("1GHz", "256KiB", "25.6GB/s") and are converted on load.
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, Strict, model_validator
 
 from accelsim.arch import energy_defaults as ed
 from accelsim.units import bytes_per_cycle, ns_to_cycles, parse_quantity
+from accelsim.yamlio import as_number
 
 
-def _quantity(unit: str, integer: bool = False, scale: float = 1.0):
-    """Accept "1GHz"-style strings for a field whose key names its unit; ``scale`` converts the
-    parsed base unit to the key's unit (GB/s keys: 1e-9)."""
+def _number(unit: str | None = None, scale: float = 1.0, integer: bool = False,
+            lo: float | None = None, hi: float | None = None, open_low: bool = False,
+            shown: str = ""):
+    """The numeric policy of every spec field (README "Reliability: inputs"): a number, or a
+    string holding a YAML 1.2 number, is in the key's unit; a string with a unit ("1GHz",
+    "256KiB", "25.6GB/s") must carry the field's dimension ``unit`` (``scale`` converts that
+    base unit to the key's: GB/s keys 1e-9); booleans, lists and mappings are never numbers;
+    an integer field takes a whole number (``1e6`` is 1000000, ``1.5`` is refused); the value
+    must be finite and within the field's documented bounds ``lo``..``hi`` (in ``shown``)."""
 
     def convert(value: object) -> object:
+        given = value
+        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+            kind = "a boolean" if isinstance(value, bool) else f"a {type(value).__name__}"
+            raise ValueError(f"expected a number{f' or a quantity in {unit}' if unit else ''}, "
+                             f"got {kind}")
         if isinstance(value, str):
-            number = parse_quantity(value, unit) * scale
-            if integer:
-                if number != int(number):
-                    raise ValueError(f"{value!r} is not a whole number of {unit}")
-                return int(number)
-            return number
-        return value
+            if unit is not None:
+                value = parse_quantity(value, unit, scale)
+            else:
+                number = as_number(value)
+                if number is None:
+                    raise ValueError("expected a number (this field has no unit)")
+                value = number
+        if not math.isfinite(value):
+            raise ValueError("expected a finite number")
+        if lo is not None and hi is not None and not (
+                (value > lo if open_low else value >= lo) and value <= hi):
+            bounds = f"{'(' if open_low else '['}{lo:g}, {hi:g}]{f' {shown}' if shown else ''}"
+            raise ValueError(f"{value:g} is outside the documented range {bounds}")
+        if integer:
+            if value != int(value):
+                raise ValueError(f"{given!r} is not a whole number"
+                                 f"{f' of {shown}' if shown else ''}")
+            return int(value)
+        return float(value)
 
     return BeforeValidator(convert)
 
 
-Hertz = Annotated[float, _quantity("Hz"), Field(gt=0, allow_inf_nan=False)]
-SizeBytes = Annotated[int, _quantity("B", integer=True), Field(gt=0, le=2**40)]
-GBps = Annotated[float, _quantity("B/s", scale=1e-9), Field(gt=0, le=1e6, allow_inf_nan=False)]
-PositiveInt = Annotated[int, Field(gt=0, le=2**20)]
+def _count(lo: int, hi: int) -> object:
+    """An integer field bounded to ``lo..hi`` (documented physical range)."""
+    return Annotated[int, _number(integer=True, lo=lo, hi=hi), Strict()]
+
+
+def _real(lo: float, hi: float, *, unit: str | None = None, scale: float = 1.0,
+          open_low: bool = False, shown: str = "") -> object:
+    """A finite float field bounded to ``[lo, hi]`` (``(lo, hi]`` with ``open_low``)."""
+    return Annotated[float, _number(unit, scale, lo=lo, hi=hi, open_low=open_low, shown=shown),
+                     Strict()]
+
+
+Flag = Annotated[bool, Strict()]
+#: documented physical bounds (README "Reliability: inputs"), checked on load
+Hertz = _real(1e3, 1e11, unit="Hz", shown="Hz")                       # 1 kHz .. 100 GHz
+SizeBytes = Annotated[int, _number("B", integer=True, lo=1, hi=2**40, shown="bytes"),
+                      Strict()]                           # 1 B .. 1 TiB
+GBps = _real(1e-3, 1e6, unit="B/s", scale=1e-9, shown="GB/s")          # 1 MB/s .. 1 PB/s
+Nanoseconds = _real(0, 1e6, unit="s", scale=1e9, shown="ns")        # 0 .. 1 ms
+Nanometres = _real(1, 1000, unit="m", scale=1e9, shown="nm")        # 1 nm .. 1 um process nodes
+PositiveInt = _count(1, 2**16)                            # PEs per side, lanes, bytes/cycle
+Bits = _count(1, 64)
 Precision = Literal["int2", "int4", "int8", "int16", "fp8", "fp16", "bf16", "fp32"]
 
 
@@ -83,14 +126,14 @@ class ArraySpec(_Spec):
     dataflow: Literal["ws", "os", "is"] = Field(
         description="weight-, output- or input-stationary (SCALE-Sim operand mapping)"
     )
-    macs_per_pe_per_cycle: dict[Precision, PositiveInt] = Field(
-        default_factory=lambda: {"int8": 1},
+    macs_per_pe_per_cycle: dict[Precision, _count(1, 64)] = Field(
+        default_factory=lambda: {"int8": 1}, min_length=1,
         description="MACs one PE completes per cycle, by operand precision (int4: 2 = packed)",
     )
-    overlap_weight_load: bool = Field(
+    overlap_weight_load: Flag = Field(
         default=True, description="preload the next fold's stationary operand while streaming"
     )
-    accumulator_bits: PositiveInt = Field(default=32, description="partial-sum width in bits")
+    accumulator_bits: Bits = Field(default=32, description="partial-sum width in bits")
 
     def mac_rate(self, precision: str) -> int:
         """MACs per PE per cycle for ``precision``; an unlisted precision runs at the slowest
@@ -108,7 +151,7 @@ class UnitSpec(_Spec):
     """A pipelined special-function or vector unit: ``lanes`` elements enter per cycle."""
 
     lanes: PositiveInt = Field(description="elements processed per cycle")
-    pipeline_depth: Annotated[int, Field(ge=1, le=4096)] = Field(
+    pipeline_depth: _count(1, 4096) = Field(
         default=4, description="cycles from first input to first output"
     )
 
@@ -116,8 +159,9 @@ class UnitSpec(_Spec):
 class Fp32UnitSpec(UnitSpec):
     """A naive FP32 fallback unit: dequantize -> float op -> requantize (survey section V.A)."""
 
-    exp_cycles: PositiveInt = Field(default=4, description="cycles per exp in one lane")
-    div_cycles: PositiveInt = Field(default=8, description="cycles per divide/rsqrt in one lane")
+    exp_cycles: _count(1, 4096) = Field(default=4, description="cycles per exp in one lane")
+    div_cycles: _count(1, 4096) = Field(default=8,
+                                        description="cycles per divide/rsqrt in one lane")
 
 
 class SfuSpec(_Spec):
@@ -135,7 +179,7 @@ class BufferSpec(_Spec):
     """One on-chip SRAM buffer; ``banks: 2`` is ping-pong (double buffering), 1 disables overlap."""
 
     size_bytes: SizeBytes
-    banks: Annotated[int, Field(ge=1, le=8)] = 2
+    banks: _count(1, 8) = 2
     read_bytes_per_cycle: PositiveInt = 64
     write_bytes_per_cycle: PositiveInt = 64
 
@@ -181,17 +225,17 @@ class DramSpec(_Spec):
     """Off-chip memory: reads and writes share ``bandwidth_gbps`` (10^9 bytes/s)."""
 
     bandwidth_gbps: GBps
-    latency_ns: Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)] = 100.0
-    efficiency: Annotated[float, Field(gt=0, le=1)] = 1.0
+    latency_ns: Nanoseconds = 100.0
+    efficiency: _real(0, 1, open_low=True) = 1.0
 
 
 class FusionSpec(_Spec):
     """Which producer->consumer chains keep their intermediates on chip (no DRAM round trip)."""
 
-    epilogue: bool = Field(default=True, description="requant/GELU in the array's output path")
-    attention: bool = Field(default=True, description="QK^T -> softmax -> SV per head on chip")
-    layernorm: bool = Field(default=True, description="layernorm output stays on chip for GEMMs")
-    residual: bool = Field(
+    epilogue: Flag = Field(default=True, description="requant/GELU in the array's output path")
+    attention: Flag = Field(default=True, description="QK^T -> softmax -> SV per head on chip")
+    layernorm: Flag = Field(default=True, description="layernorm output stays on chip for GEMMs")
+    residual: Flag = Field(
         default=False,
         description="residual add in the output path of the GEMM producing one operand: the "
                     "other operand streams in from DRAM beside each output tile")
@@ -200,11 +244,17 @@ class FusionSpec(_Spec):
 class RooflineSpec(_Spec):
     """Roofline-only reference device (e.g. a GPU): peak throughput by precision."""
 
-    peak_tops: dict[Precision, Annotated[float, Field(gt=0)]]
+    peak_tops: dict[Precision, _real(1e-6, 1e6, shown="TOPS")] = Field(min_length=1)
 
 
-Picojoules = Annotated[float, Field(ge=0, le=1e6, allow_inf_nan=False)]
-AreaMm2 = Annotated[float, Field(ge=0, le=1e5, allow_inf_nan=False)]
+#: 0 .. 1 uJ per MAC, byte or element
+Picojoules = _real(0, 1e6, unit="J", scale=1e12, shown="pJ")
+AreaMm2 = _real(0, 1e5, shown="mm^2")
+Milliwatts = _real(0, 1e6, unit="W", scale=1e3, shown="mW")
+Exponent = _real(0, 4)
+#: SRAM energy curve: bank sizes 1 B .. 1 TiB (in KiB); steepest log-log slope between points
+KiB = _real(2.0**-10, 2.0**30, unit="B", scale=2.0**-10, shown="KiB")
+MAX_SRAM_CURVE_SLOPE = 4.0
 BufferRole = Literal["input", "weight", "output"]
 Component = Literal["array", "input", "weight", "output", "unified", "e2softmax", "ailayernorm",
                     "vector", "fp32"]
@@ -262,10 +312,10 @@ class EnergySpec(_Spec):
     DRAM energy is off-chip and not scaled. Defaults: Horowitz, ISSCC 2014, 45 nm (sources per
     number in accelsim/arch/energy_defaults.py)."""
 
-    reference_node_nm: Annotated[float, Field(gt=0, le=1000)] = 45.0
-    dynamic_scaling_exponent: Annotated[float, Field(ge=0, le=4)] = Field(
+    reference_node_nm: Nanometres = 45.0
+    dynamic_scaling_exponent: Exponent = Field(
         default=2.0, description="E ~ (node/ref)^x; 2 = the rule of thumb C ~ node, V^2 ~ node")
-    area_scaling_exponent: Annotated[float, Field(ge=0, le=4)] = 2.0
+    area_scaling_exponent: Exponent = 2.0
     mac_pj: Picojoules | None = Field(
         default=None, description="if set, one MAC energy for every precision (table ignored)")
     mac_pj_by_precision: Annotated[dict[Precision, Picojoules],
@@ -276,18 +326,18 @@ class EnergySpec(_Spec):
         default_factory=dict, description="per-buffer override of the size rule")
     sram_write_pj_per_byte: dict[BufferRole, Picojoules] = Field(
         default_factory=dict, description="per-buffer override of the size rule")
-    sram_read_pj_per_byte_by_kib: tuple[tuple[Annotated[float, Field(gt=0)], Picojoules], ...] = (
+    sram_read_pj_per_byte_by_kib: tuple[tuple[KiB, Picojoules], ...] = (
         Field(default=ed.SRAM_READ_PJ_PER_BYTE_BY_KIB, min_length=1,
               description="(bank KiB, pJ/byte) points, interpolated log-log by bank size"))
-    sram_write_to_read_energy: Annotated[float, Field(gt=0, le=10)] = Field(
+    sram_write_to_read_energy: _real(0, 10, open_low=True) = Field(
         default=1.0, description="write energy / read energy (assumption: equal)")
     dram_pj_per_byte: Picojoules = ed.DRAM_PJ_PER_BYTE
     sfu: SfuEnergiesSpec = Field(default_factory=SfuEnergiesSpec)
     array_area_mm2_per_pe: AreaMm2 = ed.ARRAY_AREA_MM2_PER_PE
     sram_area_mm2_per_kib: AreaMm2 = ed.SRAM_AREA_MM2_PER_KIB
-    leakage_mw_per_mm2: Annotated[float, Field(ge=0, le=1e4)] = Field(
+    leakage_mw_per_mm2: _real(0, 1e4, unit="W", scale=1e3, shown="mW/mm^2") = Field(
         default=ed.LEAKAGE_MW_PER_MM2, description="static power = area x this (assumption)")
-    static_mw: dict[Component, Annotated[float, Field(ge=0, le=1e6)]] = Field(
+    static_mw: dict[Component, Milliwatts] = Field(
         default_factory=dict, description="per-component static power override (arch's node)")
 
     @model_validator(mode="after")
@@ -295,17 +345,26 @@ class EnergySpec(_Spec):
         sizes = [kib for kib, _ in self.sram_read_pj_per_byte_by_kib]
         if sizes != sorted(set(sizes)):
             raise ValueError("sram_read_pj_per_byte_by_kib sizes must be increasing")
+        points = self.sram_read_pj_per_byte_by_kib
+        for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+            if y0 > 0 and y1 > 0:
+                slope = math.log(y1 / y0) / math.log(x1 / x0)
+                if abs(slope) > MAX_SRAM_CURVE_SLOPE:
+                    raise ValueError(
+                        f"sram_read_pj_per_byte_by_kib is too steep between {x0:g} and {x1:g} "
+                        f"KiB (log-log slope {slope:.3g}, at most {MAX_SRAM_CURVE_SLOPE:g}: "
+                        "energy per byte grows about as sqrt(size))")
         return self
 
 
 class ArchSpec(_Spec):
     """Root of an accelerator description (the YAML file's top level)."""
 
-    name: str = Field(min_length=1)
-    description: str = ""
+    name: Annotated[str, Strict()] = Field(min_length=1, max_length=200)
+    description: Annotated[str, Strict()] = Field(default="", max_length=10_000)
     kind: Literal["accelerator", "reference"] = "accelerator"
     clock_hz: Hertz
-    technology_nm: Annotated[float, Field(gt=0, le=1000)] = 28.0
+    technology_nm: Nanometres = 28.0
     array: ArraySpec | None = None
     sfu: SfuSpec = Field(default_factory=SfuSpec)
     buffers: BuffersSpec | None = None

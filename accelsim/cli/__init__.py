@@ -27,7 +27,7 @@ from accelsim.cli.app import (
     app,
     error_line,
 )
-from accelsim.errors import AccelsimError
+from accelsim.errors import AccelsimError, ConfigError
 
 __all__ = ["EXIT_BAD_INPUT", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_POINTS_FAILED", "app",
            "error_line", "main"]
@@ -40,6 +40,44 @@ def _fail(text: str, code: int) -> None:
     sys.exit(code)
 
 
+def refuse_repeated_options(typer_app: object, args: list[str]) -> None:
+    """A single-valued option given twice (``--arch a --arch b``) is an error, not last-wins
+    as click would have it: the user meant one of the two and a run on the other is a silent
+    wrong answer. Repeatable options (``--set``, ``--override``) and flags are not concerned;
+    a ``--set`` key given twice is refused by the override parser."""
+    import typer
+
+    group = typer.main.get_command(typer_app)
+    by_name = getattr(group, "commands", {})
+    start = next((i for i, a in enumerate(args) if a in by_name), None)
+    if start is None:
+        return
+    command = by_name[args[start]]
+    valued = {}
+    for param in command.params:
+        if getattr(param, "param_type_name", "") != "option" or param.is_flag or param.multiple:
+            continue
+        for opt in (*param.opts, *param.secondary_opts):
+            valued[opt] = param
+    seen: dict[str, list[str]] = {}
+    i = start + 1
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            break
+        name, attached = (arg.split("=", 1)[0], "=" in arg) if arg.startswith("--") else (
+            (arg[:2], len(arg) > 2) if arg.startswith("-") and len(arg) > 1 else (arg, False))
+        param = valued.get(name)
+        if param is not None:
+            seen.setdefault(param.name, []).append(name)
+            if len(seen[param.name]) > 1:
+                raise ConfigError("option given more than once; give it once (a repeated "
+                                  "option is refused, not last-wins)", key=name)
+            if not attached:
+                i += 1  # skip its value
+        i += 1
+
+
 def main() -> None:
     """Console-script entry point: one readable line for every failure, no traceback.
 
@@ -47,6 +85,7 @@ def main() -> None:
     errors (a bad option value, an unknown option) come here too and print as one line, exit
     code 2, like accelsim's own errors."""
     try:
+        refuse_repeated_options(app, sys.argv[1:])
         code = app(standalone_mode=False)
     except AccelsimError as exc:
         if _state["debug"]:

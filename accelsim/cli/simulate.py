@@ -85,6 +85,9 @@ def simulate_cmd(
     style_name: StyleOpt = "screen",
     input_shape: InputShapeOpt = None,
     unknown_ops: UnknownOpsOpt = None,
+    max_events: Annotated[Optional[int], typer.Option(  # noqa: UP045
+        "--max-events", help="refuse runs estimated above N engine events "
+                             "[ACCELSIM_MAX_EVENTS or 2000000]")] = None,
 ) -> None:
     """Simulate a model on an accelerator: summary, per-block view, slowest layers (-o x.html:
     report). Several --arch or --model names compare the runs."""
@@ -124,7 +127,7 @@ def simulate_cmd(
                                     input_shape=input_shape, unknown_ops=unknown_ops)
                 import_notes(trace)
                 runs.append(simulate_for(a, spec, trace, fidelity=fidelity, check=check,
-                                         record=False))
+                                         record=False, max_events=max_events))
         labels = ([f"{a}/{m}" for a in archs for m in models] if len(archs) > 1 < len(models)
                   else archs if len(archs) > 1 else models)
         _compared(runs, labels, fmt, output, suffix, plot, limit, dpi, size, style_name)
@@ -137,7 +140,8 @@ def simulate_cmd(
     # timeline; JSON/CSV exports leave it out (it would land in the result's extra data)
     exact = (plot is not None or group is not None or timeline is not None
              or suffix in (".html", ".htm"))
-    result = simulate_for(arch, spec, trace, fidelity=fidelity, check=check, record=exact)
+    result = simulate_for(arch, spec, trace, fidelity=fidelity, check=check, record=exact,
+                          max_events=max_events)
     print_warnings([result])
     _single(result, fmt, output, suffix, plot, timeline, limit, group, check, dpi, size,
             style_name)

@@ -35,7 +35,8 @@ def sweep_cmd(
     zip_axes: Annotated[bool, typer.Option("--zip", help="pair the lists, no product")] = False,
     output: OutOpt = None,
     plot_dir: Annotated[Optional[Path], typer.Option("--plot-dir", help="write PNGs here")] = None,  # noqa: UP045
-    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", help="worker processes")] = None,  # noqa: UP045
+    jobs: Annotated[Optional[int], typer.Option(  # noqa: UP045
+        "--jobs", "-j", help="worker processes [CPUs; capped at min(points, CPUs)]")] = None,
     scheduler: Annotated[Optional[str], typer.Option(  # noqa: UP045
         "--scheduler", help="dask.distributed scheduler, tcp://HOST:PORT")] = None,
     resume: Annotated[bool, typer.Option("--resume", help="skip points already in -o")] = False,

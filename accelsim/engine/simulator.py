@@ -22,7 +22,7 @@ import simpy
 
 from accelsim.analysis.records import LayerResult, SimResult
 from accelsim.arch.spec import ArchSpec
-from accelsim.engine import invariants
+from accelsim.engine import budget, invariants
 from accelsim.engine.buffer import PingPongBuffer
 from accelsim.engine.dram import Dram
 from accelsim.engine.plan import Group, Load, Step, Work
@@ -283,18 +283,22 @@ class _Engine:
 
 
 def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
-             record: bool = True, check: bool = False) -> SimResult:
+             record: bool = True, check: bool = False,
+             max_events: int | None = None) -> SimResult:
     """Simulate ``trace`` on ``arch``; deterministic (same inputs, same result).
 
     ``fidelity="pe"`` times every GEMM tile with the cycle-by-cycle PE-grid model instead of
     the closed form (slow; for small GEMMs). ``record`` keeps the event log, rows of (cycle,
     component, event, op), in ``result.extra["event_log"]``. ``check`` verifies
     the engine invariants after the run (accelsim.engine.invariants; SimulationError).
+    ``max_events`` caps the up-front work estimate (accelsim.engine.budget; default
+    ``ACCELSIM_MAX_EVENTS`` or 2 M events): a bigger run is refused before it is planned.
     """
     wall0 = time.perf_counter()
     if fidelity not in ("model", "pe"):
         raise SimulationError("unknown fidelity", key="--fidelity", value=fidelity,
                               expected="model | pe")
+    budget.check_work(arch, trace, max_events)
     groups = Scheduler(arch, trace, fidelity).plan()
     engine = _Engine(arch, groups, record)
     engine.run()

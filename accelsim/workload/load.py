@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 
 from accelsim.errors import TraceError
+from accelsim.fileio import check_input_file
 from accelsim.suggest import did_you_mean
 from accelsim.workload.models import MODELS, build_trace
 from accelsim.workload.trace import Trace, load_trace_file
@@ -34,11 +36,12 @@ def load_trace(model_or_path: str | Path, image_size: int | None = None, batch: 
     if is_onnx(path):
         from accelsim.workload.onnx import import_onnx
 
+        check_input_file(path, TraceError, "ONNX model")
         scheme = None if quant in (None, GRAPH_QUANT) else quant
         return import_onnx(path, input_shape, unknown_ops, scheme)
-    if path.suffix.lower() in (".yaml", ".yml", ".csv"):
-        if not path.exists():
-            raise TraceError("file not found", file=text)
+    if path.suffix.lower() in (".yaml", ".yml", ".csv") or os.path.lexists(path):
+        # a FIFO, a device, a directory or a symbolic link loop is named as what it is
+        check_input_file(path, TraceError, "trace file")
         return load_trace_file(path)
     raise TraceError(f"unknown model {text!r}: {did_you_mean(text, MODELS)} "
                      "(or give a trace file .yaml / SCALE-Sim topology .csv / ONNX model "

@@ -7,6 +7,7 @@ report header), so that their ops can sit on the same roofline as the GEMMs.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, fields
 from typing import ClassVar
 
@@ -82,6 +83,15 @@ class Op:
     def output_numels(self) -> tuple[int, ...]:
         raise NotImplementedError
 
+    #: fewest inputs an op of this kind reads (an add needs two operands)
+    min_inputs: ClassVar[int] = 1
+
+    def layout_problem(self, output: bool, slot: int, shape: tuple[int, ...]) -> str | None:
+        """None when a tensor of ``shape`` can be the ``slot``-th input (or output) of this op,
+        else the layout expected. Shapes are compared, not only element counts: a transposed
+        [n, k] weight is refused (Trace.validate checks the counts separately)."""
+        return None
+
     @property
     def macs(self) -> int:
         return 0
@@ -96,8 +106,37 @@ class Op:
         return 2 * self.macs
 
     def dims(self) -> dict[str, int]:
-        base = {f.name for f in fields(Op)}
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in base}
+        return {name: getattr(self, name) for name in dim_names(type(self))}
+
+
+def _rows_of(shape: tuple[int, ...], inner: int) -> int | None:
+    """Rows of ``shape`` read as a row-major matrix with ``inner`` columns (leading dimensions
+    flattened), or None when its last dimension is not ``inner``."""
+    if not shape or shape[-1] != inner:
+        return None
+    rows = 1
+    for d in shape[:-1]:
+        rows *= d
+    return rows
+
+
+def _blocks(shape: tuple[int, ...], batch: int, rows: int, cols: int) -> bool:
+    """``shape`` holds ``batch`` [rows x cols] matrices: [batch, rows, cols], or a 2-D tiling
+    of them (heads side by side in the columns, windows or images stacked in the rows)."""
+    if len(shape) == 3:
+        return shape == (batch, rows, cols)
+    if len(shape) == 2:
+        r, c = shape
+        return r % rows == 0 and c % cols == 0 and (r // rows) * (c // cols) == batch
+    return False
+
+
+@functools.cache
+def dim_names(cls: type[Op]) -> tuple[str, ...]:
+    """The size and flag fields of an op class (its fields less name, inputs, outputs, block),
+    computed once per class: trace loading asks for them on every op."""
+    base = {f.name for f in fields(Op)}
+    return tuple(f.name for f in fields(cls) if f.name not in base)
 
 
 @dataclass(frozen=True)
@@ -118,6 +157,24 @@ class Gemm(Op):
 
     def output_numels(self) -> tuple[int, ...]:
         return (self.m * self.n,)
+
+    min_inputs: ClassVar[int] = 2
+
+    def layout_problem(self, output: bool, slot: int, shape: tuple[int, ...]) -> str | None:
+        """A is [m, k] (rows >= m with ``partial_input``; a tensor of rank >= 3, an image, is
+        read through im2col: counts only); W is [k, n]; C is [m, n]."""
+        m, n, k = self.m, self.n, self.k
+        if output:
+            return None if _rows_of(shape, n) == m else f"[m, n] = [{m}, {n}]"
+        if slot == 0:
+            if len(shape) >= 3:
+                return None
+            rows = _rows_of(shape, k)
+            ok = rows is not None and (rows == m or (self.partial_input and rows >= m))
+            return None if ok else f"[m, k] = [{m}, {k}]"
+        if slot == 1:
+            return None if shape == (k, n) else f"[k, n] = [{k}, {n}]"
+        return None
 
     @property
     def macs(self) -> int:
@@ -140,6 +197,20 @@ class Matmul(Op):
     def output_numels(self) -> tuple[int, ...]:
         return (self.batch * self.m * self.n,)
 
+    min_inputs: ClassVar[int] = 2
+
+    def layout_problem(self, output: bool, slot: int, shape: tuple[int, ...]) -> str | None:
+        """A holds ``batch`` [m, k] matrices and C ``batch`` [m, n] ([batch, m, k], or 2-D with
+        heads side by side); B ``batch`` [k, n] matrices, or [n, k] ones in 2-D (attention's
+        K, stored token-major, is read transposed for Q K^T)."""
+        b, m, n, k = self.batch, self.m, self.n, self.k
+        if output:
+            return None if _blocks(shape, b, m, n) else f"{b} x [m, n] = [{b}, {m}, {n}]"
+        if slot == 0:
+            return None if _blocks(shape, b, m, k) else f"{b} x [m, k] = [{b}, {m}, {k}]"
+        ok = _blocks(shape, b, k, n) or (len(shape) == 2 and _blocks(shape, b, n, k))
+        return None if ok else f"{b} x [k, n] = [{b}, {k}, {n}]"
+
     @property
     def macs(self) -> int:
         return self.batch * self.m * self.n * self.k
@@ -158,6 +229,12 @@ class RowOp(Op):
 
     def output_numels(self) -> tuple[int, ...]:
         return (self.rows * self.length,)
+
+    def layout_problem(self, output: bool, slot: int, shape: tuple[int, ...]) -> str | None:
+        """Rows of ``length`` elements: the last dimension is ``length``."""
+        if _rows_of(shape, self.length) is not None:
+            return None
+        return f"[..., length] = [..., {self.length}]"
 
     @property
     def elements(self) -> int:
@@ -185,6 +262,14 @@ class LayerNorm(RowOp):
     kind: ClassVar[str] = "layernorm"
     ops_per_element: ClassVar[int] = LAYERNORM_OPS_PER_ELEMENT
 
+    def layout_problem(self, output: bool, slot: int, shape: tuple[int, ...]) -> str | None:
+        """Also a [g x rows, length / g] input: g neighbouring tokens concatenated into one row
+        (Swin's patch merging, then its layernorm over 4C)."""
+        if not output and slot == 0 and len(shape) == 2 and shape[1] and (
+                self.length % shape[1] == 0 and shape[0] == self.rows * (self.length // shape[1])):
+            return None
+        return super().layout_problem(output, slot, shape)
+
 
 @dataclass(frozen=True)
 class Gelu(RowOp):
@@ -199,6 +284,16 @@ class Requant(RowOp):
     kind: ClassVar[str] = "requant"
     ops_per_element: ClassVar[int] = REQUANT_OPS_PER_ELEMENT
 
+    def layout_problem(self, output: bool, slot: int, shape: tuple[int, ...]) -> str | None:
+        """Also a [groups, tokens, d] input merged into rows of ``length``: attention heads
+        (groups = images x heads, length = heads x d) joined back into tokens."""
+        if not output and slot == 0 and len(shape) == 3:
+            g, t, d = shape
+            if (t and d and self.rows % t == 0 and self.length % d == 0
+                    and g == (self.rows // t) * (self.length // d)):
+                return None
+        return super().layout_problem(output, slot, shape)
+
 
 @dataclass(frozen=True)
 class Add(RowOp):
@@ -212,6 +307,7 @@ class Add(RowOp):
     kind: ClassVar[str] = "add"
     ops_per_element: ClassVar[int] = ADD_OPS_PER_ELEMENT
     prefix_rows: int = 0
+    min_inputs: ClassVar[int] = 2
 
     def input_numels(self) -> tuple[int | None, ...]:
         return ((self.rows - self.prefix_rows) * self.length,) + (None,) * (len(self.inputs) - 1)
@@ -258,6 +354,12 @@ class Pool(Op):
 
     def output_numels(self) -> tuple[int, ...]:
         return (self.groups * self.channels,)
+
+    def layout_problem(self, output: bool, slot: int, shape: tuple[int, ...]) -> str | None:
+        """Rows of ``channels`` elements in and out."""
+        if _rows_of(shape, self.channels) is not None:
+            return None
+        return f"[..., channels] = [..., {self.channels}]"
 
     @property
     def elements(self) -> int:

@@ -6,6 +6,8 @@ Files are YAML with ``schema: accelsim.trace/1`` (round-trip exact), or SCALE-Si
 
 from __future__ import annotations
 
+import functools
+import gc
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from functools import cached_property
@@ -15,7 +17,15 @@ from typing import Any
 import yaml
 
 from accelsim.errors import TraceError
-from accelsim.workload.ops import OP_TYPES, TENSOR_DTYPES, TENSOR_ROLES, KindStats, Op, Tensor
+from accelsim.workload.ops import (
+    OP_TYPES,
+    TENSOR_DTYPES,
+    TENSOR_ROLES,
+    KindStats,
+    Op,
+    Tensor,
+    dim_names,
+)
 from accelsim.yamlio import read_yaml
 
 TRACE_SCHEMA = "accelsim.trace/1"
@@ -153,8 +163,9 @@ class Trace:
 
     def _check_sizes(self, op: Op, where: str) -> None:
         expected_in = op.input_numels()
-        if len(op.inputs) < len([e for e in expected_in if e is not None]):
-            raise TraceError(f"{op.kind} needs more inputs", file=self.source,
+        fewest = max(op.min_inputs, len([e for e in expected_in if e is not None]))
+        if len(op.inputs) < fewest:
+            raise TraceError(f"{op.kind} needs at least {fewest} inputs", file=self.source,
                              key=f"{where}.inputs", value=list(op.inputs))
         if len(op.inputs) > len(expected_in):
             raise TraceError(f"{op.kind} takes {len(expected_in)} inputs", file=self.source,
@@ -181,6 +192,16 @@ class Trace:
                     f"inconsistent shape: {op.kind} dims {op.dims()} produce {want} elements, "
                     f"tensor {name!r} has {have}", file=self.source,
                     key=f"{where}.outputs[{slot}]")
+        for output, names in ((False, op.inputs), (True, op.outputs)):
+            for slot, name in enumerate(names):
+                shape = self.tensor_map[name].shape
+                expected = op.layout_problem(output, slot, shape)
+                if expected is not None:
+                    raise TraceError(
+                        f"inconsistent shape: tensor {name!r} is {list(shape)}, the {op.kind} "
+                        f"needs {expected} (shapes are compared, not element counts: "
+                        "transposed?)", file=self.source,
+                        key=f"{where}.{'outputs' if output else 'inputs'}[{slot}]")
 
 
 # ----------------------------------------------------------------------------- YAML format
@@ -253,6 +274,18 @@ def _require(item: Mapping[str, Any], key: str, where: str, src: str) -> Any:
     return item[key]
 
 
+def _name(value: Any, key: str, src: str, empty: bool = False) -> str:
+    """A name field: a string (or an integer, as YAML types ``name: 12``), never a list, a
+    mapping or a boolean silently turned into text."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise TraceError("expected a name (a string)", file=src, key=key,
+                         value=type(value).__name__)
+    text = str(value)
+    if not text and not empty:
+        raise TraceError("a name may not be empty", file=src, key=key)
+    return text
+
+
 def _header_int(data: Mapping[str, Any], key: str, default: int, src: str) -> int:
     value = data.get(key, default)
     if not isinstance(value, int) or isinstance(value, bool) or value < default:
@@ -271,6 +304,14 @@ def _entries(data: dict[str, Any], section: str,
         if not isinstance(item, dict):
             raise TraceError("expected a mapping", file=source, key=where)
         yield where, item
+
+
+@functools.cache
+def _op_keys(cls: type[Op]) -> tuple[frozenset[str], frozenset[str]]:
+    """Keys an op entry of this class may hold, and the size fields it must hold."""
+    allowed = frozenset({f.name for f in fields(cls)} | {"kind"})
+    required = frozenset(dim_names(cls)) - _OPTIONAL_DIMS
+    return allowed, required
 
 
 def trace_from_dict(data: Any, source: str) -> Trace:
@@ -300,7 +341,8 @@ def trace_from_dict(data: Any, source: str) -> Trace:
         if not isinstance(bits, int) or isinstance(bits, bool):
             raise TraceError("bits must be an integer", file=source, key=f"{where}.bits",
                              value=bits)
-        tensors.append(Tensor(name=str(_require(item, "name", where, source)), shape=tuple(shape),
+        tensors.append(Tensor(name=_name(_require(item, "name", where, source), f"{where}.name",
+                                          source), shape=tuple(shape),
                               bits=bits, dtype=str(item.get("dtype", "int")),
                               role=str(item.get("role", "activation"))))
     ops: list[Op] = []
@@ -312,35 +354,46 @@ def trace_from_dict(data: Any, source: str) -> Trace:
 
             raise TraceError(f"unknown op kind: {did_you_mean(str(kind), OP_TYPES)}",
                              file=source, key=f"{where}.kind", value=kind)
-        allowed = {f.name for f in fields(cls)} | {"kind"}
-        extra = set(item) - allowed
-        if extra:
+        allowed, required = _op_keys(cls)
+        if not item.keys() <= allowed:
+            extra = sorted(str(k) for k in set(item) - allowed)
             raise TraceError(f"unknown key for a {kind} op", file=source,
-                             key=f"{where}.{sorted(extra)[0]}")
+                             key=f"{where}.{extra[0]}")
         for key in ("name", "inputs", "outputs"):
             _require(item, key, where, source)
         for key in ("inputs", "outputs"):
             if not isinstance(item[key], list):
                 raise TraceError("expected a list of tensor names", file=source,
                                  key=f"{where}.{key}", value=item[key])
-        base = {f.name for f in fields(Op)}
-        for f in fields(cls):
-            if f.name not in base and f.name not in _OPTIONAL_DIMS and f.name not in item:
-                raise TraceError("missing field", file=source, key=f"{where}.{f.name}")
+        if not required <= item.keys():
+            missing = sorted(required - item.keys())
+            raise TraceError("missing field", file=source, key=f"{where}.{missing[0]}")
         args = {k: v for k, v in item.items() if k != "kind"}
-        args["inputs"] = tuple(str(x) for x in args["inputs"])
-        args["outputs"] = tuple(str(x) for x in args["outputs"])
-        args["name"] = str(args["name"])
+        for key in ("inputs", "outputs"):
+            args[key] = tuple(_name(x, f"{where}.{key}[{i}]", source)
+                              for i, x in enumerate(args[key]))
+        args["name"] = _name(args["name"], f"{where}.name", source)
         ops.append(cls(**args))
-    return Trace(name=str(data.get("name", Path(source).stem)), tensors=tuple(tensors),
-                 ops=tuple(ops), model=str(data.get("model", "")),
+    return Trace(name=_name(data.get("name", Path(source).stem), "name", source),
+                 tensors=tuple(tensors), ops=tuple(ops),
+                 model=_name(data.get("model", ""), "model", source, empty=True),
                  image_size=_header_int(data, "image_size", 0, source),
-                 batch=_header_int(data, "batch", 1, source), quant=str(data.get("quant", "")),
+                 batch=_header_int(data, "batch", 1, source),
+                 quant=_name(data.get("quant", ""), "quant", source, empty=True),
                  seq_len=_header_int(data, "seq_len", 0, source), source=source).validate()
 
 
 def read_trace_yaml(path: Path) -> Trace:
-    return trace_from_dict(read_yaml(path, TraceError), str(path))
+    """Read and validate an accelsim.trace/1 file. The cyclic garbage collector is paused
+    meanwhile: a 100k-op trace allocates millions of acyclic objects, and its repeated full
+    collections cost a quarter of the load time."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return trace_from_dict(read_yaml(path, TraceError), str(path))
+    finally:
+        if paused:
+            gc.enable()
 
 
 def load_trace_file(path: Path) -> Trace:

@@ -244,12 +244,13 @@ def test_parse_overrides_types_values() -> None:
          "unknown key: did you mean 'lanes'?"),
         (lambda r: r.update(clock=1e9), "clock", "unknown key: did you mean 'clock_hz'?"),
         (lambda r: r["array"].update(rows="many"), "array.rows",
-         "Input should be a valid integer"),
-        (lambda r: r["array"].update(rows=0), "array.rows", "Input should be greater than 0"),
+         "expected a number (this field has no unit) (got 'many')"),
+        (lambda r: r["array"].update(rows=0), "array.rows",
+         "0 is outside the documented range [1, 65536]"),
         (lambda r: r["buffers"]["input"].update(size_bytes=-1), "buffers.input.size_bytes",
-         "Input should be greater than 0 (got -1)"),
+         "-1 is outside the documented range [1, 1.09951e+12] bytes (got -1)"),
         (lambda r: r["buffers"]["output"].update(size_bytes=0), "buffers.output.size_bytes",
-         "Input should be greater than 0 (got 0)"),
+         "0 is outside the documented range [1, 1.09951e+12] bytes (got 0)"),
         (lambda r: r["array"].update(dataflow="wss"), "array.dataflow",
          "Input should be 'ws', 'os' or 'is' (got 'wss')"),
         (lambda r: r.update(clock_hz="1GB"), "clock_hz", "unit of '1GB' is 'B', expected 'Hz'"),
@@ -279,7 +280,8 @@ def test_several_problems_are_counted(tmp_path: Path) -> None:
     raw["array"]["cols"] = 0
     path = write_config(tmp_path, raw)
     assert str(load_error(path)) == (
-        f"{path}: array.rows: Input should be greater than 0 (+1 more problem) (got 0)")
+        f"{path}: array.rows: 0 is outside the documented range [1, 65536] (+1 more problem) "
+        "(got 0)")
 
 
 def test_malformed_yaml_names_line(tmp_path: Path) -> None:
@@ -321,7 +323,8 @@ def test_override_of_unknown_path() -> None:
 
 def test_override_with_bad_value() -> None:
     error = load_error("sole", ["array.rows=-3"])
-    assert str(error) == f"{SOLE_YAML}: --set array.rows: Input should be greater than 0 (got -3)"
+    assert str(error) == (f"{SOLE_YAML}: --set array.rows: -3 is outside the documented "
+                          "range [1, 65536] (got -3)")
     error = load_error("sole", ["dram.bandwidth_gbps=fast"])
     assert str(error) == (f"{SOLE_YAML}: --set dram.bandwidth_gbps: cannot parse 'fast' as a "
                           "quantity in B/s (got 'fast')")

@@ -192,7 +192,7 @@ def _swap_first_two_ops(data: dict) -> None:
         (lambda d: _op(d, "fc").update(outputs=["fc.acc", "sm.out"]),
          "ops.fc.outputs: gemm produces 1 output(s) (got ['fc.acc', 'sm.out'])"),
         (lambda d: _op(d, "fc").update(inputs=["x"]),
-         "ops.fc.inputs: gemm needs more inputs (got ['x'])"),
+         "ops.fc.inputs: gemm needs at least 2 inputs (got ['x'])"),
         # shapes
         (lambda d: _op(d, "fc2").update(k=15),
          "ops.fc2.inputs[0]: inconsistent shape: gemm dims {'m': 4, 'n': 2, 'k': 15, "
