@@ -36,6 +36,12 @@ class LayerResult:
     stalls: dict[str, int]
     required_bandwidth_gbps: float
     tiling: str = ""
+    dram_busy_cycles: int = 0  # cycles the DRAM port spent on this op's transfers
+    dram_achieved_gbps: float = 0.0  # its DRAM bytes / those cycles
+    dram_row_hit_rate: float = 0.0  # banked model: bursts hitting an open row / bursts
+    dram_activates: int = 0  # banked model: ACT (+PRE) commands
+    dram_read_bursts: int = 0
+    dram_write_bursts: int = 0
 
     @property
     def dram_bytes(self) -> int:
@@ -59,6 +65,7 @@ class SimResult:
     layers: tuple[LayerResult, ...]
     fidelity: str = "model"
     extra: dict[str, Any] = field(default_factory=dict)
+    dram_refreshes: int = 0  # banked model: all-bank refreshes per channel during the run
 
     @property
     def latency_s(self) -> float:
@@ -138,6 +145,7 @@ class SimResult:
                 "unit_busy_cycles": self.unit_busy_cycles,
                 "unit_share": self.unit_share(),
                 "dram_busy_cycles": self.dram_busy_cycles,
+                "dram_refreshes": self.dram_refreshes,
                 "peak_bank_use": self.peak_bank_use,
                 "events": self.events,
                 **({"wall_time_s": self.wall_time_s} if include_timing else {}),

@@ -18,6 +18,7 @@ CSV_COLUMNS = (
     "dram_write_bytes", "onchip_bytes", "start_cycle", "end_cycle", "cycles", "compute_cycles",
     "utilization", "stall_cycles", "stall_dram", "stall_bank", "stall_dependency", "stall_unit",
     "stall_sram", "stall_writeback", "required_bandwidth_gbps",
+    "dram_busy_cycles", "dram_achieved_gbps", "dram_row_hit_rate",
     "intensity_ops_per_byte", "attained_tops", "roof_tops", "roof_fraction", "bound",
     "energy_pj", "tiling",
 )
