@@ -262,7 +262,7 @@ def _preset_merged(data: object) -> object:
     if preset is not None and preset in DRAM_PRESETS and (timing is None
                                                           or isinstance(timing, dict)):
         data = {**data, "timing": {**DRAM_PRESETS[preset], **(timing or {})}}
-    if data.get("model") == "banked" and "bandwidth_gbps" not in data:
+    if "bandwidth_gbps" not in data:  # the timing's peak (so model: bandwidth compares)
         t = data.get("timing")
         if isinstance(t, dict):
             try:
@@ -277,7 +277,9 @@ class DramSpec(_Spec):
     bytes/s) at a fixed latency, whatever the access pattern (roofline references, SCALE-Sim
     comparisons). ``model: banked``: channels, banks and row buffers with JEDEC timing
     (``preset`` and/or ``timing``); each DMA tile costs what its access pattern costs
-    (cost.dram); ``bandwidth_gbps`` is then the timing's peak (given: it must agree)."""
+    (cost.dram); ``bandwidth_gbps`` is then the timing's peak (given: it must agree). Left
+    out, ``bandwidth_gbps`` is the timing's peak for either model, so ``--set
+    dram.model=bandwidth`` runs the bandwidth model at the banked model's peak."""
 
     model: Literal["bandwidth", "banked"] = "bandwidth"
     bandwidth_gbps: GBps

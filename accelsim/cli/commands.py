@@ -84,6 +84,9 @@ def simulate_cmd(
         "--group", help="also show a group-by view: kind | block | unit")] = None,
     plot: Annotated[Optional[Path], typer.Option(  # noqa: UP045
         "--plot", help="write the latency breakdown chart (PNG)")] = None,
+    dram_trace: Annotated[Optional[Path], typer.Option(  # noqa: UP045
+        "--dram-trace", help="write the DRAM request stream in Ramulator 2's LoadStoreTrace "
+        "format (LD/ST 0xaddr per burst)")] = None,
 ) -> None:
     """Simulate a model on an accelerator: per-layer table and summary (-o x.html: report)."""
     from rich.console import Console
@@ -111,8 +114,18 @@ def simulate_cmd(
     # the event log times unit busy intervals exactly for the breakdown views; JSON/CSV
     # exports leave it out (it would land in the result's extra data)
     exact = plot is not None or group is not None or suffix in (".html", ".htm")
-    result = simulate_for(arch, spec, trace, fidelity=fidelity, check=check, record=exact)
+    result = simulate_for(arch, spec, trace, fidelity=fidelity, check=check, record=exact,
+                          dram_requests=dram_trace is not None)
     written = []
+    if dram_trace is not None:
+        import dataclasses
+
+        from accelsim.analysis.dram_trace import ramulator_trace
+
+        write_output(dram_trace, ramulator_trace(result), key="--dram-trace")
+        written.append(dram_trace)
+        result = dataclasses.replace(result, extra={k: v for k, v in result.extra.items()
+                                                    if k != "dram_requests"})
     if plot is not None:
         from accelsim.analysis.plots import figure_png, result_breakdown_figure
 

@@ -27,7 +27,7 @@ from accelsim.cost import dram as dram_cost
 from accelsim.cost.dram import AccessPattern
 
 
-@dataclass
+@dataclass(slots=True)
 class DramCounts:
     """What one op's transfers did on the DRAM (banked model; zeros for bandwidth)."""
 
@@ -40,9 +40,17 @@ class DramCounts:
     read_bursts: int = 0
     write_bursts: int = 0
 
-    def add(self, other: DramCounts) -> None:
-        for name in self.__dataclass_fields__:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
+    def add(self, busy_cycles: int, cost: dram_cost.DramCost, write: bool) -> None:
+        self.busy_cycles += busy_cycles
+        self.bursts += cost.bursts
+        self.activates += cost.activates
+        self.row_hits += cost.row_hits
+        self.row_misses += cost.row_misses
+        self.row_conflicts += cost.row_conflicts
+        if write:
+            self.write_bursts += cost.bursts
+        else:
+            self.read_bursts += cost.bursts
 
 
 class Dram:
@@ -52,7 +60,8 @@ class Dram:
         self.latency_cycles = latency_cycles
         self.channel = simpy.Resource(env, capacity=1)
         self.busy_cycles = 0
-        self.refreshes = 0
+        #: (pattern, write) of every transfer in issue order, when asked (--dram-trace)
+        self.requests: list[tuple[AccessPattern, bool]] | None = None
 
     def occupancy_cycles(self, nbytes: int) -> int:
         return math.ceil(nbytes / self.bytes_per_cycle - 1e-9) if nbytes > 0 else 0
@@ -63,6 +72,8 @@ class Dram:
         cycles = self.occupancy_cycles(nbytes)
         with self.channel.request() as req:
             yield req
+            if self.requests is not None and nbytes > 0:
+                self.requests.append((pattern or AccessPattern(0, nbytes, 0, 1), write))
             yield self.env.timeout(cycles)
         self.busy_cycles += cycles
         if counts is not None:
@@ -79,6 +90,7 @@ class BankedDram(Dram):
         self.refresh_period = self._cycles(g.tREFI)
         self.refresh_cycles = self._cycles(g.tRFC)
         self.last_write: bool | None = None
+        self._memo: dict[tuple[dram_cost.DramCost, bool | None, bool], int] = {}
 
     def _cycles(self, tck: int) -> int:
         return dram_cost.tck_to_cycles(tck, self.geometry.tCK_ns, self.clock_hz)
@@ -89,11 +101,11 @@ class BankedDram(Dram):
             pattern = AccessPattern(0, max(nbytes, 0), 0, 1)
         g = self.geometry
         cost = dram_cost.transfer_cost(g, pattern, write)
-        extra = max(dram_cost.turnaround_tck(g, self.last_write, write) - cost.first_column_tck,
-                    0)
-        work = self._cycles(cost.busy_tck + extra) if cost.bursts else 0
+        work = self._work_cycles(cost, self.last_write, write)
         with self.channel.request() as req:
             yield req
+            if self.requests is not None and cost.bursts:
+                self.requests.append((pattern, write))
             start = int(self.env.now)
             end = dram_cost.refresh_end_cycle(start, work, self.refresh_period,
                                               self.refresh_cycles)
@@ -102,10 +114,22 @@ class BankedDram(Dram):
             self.last_write = write
         self.busy_cycles += end - start
         if counts is not None:
-            counts.add(DramCounts(end - start, cost.bursts, cost.activates, cost.row_hits,
-                                  cost.row_misses, cost.row_conflicts,
-                                  0 if write else cost.bursts, cost.bursts if write else 0))
+            counts.add(end - start, cost, write)
         return int(self.env.now) + self.latency_cycles
+
+    def _work_cycles(self, cost: dram_cost.DramCost, previous_write: bool | None,
+                     write: bool) -> int:
+        """Accelerator cycles of a transfer before refresh: its nCK plus the part of a
+        read/write turnaround its first ACT does not hide."""
+        key = (cost, previous_write, write)
+        cycles = self._memo.get(key)
+        if cycles is None:
+            g = self.geometry
+            extra = max(dram_cost.turnaround_tck(g, previous_write, write)
+                        - cost.first_column_tck, 0)
+            cycles = self._cycles(cost.busy_tck + extra) if cost.bursts else 0
+            self._memo[key] = cycles
+        return cycles
 
 
 def make_dram(env: simpy.Environment, arch: ArchSpec) -> Dram:

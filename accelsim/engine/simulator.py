@@ -267,13 +267,17 @@ class _Engine:
 
 
 def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
-             record: bool = True, check: bool = False) -> SimResult:
+             record: bool = True, check: bool = False,
+             dram_requests: bool = False) -> SimResult:
     """Simulate ``trace`` on ``arch``; deterministic (same inputs, same result).
 
     ``fidelity="pe"`` times every GEMM tile with the cycle-by-cycle PE-grid model instead of
     the closed form (slow; for small GEMMs). ``record`` keeps the event log, rows of (cycle,
-    component, event, op), in ``result.extra["event_log"]``. ``check`` verifies
-    the engine invariants after the run (accelsim.engine.invariants; SimulationError).
+    component, event, op), in ``result.extra["event_log"]``. ``dram_requests`` keeps every
+    DRAM transfer in issue order as ``result.extra["dram_requests"]``: rows of (base_bytes,
+    run_bytes, stride_bytes, runs, is_write) (analysis.dram_trace writes them for Ramulator).
+    ``check`` verifies the engine invariants after the run (accelsim.engine.invariants;
+    SimulationError).
     """
     wall0 = time.perf_counter()
     if fidelity not in ("model", "pe"):
@@ -281,6 +285,8 @@ def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
                               expected="model | pe")
     groups = Scheduler(arch, trace, fidelity).plan()
     engine = _Engine(arch, groups, record)
+    if dram_requests:
+        engine.dram.requests = []
     engine.run()
     layers = _layers(arch, trace, groups, engine)
     total = max((layer.end_cycle for layer in layers), default=0)
@@ -302,7 +308,10 @@ def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
         wall_time_s=wall,
         layers=tuple(layers),
         fidelity=fidelity,
-        extra={"event_log": engine.rec.rows} if record else {},
+        extra={**({"event_log": engine.rec.rows} if record else {}),
+               **({"dram_requests": [(p.base_bytes, p.run_bytes, p.stride_bytes, p.runs, w)
+                                     for p, w in engine.dram.requests]}
+                  if engine.dram.requests is not None else {})},
     )
     if check:
         observed = invariants.Observed(
