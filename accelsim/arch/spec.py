@@ -259,6 +259,9 @@ def _preset_merged(data: object) -> object:
 
     preset = data.get("preset")
     timing = data.get("timing")
+    if preset is not None and preset not in DRAM_PRESETS:
+        raise ValueError(f"unknown preset {preset!r}; expected one of "
+                         f"{' | '.join(DRAM_PRESETS)}")
     if preset is not None and preset in DRAM_PRESETS and (timing is None
                                                           or isinstance(timing, dict)):
         data = {**data, "timing": {**DRAM_PRESETS[preset], **(timing or {})}}
@@ -268,7 +271,8 @@ def _preset_merged(data: object) -> object:
             try:
                 data = {**data, "bandwidth_gbps": DramTiming.model_validate(t).peak_gbps}
             except ValueError:
-                pass  # the timing's own validation reports the error with its key path
+                # placeholder: the timing's own validation reports the error with its key path
+                data = {**data, "bandwidth_gbps": 1.0}
     return data
 
 
