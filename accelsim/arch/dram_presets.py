@@ -230,8 +230,8 @@ DRAM_PRESETS: dict[str, dict[str, Any]] = {
         "tREFI": 6240,               # 3.9 us (Ramulator 2 HBM3 nREFI 3900 at 1 ns)
         "vdd_v": 1.1,
         "devices_per_channel": 1,
-        # assumption: HBM2 currents scaled to a 32-bit pseudo-channel at 6.4 Gb/s, giving
-        # ~3.5 pJ/bit for streaming reads (SK hynix HBM3 product brief quotes ~3.5-4 pJ/bit)
+        # assumption: HBM2 currents scaled to a 32-bit pseudo-channel at 6.4 Gb/s; read bursts
+        # come to ~1.6 pJ/bit (HBM2 as in DRAMsim3: also 1.6), ACT and background come on top
         "IDD0_mA": 35.0, "IDD2N_mA": 20.0, "IDD3N_mA": 28.0,
         "IDD4R_mA": 330.0, "IDD4W_mA": 380.0, "IDD5_mA": 125.0,
     },

@@ -330,7 +330,9 @@ class DramSpec(_Spec):
             peak = self.timing.peak_gbps
             if abs(self.bandwidth_gbps - peak) > 1e-3 * peak:
                 raise ValueError(f"bandwidth_gbps {self.bandwidth_gbps:g} disagrees with the "
-                                 f"timing's peak {peak:.6g} GB/s (leave it out)")
+                                 f"banked timing's peak {peak:.6g} GB/s: leave it out, change "
+                                 "dram.timing.channels or dram.preset, or set "
+                                 "dram.model=bandwidth for a flat pipe of that bandwidth")
         return self
 
 
