@@ -90,7 +90,9 @@ class BankedDram(Dram):
         self.refresh_period = self._cycles(g.tREFI)
         self.refresh_cycles = self._cycles(g.tRFC)
         self.last_write: bool | None = None
-        self._memo: dict[tuple[dram_cost.DramCost, bool | None, bool], int] = {}
+        #: (pattern, write, previous direction) -> (cost, cycles before refresh)
+        self._memo: dict[tuple[AccessPattern, bool, bool | None],
+                         tuple[dram_cost.DramCost, int]] = {}
 
     def _cycles(self, tck: int) -> int:
         return dram_cost.tck_to_cycles(tck, self.geometry.tCK_ns, self.clock_hz)
@@ -99,16 +101,23 @@ class BankedDram(Dram):
                  counts: DramCounts | None = None) -> Generator[simpy.Event, None, int]:
         if pattern is None or nbytes <= 0:
             pattern = AccessPattern(0, max(nbytes, 0), 0, 1)
-        g = self.geometry
-        cost = dram_cost.transfer_cost(g, pattern, write)
-        work = self._work_cycles(cost, self.last_write, write)
+        key = (pattern, write, self.last_write)
+        known = self._memo.get(key)
+        if known is None:
+            cost = dram_cost.transfer_cost(self.geometry, pattern, write)
+            known = self._memo[key] = (cost, self._work_cycles(cost, self.last_write, write))
+        cost, work = known
         with self.channel.request() as req:
             yield req
             if self.requests is not None and cost.bursts:
                 self.requests.append((pattern, write))
             start = int(self.env.now)
-            end = dram_cost.refresh_end_cycle(start, work, self.refresh_period,
-                                              self.refresh_cycles)
+            period = self.refresh_period
+            into = start % period
+            if into + work <= period and (start < period or into >= self.refresh_cycles):
+                end = start + work  # no refresh inside (the common case)
+            else:
+                end = dram_cost.refresh_end_cycle(start, work, period, self.refresh_cycles)
             yield self.env.timeout(end - start)
         if cost.bursts:
             self.last_write = write
@@ -121,15 +130,11 @@ class BankedDram(Dram):
                      write: bool) -> int:
         """Accelerator cycles of a transfer before refresh: its nCK plus the part of a
         read/write turnaround its first ACT does not hide."""
-        key = (cost, previous_write, write)
-        cycles = self._memo.get(key)
-        if cycles is None:
-            g = self.geometry
-            extra = max(dram_cost.turnaround_tck(g, previous_write, write)
-                        - cost.first_column_tck, 0)
-            cycles = self._cycles(cost.busy_tck + extra) if cost.bursts else 0
-            self._memo[key] = cycles
-        return cycles
+        if not cost.bursts:
+            return 0
+        extra = max(dram_cost.turnaround_tck(self.geometry, previous_write, write)
+                    - cost.first_column_tck, 0)
+        return self._cycles(cost.busy_tck + extra)
 
 
 def make_dram(env: simpy.Environment, arch: ArchSpec) -> Dram:

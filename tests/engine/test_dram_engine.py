@@ -106,7 +106,7 @@ def test_vit_tiny_banked_runs_and_reports() -> None:
     ({"address_mapping": "RoBaRaChCo"[:8]}, "address_mapping"),
     ({"address_mapping": "CoRoBaRaCh"}, "only Ch may sit below Co"),
     ({"efficiency": 0.9}, "efficiency applies to model 'bandwidth' only"),
-    ({"bandwidth_gbps": 12.8}, "disagrees with the timing's peak"),
+    ({"bandwidth_gbps": 12.8}, "disagrees with the banked timing's peak"),
     ({"timing": {"tRFC": 7000}}, "tRFC must be shorter than tREFI"),
 ])
 def test_bad_banked_config_is_one_clear_error(dram: dict, message: str) -> None:
