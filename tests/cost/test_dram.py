@@ -92,6 +92,19 @@ def test_strided_short_runs_pay_trc() -> None:
     assert c.row_hits == 0
 
 
+def test_strided_pattern_loses_trp_plus_trcd_per_conflict() -> None:
+    """Runs of 2 bursts (64 B), one per 2 KB row stride = the next bank (RoBaRaCoCh, 1 channel).
+    Each new segment's ACT waits for the previous segment's column (one segment of lookahead),
+    so a row miss exposes tRCD: columns at 29, 58, ..., 232 for banks 0-7. The ninth run is bank
+    0's next row, a conflict: PRE at the previous column (232; tRTP and tRAS long past), ACT tRP
+    later, its column tRCD after that: 232 + tRP + tRCD = 290, then one more burst + tBURST."""
+    s = spec(channels=1)
+    t = s.timing
+    c = cost(s, 0, 64, 2048, 9)
+    assert c.busy_tck == t.tRCD + 7 * t.tRCD + (t.tRP + t.tRCD) + 8 + 8 == 306
+    assert (c.row_misses, c.row_conflicts, c.row_hits) == (8, 1, 9)
+
+
 def test_one_burst_per_bank_exposes_trcd() -> None:
     """One burst in each of 8 banks: the controller looks one row segment ahead, so each ACT
     issues when the previous segment's column command does and waits tRCD (29 > tRRD 16, and
