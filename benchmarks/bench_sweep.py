@@ -14,7 +14,8 @@ from accelsim.sweep import run_sweep
 
 GRID = {
     "pe": "16x16,32x32,64x64,128x128",
-    "overrides": ["dram.bandwidth_gbps=12.8,25.6,51.2,102.4",
+    # sole's DRAM is banked; the grid sweeps the flat pipe of the bandwidth model, as measured
+    "overrides": ["dram.model=bandwidth", "dram.bandwidth_gbps=12.8,25.6,51.2,102.4",
                   "buffers.input.size_bytes=64KiB,128KiB,256KiB,512KiB"],
 }
 

@@ -17,9 +17,22 @@ import random
 import time
 
 from accelsim import build_trace
+from accelsim.arch.dram_presets import DRAM_PRESETS
 from accelsim.arch.load import arch_from_dict
 from accelsim.engine.simulator import simulate
 from accelsim.errors import MappingError
+
+
+def random_dram(rng: random.Random) -> dict:
+    """A flat bandwidth pipe, or (one case in three) banked DRAM of a random preset, channel
+    count, address mapping and page policy."""
+    latency = {"latency_ns": rng.choice([0, 50, 200])}
+    if rng.random() < 2 / 3:
+        return {"bandwidth_gbps": rng.choice([1, 6.4, 25.6, 200]), **latency}
+    return {"model": "banked", "preset": rng.choice(sorted(DRAM_PRESETS)),
+            "timing": {"channels": rng.choice([1, 2, 4, 8])},
+            "address_mapping": rng.choice(["RoBaRaCoCh", "RoRaBgBaChCo", "ChRaBaRoCo"]),
+            "page_policy": rng.choice(["open", "closed"]), **latency}
 
 
 def random_arch(rng: random.Random) -> dict:
@@ -32,8 +45,7 @@ def random_arch(rng: random.Random) -> dict:
                            "banks": rng.choice([1, 2]),
                            "read_bytes_per_cycle": rng.choice([2, 8, 32, 128])}
                     for role in ("input", "weight", "output")},
-        "dram": {"bandwidth_gbps": rng.choice([1, 6.4, 25.6, 200]),
-                 "latency_ns": rng.choice([0, 50, 200])},
+        "dram": random_dram(rng),
         "fusion": {k: rng.random() < 0.6 for k in ("epilogue", "attention", "layernorm",
                                                    "residual")},
         "sfu": {"kind": rng.choice(["sole", "sole", "fp32"])},

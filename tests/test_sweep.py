@@ -12,6 +12,11 @@ from accelsim.sweep_plots import pareto_front, plot_breakdown, plot_pareto, plot
 SMALL = {"pe": "16x16,32x32"}  # vit_tiny at 224: ~0.15 s per point
 
 
+#: sole's DRAM is banked (its bandwidth follows from the timing); the bandwidth sweeps below
+#: vary the flat pipe of the bandwidth model
+BW = "dram.model=bandwidth"
+
+
 def run(tmp_path=None, name="s.csv", **kwargs):
     args = {"arch": "sole", "model": "vit_tiny", "jobs": 1, **SMALL, **kwargs}
     if tmp_path is not None:
@@ -63,7 +68,7 @@ def test_bad_set_rejected(item):
 
 def test_zip_lengths_must_match():
     with pytest.raises(ConfigError, match="--zip.*equal length"):
-        run(overrides=["array.rows=16,32,64", "dram.bandwidth_gbps=12.8,25.6"], pe=None,
+        run(overrides=["array.rows=16,32,64", "dram.bandwidth_gbps=12.8,25.6", BW], pe=None,
             zip_axes=True)
 
 
@@ -89,12 +94,12 @@ def test_unknown_model_rejected():
 
 # ------------------------------------------------------------------------------- running
 def test_records_match_single_runs():
-    records = run(overrides=["dram.bandwidth_gbps=12.8,51.2"])
+    records = run(overrides=[BW, "dram.bandwidth_gbps=12.8,51.2"])
     assert len(records) == 4 and all(r["status"] == "ok" for r in records)
     trace = accelsim.build_trace("vit_tiny", 224, 1, "sole")
     for r in records:
         rows, cols = r["pe"].split("x")
-        arch = accelsim.load_arch("sole", [f"array.rows={rows}", f"array.cols={cols}",
+        arch = accelsim.load_arch("sole", [f"array.rows={rows}", f"array.cols={cols}", BW,
                                            f"dram.bandwidth_gbps={r['dram.bandwidth_gbps']}"])
         single = accelsim.simulate(arch, trace, record=False)
         assert r["total_cycles"] == single.total_cycles
@@ -198,7 +203,7 @@ def test_energy_and_area_columns_equal_energy_summary():
 
 
 def test_csv_floats_are_short_and_round_trip(tmp_path):
-    records = run(tmp_path, overrides=["dram.bandwidth_gbps=12.8,25.6"])
+    records = run(tmp_path, overrides=[BW, "dram.bandwidth_gbps=12.8,25.6"])
     text = (tmp_path / "s.csv").read_text()
     header, *rows = text.splitlines()
     for row in rows:
@@ -215,7 +220,7 @@ def test_csv_floats_are_short_and_round_trip(tmp_path):
 
 
 def test_resume_matches_float_parameters_after_rounding(tmp_path, monkeypatch):
-    overrides = ["dram.bandwidth_gbps=12.8,25.600000000000001,0.1234567890123"]
+    overrides = [BW, "dram.bandwidth_gbps=12.8,25.600000000000001,0.1234567890123"]
     first = run(tmp_path, overrides=overrides, pe="16x16")
     calls = []
     monkeypatch.setattr(sw, "run_point", lambda *a: calls.append(a[0].index))
@@ -280,7 +285,7 @@ def test_pareto_uses_area_and_energy_of_a_real_sweep():
 def test_constant_pe_sweep_plots_use_the_varied_parameter():
     from accelsim.sweep_plots import x_axis
 
-    records = run(pe=None, overrides=["dram.bandwidth_gbps=12.8,25.6,51.2"])
+    records = run(pe=None, overrides=[BW, "dram.bandwidth_gbps=12.8,25.6,51.2"])
     assert len({r["pe_count"] for r in records}) == 1
     assert x_axis(records) == ("dram.bandwidth_gbps", "dram.bandwidth_gbps", False)
     scaling = plot_scaling(records)

@@ -171,9 +171,9 @@ def test_plot_dir_that_is_a_file_through_the_cli(tmp_path, monkeypatch, capsys, 
 
 # ------------------------------------------------------------------------------- --resume
 @pytest.mark.parametrize("args, must", [
-    (("--model", "vit_tiny", "--set", "dram.bandwidth_gbps=12.8"),
+    (("--model", "vit_tiny", "--set", "dram.latency_ns=120"),
      ("its parameters are model, image_size, batch, quant, pe,",
-      "this sweep's are model, image_size, batch, quant, dram.bandwidth_gbps")),
+      "this sweep's are model, image_size, batch, quant, dram.latency_ns")),
     (("--model", "vit_tiny", "--pe", "16x16,32x32"),
      ("row index 2 (model=vit_tiny, image_size=224, batch=1, quant=w8a8, pe=16x16)",
       "is not a point of this grid")),
@@ -236,9 +236,9 @@ def test_resume_of_the_same_sweep_runs_nothing(previous_run, tmp_path, monkeypat
 
 def test_resume_accepts_the_set_flags_in_another_order(tmp_path, no_simulation):
     path = tmp_path / "s.csv"
-    sets = ["array.rows=16", "dram.bandwidth_gbps=12.8"]
+    sets = ["array.rows=16", "dram.latency_ns=120"]
     sw.write_records([{"index": 0, "arch": "sole", "model": "vit_tiny", "image_size": 224,
                        "batch": 1, "quant": "sole", "array.rows": 16,
-                       "dram.bandwidth_gbps": 12.8, "status": "ok"}], path)
+                       "dram.latency_ns": 120, "status": "ok"}], path)
     (record,) = sw.run_sweep("sole", "vit_tiny", overrides=sets[::-1], output=path, resume=True)
     assert record["resumed"] and no_simulation == []

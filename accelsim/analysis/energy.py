@@ -18,6 +18,7 @@ from typing import Any
 
 from accelsim.analysis.records import LayerResult, SimResult
 from accelsim.arch.spec import ArchSpec, EnergySpec
+from accelsim.cost.dram import action_energy
 
 BUFFER_ROLES = ("input", "weight", "output")
 SFU_UNITS = ("e2softmax", "ailayernorm", "vector", "fp32")
@@ -215,7 +216,13 @@ def layer_energy(layer: LayerResult, arch: ArchSpec) -> LayerEnergy:
                for role, b in sorted(layer.sram_read_bytes.items()))
     sram += sum(b * buffer_pj_per_byte(arch, role, write=True)
                 for role, b in sorted(layer.sram_write_bytes.items()))
-    dram = (layer.dram_read_bytes + layer.dram_write_bytes) * e.dram_pj_per_byte
+    if arch.dram.model == "banked":
+        # per action from the preset's currents (cost.dram.action_energy), not a flat pJ/B
+        d = action_energy(arch.dram)
+        dram = (layer.dram_activates * d.activate_pj + layer.dram_read_bursts * d.read_burst_pj
+                + layer.dram_write_bursts * d.write_burst_pj)
+    else:
+        dram = (layer.dram_read_bytes + layer.dram_write_bytes) * e.dram_pj_per_byte
     sfu = layer.elements * sfu_pj_per_element(e, layer.unit, layer.kind) * scale
     return LayerEnergy(layer.name, layer.unit, macs, sram * scale, dram, sfu)
 
@@ -283,6 +290,12 @@ def energy_report(result: SimResult, arch: ArchSpec | None = None) -> EnergyRepo
             components[key] = components.get(key, 0.0) + pj * dynamic_scale(arch)
         if le.dram_pj:
             components["dram"] = components.get("dram", 0.0) + le.dram_pj
+    static_mw = static_mw_by_component(area_mm2_by_component(arch, result), arch.energy)
+    if arch.dram.model == "banked" and arch.dram.timing is not None:
+        d = action_energy(arch.dram)
+        channels = arch.dram.timing.channels
+        components["dram.refresh"] = result.dram_refreshes * channels * d.refresh_pj
+        static_mw["dram"] = channels * d.background_mw  # active standby (IDD3N), all run long
     area = area_mm2_by_component(arch, result)
     return EnergyReport(
         technology_nm=arch.technology_nm,
@@ -294,7 +307,7 @@ def energy_report(result: SimResult, arch: ArchSpec | None = None) -> EnergyRepo
         ops=sum(x.ops for x in result.layers),
         layers=layers,
         dynamic_pj_by_component=dict(sorted(components.items())),
-        static_mw_by_component=static_mw_by_component(area, arch.energy),
+        static_mw_by_component=static_mw,
         area_mm2_by_component=area,
     )
 

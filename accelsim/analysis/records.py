@@ -39,6 +39,12 @@ class LayerResult:
     #: the op whose output path runs this one (a fused epilogue: requant, GELU, residual add);
     #: its cycles overlap the host's, so its waits are the host's, not stalls of its own
     fused_into: str = ""
+    dram_busy_cycles: int = 0  # cycles the DRAM port spent on this op's transfers
+    dram_achieved_gbps: float = 0.0  # its DRAM bytes / those cycles
+    dram_row_hit_rate: float = 0.0  # banked model: bursts hitting an open row / bursts
+    dram_activates: int = 0  # banked model: ACT (+PRE) commands
+    dram_read_bursts: int = 0
+    dram_write_bursts: int = 0
 
     @property
     def dram_bytes(self) -> int:
@@ -65,6 +71,7 @@ class SimResult:
     #: honest-default warnings of the run (accelsim.engine.warnings): modelling choices the
     #: simulator made that the inputs did not ask for; the CLI prints them on stderr
     warnings: tuple[str, ...] = ()
+    dram_refreshes: int = 0  # banked model: all-bank refreshes per channel during the run
 
     @property
     def latency_s(self) -> float:
@@ -144,6 +151,7 @@ class SimResult:
                 "unit_busy_cycles": self.unit_busy_cycles,
                 "unit_share": self.unit_share(),
                 "dram_busy_cycles": self.dram_busy_cycles,
+                "dram_refreshes": self.dram_refreshes,
                 "peak_bank_use": self.peak_bank_use,
                 "events": self.events,
                 **({"wall_time_s": self.wall_time_s} if include_timing else {}),

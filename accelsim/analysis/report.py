@@ -17,6 +17,7 @@ CSV_COLUMNS = (
     "dram_write_bytes", "onchip_bytes", "start_cycle", "end_cycle", "cycles", "compute_cycles",
     "utilization", "stall_cycles", "stall_dram", "stall_bank", "stall_dependency", "stall_unit",
     "stall_sram", "stall_writeback", "required_bandwidth_gbps",
+    "dram_busy_cycles", "dram_achieved_gbps", "dram_row_hit_rate",
     "intensity_ops_per_byte", "attained_tops", "roof_tops", "roof_fraction", "bound",
     "energy_pj", "tiling", "fused_into",
 )
@@ -85,6 +86,20 @@ def result_csv(result: SimResult) -> str:
     return _csv(CSV_COLUMNS, layer_rows(result))
 
 
+def _banked_dram_lines(result: SimResult) -> list[tuple[str, str]]:
+    """Row-buffer hit rate over all bursts and the bandwidth achieved while the DRAM is busy
+    (banked model only; the engine counts both)."""
+    bursts = sum(x.dram_read_bursts + x.dram_write_bursts for x in result.layers)
+    if not bursts or not result.dram_busy_cycles:
+        return []
+    hits = sum(x.dram_row_hit_rate * (x.dram_read_bursts + x.dram_write_bursts)
+               for x in result.layers)
+    gbps = ((result.dram_read_bytes + result.dram_write_bytes) / result.dram_busy_cycles
+            * result.clock_hz / 1e9)
+    return [("DRAM (banked)", f"row hit rate {hits / bursts:.1%}, {gbps:.1f} GB/s achieved while "
+                              f"busy, {result.dram_refreshes:,} refreshes per channel")]
+
+
 def summary_lines(result: SimResult) -> list[tuple[str, str]]:
     """(label, value) pairs of the run summary."""
     m = result.model
@@ -108,6 +123,7 @@ def summary_lines(result: SimResult) -> list[tuple[str, str]]:
         ("unit busy / latency", f"{share} (busy cycles / total cycles; units overlap, "
                                 "so these do not sum to 100%)"),
         ("DRAM channel busy", f"{dram:.1%} of latency"),
+        *_banked_dram_lines(result),
         ("non-linear units", f"{nonlinear / result.total_cycles:.1%} of latency (busy cycles "
                              "of e2softmax + ailayernorm + fp32)"
          if result.total_cycles else "n/a"),

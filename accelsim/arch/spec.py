@@ -221,12 +221,163 @@ class BuffersSpec(_Spec):
         return spec
 
 
-class DramSpec(_Spec):
-    """Off-chip memory: reads and writes share ``bandwidth_gbps`` (10^9 bytes/s)."""
+DramPreset = Literal["LPDDR4-3200", "LPDDR5-6400", "DDR4-3200", "GDDR6", "HBM2", "HBM3"]
+Nck = _count(0, 2**24)
+MAPPING_FIELDS = ("Ro", "Ra", "Bg", "Ba", "Co", "Ch")
 
+
+class DramTiming(_Spec):
+    """Banked-DRAM organisation and timing, DRAMsim3 / Ramulator names; timings in nCK (cycles
+    of ``tCK_ns``), counts per channel. Presets: accelsim/arch/dram_presets.py (cited)."""
+
+    tCK_ns: _real(0, 100, open_low=True)
+    beats_per_tck: _count(1, 16) = Field(
+        description="data beats per command clock: 2 for DDR, 8 for LPDDR5/GDDR6 (WCK = 4 CK)")
+    BL: _count(1, 64) = Field(description="burst length in beats")
+    bus_width_bits: _count(4, 1024) = Field(description="per channel")
+    channels: _count(1, 256)
+    ranks: _count(1, 16) = 1
+    bankgroups: _count(1, 16) = 1
+    banks_per_group: _count(1, 64)
+    row_bytes: SizeBytes = Field(description="row (page) size of one channel's rank")
+    rows: _count(1, 2**24) = Field(
+        default=65536, description="rows per bank (only matters when Ro is not the top field)")
+    RL: Nck
+    WL: Nck
+    tRCD: Nck
+    tRP: Nck
+    tRAS: Nck
+    tCCD_S: Nck
+    tCCD_L: Nck
+    tRRD_S: Nck
+    tRRD_L: Nck
+    tFAW: Nck
+    tWR: Nck
+    tWTR_S: Nck
+    tWTR_L: Nck
+    tRTP: Nck
+    tRTRS: Nck = 1
+    tRFC: Nck
+    tREFI: _count(1, 2**24)
+    vdd_v: _real(0, 5, open_low=True) = 1.2
+    devices_per_channel: _count(1, 64) = 1
+    IDD0_mA: _real(0, 1e5) = 0.0
+    IDD2N_mA: _real(0, 1e5) = 0.0
+    IDD3N_mA: _real(0, 1e5) = 0.0
+    IDD4R_mA: _real(0, 1e5) = 0.0
+    IDD4W_mA: _real(0, 1e5) = 0.0
+    IDD5_mA: _real(0, 1e5) = 0.0
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DramTiming:
+        if self.BL % self.beats_per_tck:
+            raise ValueError("BL must be a multiple of beats_per_tck (a burst is whole nCK)")
+        if (self.bus_width_bits * self.BL) % 8:
+            raise ValueError("bus_width_bits x BL must be whole bytes")
+        if self.row_bytes % self.burst_bytes:
+            raise ValueError(f"row_bytes must be a multiple of the burst ({self.burst_bytes} B)")
+        if self.tRFC >= self.tREFI:
+            raise ValueError("tRFC must be shorter than tREFI")
+        return self
+
+    @property
+    def burst_bytes(self) -> int:
+        return self.bus_width_bits * self.BL // 8
+
+    @property
+    def burst_tck(self) -> int:
+        """nCK one burst holds the data bus (tBURST = BL / beats per nCK)."""
+        return self.BL // self.beats_per_tck
+
+    @property
+    def peak_gbps(self) -> float:
+        """Peak bandwidth of all channels, 10^9 bytes/s."""
+        return self.channels * self.burst_bytes / (self.burst_tck * self.tCK_ns)
+
+
+def _preset_merged(data: object) -> object:
+    """``preset`` fills ``timing``; keys given under ``timing`` override the preset's."""
+    if not isinstance(data, dict):
+        return data
+    from accelsim.arch.dram_presets import DRAM_PRESETS
+
+    preset = data.get("preset")
+    timing = data.get("timing")
+    if preset is not None and preset not in DRAM_PRESETS:
+        raise ValueError(f"unknown preset {preset!r}; expected one of "
+                         f"{' | '.join(DRAM_PRESETS)}")
+    if preset is not None and preset in DRAM_PRESETS and (timing is None
+                                                          or isinstance(timing, dict)):
+        data = {**data, "timing": {**DRAM_PRESETS[preset], **(timing or {})}}
+    if "bandwidth_gbps" not in data:  # the timing's peak (so model: bandwidth compares)
+        t = data.get("timing")
+        if isinstance(t, dict):
+            try:
+                data = {**data, "bandwidth_gbps": DramTiming.model_validate(t).peak_gbps}
+            except ValueError:
+                # placeholder: the timing's own validation reports the error with its key path
+                data = {**data, "bandwidth_gbps": 1.0}
+    return data
+
+
+class DramSpec(_Spec):
+    """Off-chip memory. ``model: bandwidth``: reads and writes share ``bandwidth_gbps`` (10^9
+    bytes/s) at a fixed latency, whatever the access pattern (roofline references, SCALE-Sim
+    comparisons). ``model: banked``: channels, banks and row buffers with JEDEC timing
+    (``preset`` and/or ``timing``); each DMA tile costs what its access pattern costs
+    (cost.dram); ``bandwidth_gbps`` is then the timing's peak (given: it must agree). Left
+    out, ``bandwidth_gbps`` is the timing's peak for either model, so ``--set
+    dram.model=bandwidth`` runs the bandwidth model at the banked model's peak."""
+
+    model: Literal["bandwidth", "banked"] = "bandwidth"
     bandwidth_gbps: GBps
     latency_ns: Nanoseconds = 100.0
     efficiency: _real(0, 1, open_low=True) = 1.0
+    preset: DramPreset | None = None
+    timing: DramTiming | None = None
+    address_mapping: str = Field(
+        default="RoBaRaCoCh", description="address fields MSB -> LSB (Ramulator spelling): "
+        "Ro, Ra, Bg, Ba, Co, Ch; only Ch may sit below Co; without Bg, the bank group bits "
+        "sit just below Ba (consecutive banks alternate bank groups)")
+    page_policy: Literal["open", "closed"] = "open"
+
+    @property
+    def mapping_fields(self) -> tuple[str, ...]:
+        """Address fields MSB -> LSB, Bg inserted below Ba when the string leaves it out."""
+        fields = [self.address_mapping[i:i + 2] for i in range(0, len(self.address_mapping), 2)]
+        if "Bg" not in fields:
+            fields.insert(fields.index("Ba") + 1, "Bg")
+        return tuple(fields)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _merge_preset(cls, data: object) -> object:
+        return _preset_merged(data)
+
+    @model_validator(mode="after")
+    def _banked_complete(self) -> DramSpec:
+        fields = [self.address_mapping[i:i + 2] for i in range(0, len(self.address_mapping), 2)]
+        if sorted(fields) != sorted(MAPPING_FIELDS) and sorted(fields) != sorted(
+                f for f in MAPPING_FIELDS if f != "Bg"):
+            raise ValueError(f"address_mapping {self.address_mapping!r} must name each of "
+                             f"{', '.join(MAPPING_FIELDS)} once (Bg may be left out)")
+        if fields.index("Co") < len(fields) - 2 or (fields.index("Co") == len(fields) - 2
+                                                    and fields[-1] != "Ch"):
+            raise ValueError(f"address_mapping {self.address_mapping!r}: only Ch may sit below "
+                             "Co (the closed form streams whole row segments)")
+        if self.model == "banked":
+            if self.timing is None:
+                raise ValueError("model 'banked' needs a 'preset' or a 'timing' section")
+            if self.efficiency != 1.0:
+                raise ValueError("efficiency applies to model 'bandwidth' only; the banked "
+                                 "model derives it from the timing")
+            peak = self.timing.peak_gbps
+            if abs(self.bandwidth_gbps - peak) > 1e-3 * peak:
+                raise ValueError(f"bandwidth_gbps {self.bandwidth_gbps:g} disagrees with the "
+                                 f"banked timing's peak {peak:.6g} GB/s: leave it out, change "
+                                 "dram.timing.channels or dram.preset, or set "
+                                 "dram.model=bandwidth for a flat pipe of that bandwidth")
+        return self
 
 
 class FusionSpec(_Spec):

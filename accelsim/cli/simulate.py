@@ -88,6 +88,9 @@ def simulate_cmd(
     max_events: Annotated[Optional[int], typer.Option(  # noqa: UP045
         "--max-events", help="refuse runs estimated above N engine events "
                              "[ACCELSIM_MAX_EVENTS or 2000000]")] = None,
+    dram_trace: Annotated[Optional[Path], typer.Option(  # noqa: UP045
+        "--dram-trace", help="write the DRAM request stream in Ramulator 2's LoadStoreTrace "
+        "format (LD/ST 0xaddr per burst)")] = None,
 ) -> None:
     """Simulate a model on an accelerator: summary, per-block view, slowest layers (-o x.html:
     report). Several --arch or --model names compare the runs."""
@@ -104,6 +107,7 @@ def simulate_cmd(
                           value=str(output), expected=f"a .{fmt} file, or no --format")
     output_suffix(plot, FIGURE_SUFFIXES, key="--plot")
     output_suffix(timeline, (".json",), key="--timeline")
+    output_suffix(dram_trace, (".trace", ".txt"), key="--dram-trace")
     check_figure_options(dpi, style_name)
     size = parse_figsize(figsize)
     limit = parse_layers(layers)
@@ -115,10 +119,11 @@ def simulate_cmd(
                           expected="--format table (the HTML report holds every group-by view)")
     archs, models = _names(arch, "--arch"), _names(model, "--model")
     if len(archs) > 1 or len(models) > 1:
-        if timeline is not None or group is not None:
-            raise ConfigError("--timeline and --group are views of one run",
-                              key="--timeline" if timeline is not None else "--group",
-                              expected="one --arch and one --model")
+        one_run = [(k, v) for k, v in (("--timeline", timeline), ("--group", group),
+                                       ("--dram-trace", dram_trace)) if v is not None]
+        if one_run:
+            raise ConfigError("--timeline, --group and --dram-trace are views of one run",
+                              key=one_run[0][0], expected="one --arch and one --model")
         runs = []
         for a in archs:
             spec = load_arch(a, set_ or [])
@@ -141,7 +146,16 @@ def simulate_cmd(
     exact = (plot is not None or group is not None or timeline is not None
              or suffix in (".html", ".htm"))
     result = simulate_for(arch, spec, trace, fidelity=fidelity, check=check, record=exact,
-                          max_events=max_events)
+                          max_events=max_events, dram_requests=dram_trace is not None)
+    if dram_trace is not None:
+        import dataclasses
+
+        from accelsim.analysis.dram_trace import ramulator_trace
+
+        write_output(dram_trace, ramulator_trace(result), key="--dram-trace")
+        print(f"wrote {dram_trace}", file=sys.stderr)
+        result = dataclasses.replace(result, extra={k: v for k, v in result.extra.items()
+                                                    if k != "dram_requests"})
     print_warnings([result])
     _single(result, fmt, output, suffix, plot, timeline, limit, group, check, dpi, size,
             style_name)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from accelsim.cost.dram import AccessPattern
 from accelsim.workload.ops import Op
 
 
@@ -28,6 +29,7 @@ class Load:
     bank: bool = True
     produced: bool = False
     epilogue: bool = False
+    pattern: AccessPattern | None = None  # where the bytes sit in DRAM (mapping.placement)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +55,7 @@ class Step:
     epilogue: tuple[Work, ...] = ()
     write_bytes: int = 0
     write_op: str = ""
+    write_pattern: AccessPattern | None = None
 
 
 @dataclass

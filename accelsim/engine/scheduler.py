@@ -22,9 +22,11 @@ from typing import NamedTuple
 
 from accelsim.arch.spec import ArchSpec
 from accelsim.cost import sfu as sfu_cost
+from accelsim.cost.dram import AccessPattern
 from accelsim.engine.plan import Group, Load, Step, Work
 from accelsim.engine.tile_costs import TileCosts, tile_for
 from accelsim.errors import MappingError
+from accelsim.mapping.placement import place_tensors, tile_access
 from accelsim.mapping.tiler import PipelineModel, loop_nest, tile_rows
 from accelsim.units import ceil_div, tensor_bytes
 from accelsim.workload.ops import GEMM_KINDS, Add, Matmul, Op, Softmax
@@ -56,6 +58,7 @@ class Scheduler:
         self.resident: set[str] = set()  # tensors left on chip by a fused producer
         self._residual_of: dict[str, str] = {}  # fused residual add -> its streamed operand
         self._group_of_tensor: dict[str, int] = {}
+        self.placement = place_tensors(trace)
 
     # ------------------------------------------------------------------ units and costs
     def unit_of(self, op: Op) -> str:
@@ -113,7 +116,8 @@ class Scheduler:
             return None  # produced later in program order (e.g. DeiT's second head): not yet
         return other.name
 
-    def _residual_loads(self, chain: list[Op], rows: int, cols: int) -> tuple[Load, ...]:
+    def _residual_loads(self, chain: list[Op], rows: int, cols: int, row0: int = 0,
+                        col0: int = 0) -> tuple[Load, ...]:
         """Residual tiles for a fused output path: streamed into the output buffer beside the
         accumulator tile (no bank of their own), fetched when the output tile opens."""
         loads = []
@@ -122,7 +126,8 @@ class Scheduler:
             if name is not None and name not in self.resident:
                 loads.append(self._load("output", tensor_bytes(rows * cols,
                                                                self.trace.tensor(name).bits),
-                                        e.name, name, bank=False, epilogue=True))
+                                        e.name, name, bank=False, epilogue=True,
+                                        pattern=self._slice(name, row0, rows, col0, cols)))
         return tuple(loads)
 
     def _attention_chain(self, op: Op, epilogue: list[Op]
@@ -195,14 +200,23 @@ class Scheduler:
 
     # ------------------------------------------------------------------ GEMM groups
     def _load(self, buffer: str, nbytes: int, op: str, tensor: str, bank: bool = True,
-              epilogue: bool = False) -> Load:
+              epilogue: bool = False, pattern: AccessPattern | None = None) -> Load:
         """A DRAM transfer of (part of) a trace tensor; one an op produces waits for it."""
-        return Load(buffer, nbytes, op, tensor, bank, tensor in self.trace.producers, epilogue)
+        return Load(buffer, nbytes, op, tensor, bank, tensor in self.trace.producers, epilogue,
+                    pattern if pattern is not None else self._slice(tensor, 0, None))
 
-    def _input_load(self, tensor: str, nbytes: int, op: str) -> tuple[Load, ...]:
+    def _slice(self, tensor: str, row0: int, rows: int | None, col0: int = 0,
+               cols: int | None = None) -> AccessPattern:
+        """Access pattern of a tile of ``tensor`` (mapping.placement.tile_access); rows None:
+        the whole tensor."""
+        p = self.placement[tensor]
+        return tile_access(p, row0, p.rows - row0 if rows is None else rows, col0, cols)
+
+    def _input_load(self, tensor: str, nbytes: int, op: str,
+                    pattern: AccessPattern | None = None) -> tuple[Load, ...]:
         if tensor in self.resident or nbytes == 0:
             return ()
-        return (self._load("input", nbytes, op, tensor),)
+        return (self._load("input", nbytes, op, tensor, pattern=pattern),)
 
     def _param_loads(self, op: Op, first: tuple[str, ...]) -> tuple[Load, ...]:
         t = self.trace
@@ -250,18 +264,20 @@ class Scheduler:
         params = self._param_loads(op, op.inputs[:2])
         b_is_weight = b.role == "weight"
         for bi in range(batch):
-            for (_m0, mt), (_n0, nt), (_k0, kt), a_new, b_new, a_last, b_last, opens, closes in \
+            for (m0, mt), (n0, nt), (k0, kt), a_new, b_new, a_last, b_last, opens, closes in \
                     loop_nest(tiling, m, n, k):
                 loads: list[Load] = []
                 if bi == 0 and not steps:
                     loads.extend(params)
                 if b_new:
                     loads.append(self._load("weight", tensor_bytes(kt * nt, b.bits), op.name,
-                                            b.name))
+                                            b.name, pattern=self._slice(b.name, bi * k + k0, kt,
+                                                                        n0, nt)))
                 if a_new:
-                    loads.extend(self._input_load(a.name, tensor_bytes(mt * kt, a.bits), op.name))
+                    loads.extend(self._input_load(a.name, tensor_bytes(mt * kt, a.bits), op.name,
+                                                  self._slice(a.name, bi * m + m0, mt, k0, kt)))
                 if opens:
-                    loads.extend(self._residual_loads(epilogue, mt, nt))
+                    loads.extend(self._residual_loads(epilogue, mt, nt, bi * m + m0, n0))
                 cycles, const = timer(mt, nt, kt)
                 if not steps:
                     cycles += const
@@ -281,7 +297,9 @@ class Scheduler:
                     releases=tuple(releases), opens_out=opens, closes_out=closes,
                     epilogue=self._epilogue_work(epilogue, mt, nt) if closes else (),
                     write_bytes=tensor_bytes(out_elems, final.bits) if closes else 0,
-                    write_op=(epilogue[-1] if epilogue else op).name))
+                    write_op=(epilogue[-1] if epilogue else op).name,
+                    write_pattern=self._slice(final.name, bi * m + m0, mt, n0, nt)
+                    if closes else None))
 
         ops = (op, *epilogue)
         group = Group(index, ops, ("array",), steps)
@@ -325,13 +343,16 @@ class Scheduler:
                 rows = min(block_rows, tokens - r0)
                 loads: list[Load] = list(params) if not steps else []
                 if blk == 0:
-                    loads.append(self._load("weight", k_bytes, qk.name, kt_.name))
+                    loads.append(self._load("weight", k_bytes, qk.name, kt_.name,
+                                            pattern=self._head(kt_.name, _h, heads, 0, None)))
                     # K and V sharing one bank leave the other free for the next head's pair
                     loads.append(self._load("weight", v_bytes, sv.name, v.name,
-                                            bank=not shared_bank))
+                                            bank=not shared_bank,
+                                            pattern=self._head(v.name, _h, heads, 0, None)))
                 loads.extend(self._input_load(q.name, tensor_bytes(rows * head_dim, q.bits),
-                                              qk.name))
-                loads.extend(self._residual_loads(sv_epilogue, rows, head_dim))
+                                              qk.name, self._head(q.name, _h, heads, r0, rows)))
+                loads.extend(self._residual_loads(sv_epilogue, rows, head_dim, r0,
+                                                  _h * head_dim))
                 c_qk, const_qk = timer_qk(rows, tokens, head_dim)
                 c_sv, const_sv = timer_sv(rows, head_dim, tokens)
                 if not steps:
@@ -363,7 +384,8 @@ class Scheduler:
                     loads=tuple(loads), stages=tuple(work), releases=tuple(releases),
                     epilogue=self._epilogue_work(sv_epilogue, rows, head_dim),
                     write_bytes=tensor_bytes(rows * head_dim, final.bits),
-                    write_op=(sv_epilogue[-1] if sv_epilogue else sv).name))
+                    write_op=(sv_epilogue[-1] if sv_epilogue else sv).name,
+                    write_pattern=self._head(final.name, _h, heads, r0, rows)))
         ops = (*front, sv, *sv_epilogue)
         group = Group(index, tuple(ops), units, steps)
         group.units = {o.name: ("array" if o.kind in GEMM_KINDS else
@@ -379,6 +401,21 @@ class Scheduler:
         group.tiling[qk.name] = (f"fused attention: {heads} heads x {blocks} row blocks of "
                                  f"{block_rows} rows; scores stay on chip")
         return group
+
+    def _head(self, tensor: str, head: int, heads: int, row0: int,
+              rows: int | None) -> AccessPattern:
+        """Rows of one head of a (tokens, heads x head_dim) tensor: its column block."""
+        p = self.placement[tensor]
+        width = p.cols // heads if p.cols % heads == 0 else p.cols
+        col0 = head * width if width != p.cols else 0
+        return self._slice(tensor, row0, rows, col0, width)
+
+    def _rows(self, tensor: str, row0: int, rows: int) -> AccessPattern:
+        """``rows`` whole rows of a row op's tensor in its own 2-D view (the op's rows of
+        ``length`` elements may fold several of the tensor's rows)."""
+        p = self.placement[tensor]
+        start = min(row0, p.rows)
+        return self._slice(tensor, start, max(min(rows, p.rows - start), 1))
 
     # ------------------------------------------------------------------ row ops
     def _row_group(self, index: int, op: Op) -> Group:
@@ -417,10 +454,11 @@ class Scheduler:
             r = min(rows_t, rows - r0)
             loads: list[Load] = list(params) if not steps else []
             x_rows = max(0, min(r0 + r, rows) - max(r0, prefix)) if prefix else r
-            loads.extend(self._input_load(x.name, tensor_bytes(x_rows * length, x.bits), op.name))
+            loads.extend(self._input_load(x.name, tensor_bytes(x_rows * length, x.bits), op.name,
+                                          self._rows(x.name, max(r0 - prefix, 0), x_rows)))
             for s in streamed:
                 loads.append(self._load("input", tensor_bytes(r * length, t.tensor(s).bits),
-                                        op.name, s, bank=False))
+                                        op.name, s, bank=False, pattern=self._rows(s, r0, r)))
             cycles = self.costs.row_cycles(op, unit, r, length)
             # a pool writes the pooled row of each image whose last token is in this tile
             out_rows = (r0 + r) // pool_tokens - r0 // pool_tokens if pool_tokens else r
@@ -435,7 +473,9 @@ class Scheduler:
                              self.costs.port_cycles(cycles, reads, writes)),),
                 releases=(("input", 0),) if x.name not in self.resident and x_rows else (),
                 write_bytes=0 if keep else writes["output"],
-                write_op=op.name))
+                write_op=op.name,
+                write_pattern=self._rows(out.name, (r0 // pool_tokens) if pool_tokens else r0,
+                                         out_rows)))
         group = Group(index, (op,), (unit,), steps)
         group.units = {op.name: unit}
         group.sram_read_bytes[op.name] = sram_r

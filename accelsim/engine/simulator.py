@@ -24,7 +24,7 @@ from accelsim.analysis.records import LayerResult, SimResult
 from accelsim.arch.spec import ArchSpec
 from accelsim.engine import budget, invariants
 from accelsim.engine.buffer import PingPongBuffer
-from accelsim.engine.dram import Dram
+from accelsim.engine.dram import DramCounts, make_dram
 from accelsim.engine.plan import Group, Load, Step, Work
 from accelsim.engine.recorder import Recorder
 from accelsim.engine.scheduler import Scheduler
@@ -49,6 +49,7 @@ class _OpStats:
     fills: dict[str, int] = field(default_factory=dict)
     drains: int = 0
     stalls: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STALL_CAUSES, 0))
+    dram: DramCounts = field(default_factory=DramCounts)
 
     def touch(self, begin: int, end: int) -> None:
         self.start = begin if self.start is None else min(self.start, begin)
@@ -62,7 +63,7 @@ class _Engine:
         self.arch = arch
         self.groups = groups
         self.rec = Recorder(record)
-        self.dram = Dram(self.env, arch.dram_bytes_per_cycle, arch.dram_latency_cycles)
+        self.dram = make_dram(self.env, arch)
         self.buffers = {role: PingPongBuffer(self.env, role, arch.buffers.role(role).banks,
                                              self.rec)
                         for role in ("input", "weight", "output")}
@@ -147,10 +148,9 @@ class _Engine:
             st = self.stats[load.op]
             t1 = int(self.env.now)
             self.rec(t1, "dma", "read", load.op)
-            arrival = yield from self.dram.transfer(load.dram_bytes)
-            t2 = int(self.env.now)
-            self.rec.span("DRAM channel", "read", t2 - self.dram.occupancy_cycles(
-                load.dram_bytes), t2, load.op)
+            arrival = yield from self.dram.transfer(load.dram_bytes, load.pattern, False,
+                                                    st.dram)
+            self.rec.span("DRAM channel", "read", *self.dram.last_span, load.op)
             st.dram_read += load.dram_bytes
             st.fills[load.buffer] = st.fills.get(load.buffer, 0) + load.dram_bytes
             st.touch(t1, int(self.env.now))
@@ -235,12 +235,11 @@ class _Engine:
                 self.rec(t0, "dma", "write", step.write_op)
                 # the bank is drained once the channel has taken the data; the latency is
                 # pipelined (dram.py), so the next write need not wait for this one to land
-                t1 = yield from self.dram.transfer(step.write_bytes)
-                t_sent = int(env.now)
-                self.rec.span("DRAM channel", "write", t_sent - self.dram.occupancy_cycles(
-                    step.write_bytes), t_sent, step.write_op)
-                landed = max(landed, t1)
                 st = self.stats[step.write_op]
+                t1 = yield from self.dram.transfer(step.write_bytes, step.write_pattern, True,
+                                                   st.dram)
+                self.rec.span("DRAM channel", "write", *self.dram.last_span, step.write_op)
+                landed = max(landed, t1)
                 st.dram_write += step.write_bytes
                 st.drains += step.write_bytes
                 st.touch(t0, t1)
@@ -284,15 +283,18 @@ class _Engine:
 
 def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
              record: bool = True, check: bool = False,
-             max_events: int | None = None) -> SimResult:
+             max_events: int | None = None, dram_requests: bool = False) -> SimResult:
     """Simulate ``trace`` on ``arch``; deterministic (same inputs, same result).
 
     ``fidelity="pe"`` times every GEMM tile with the cycle-by-cycle PE-grid model instead of
     the closed form (slow; for small GEMMs). ``record`` keeps the event log, rows of (cycle,
-    component, event, op), in ``result.extra["event_log"]``. ``check`` verifies
-    the engine invariants after the run (accelsim.engine.invariants; SimulationError).
-    ``max_events`` caps the up-front work estimate (accelsim.engine.budget; default
-    ``ACCELSIM_MAX_EVENTS`` or 2 M events): a bigger run is refused before it is planned.
+    component, event, op), in ``result.extra["event_log"]``. ``dram_requests`` keeps every
+    DRAM transfer in issue order as ``result.extra["dram_requests"]``: rows of (base_bytes,
+    run_bytes, stride_bytes, runs, is_write) (analysis.dram_trace writes them for Ramulator).
+    ``check`` verifies the engine invariants after the run (accelsim.engine.invariants;
+    SimulationError). ``max_events`` caps the up-front work estimate (accelsim.engine.budget;
+    default ``ACCELSIM_MAX_EVENTS`` or 2 M events): a bigger run is refused before it is
+    planned.
     """
     wall0 = time.perf_counter()
     if fidelity not in ("model", "pe"):
@@ -301,6 +303,8 @@ def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
     budget.check_work(arch, trace, max_events)
     groups = Scheduler(arch, trace, fidelity).plan()
     engine = _Engine(arch, groups, record)
+    if dram_requests:
+        engine.dram.requests = []
     engine.run()
     layers = _layers(arch, trace, groups, engine)
     total = max((layer.end_cycle for layer in layers), default=0)
@@ -317,12 +321,16 @@ def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
         total_cycles=total,
         unit_busy_cycles=dict(sorted(engine.unit_busy.items())),
         dram_busy_cycles=engine.dram.busy_cycles,
+        dram_refreshes=_refreshes(arch, total),
         peak_bank_use={b.name: b.max_in_use for b in engine.buffers.values()},
         events=engine.rec.count,
         wall_time_s=wall,
         layers=tuple(layers),
         fidelity=fidelity,
-        extra={"event_log": engine.rec.rows, "spans": engine.rec.spans} if record else {},
+        extra={**({"event_log": engine.rec.rows, "spans": engine.rec.spans} if record else {}),
+               **({"dram_requests": [(p.base_bytes, p.run_bytes, p.stride_bytes, p.runs, w)
+                                     for p, w in engine.dram.requests]}
+                  if engine.dram.requests is not None else {})},
         warnings=run_warnings(arch, trace),
     )
     if check:
@@ -379,8 +387,31 @@ def _layers(arch: ArchSpec, trace: Trace, groups: list[Group],
                 start_cycle=start, end_cycle=end, cycles=cycles, compute_cycles=st.busy,
                 utilization=min(util, 1.0) if util <= 1.0 + 1e-9 else util,
                 stall_cycles=stall, stalls=stalls, required_bandwidth_gbps=need,
-                tiling=group.tiling.get(op.name, ""), fused_into=hosts.get(op.name, "")))
+                tiling=group.tiling.get(op.name, ""), fused_into=hosts.get(op.name, ""),
+                **_dram_fields(st.dram, dram, arch.clock_hz)))  # type: ignore[arg-type]
     return out
+
+
+def _refreshes(arch: ArchSpec, total_cycles: int) -> int:
+    """All-bank refreshes one channel performs during the run (banked model; every tREFI)."""
+    t = arch.dram.timing
+    if arch.dram.model != "banked" or t is None:
+        return 0
+    return int(total_cycles / arch.clock_hz * 1e9 // (t.tREFI * t.tCK_ns))
+
+
+def _dram_fields(c: DramCounts, nbytes: int, clock_hz: float) -> dict[str, float | int]:
+    """Per-layer DRAM figures: busy cycles of its transfers, the bandwidth they achieved
+    (bytes / busy time), and for the banked model the row-buffer hit rate (bursts served from
+    an open row / bursts) and the action counts the energy model prices."""
+    return {
+        "dram_busy_cycles": c.busy_cycles,
+        "dram_achieved_gbps": nbytes / c.busy_cycles * clock_hz / 1e9 if c.busy_cycles else 0.0,
+        "dram_row_hit_rate": c.row_hits / c.bursts if c.bursts else 0.0,
+        "dram_activates": c.activates,
+        "dram_read_bursts": c.read_bursts,
+        "dram_write_bursts": c.write_bursts,
+    }
 
 
 def _merge(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:

@@ -94,7 +94,9 @@ def test_technology_scaling_of_one_mac() -> None:
 
 # ----------------------------------------------------------------------------- one GEMM by hand
 def test_single_gemm_energy_by_hand(tmp_path: Path) -> None:
-    arch = load_arch("sole", ["technology_nm=45"])  # scale 1: the tables apply as written
+    # scale 1: the tables apply as written; the bandwidth model's flat 160 pJ/B (the banked
+    # model's energy per action: tests/engine/test_dram_engine.py)
+    arch = load_arch("sole", ["technology_nm=45", "dram.model=bandwidth"])
     result = simulate(arch, one_gemm(tmp_path, 64, 64, 64), record=False)
     (layer,) = result.layers
     assert layer.macs == 64 * 64 * 64 and layer.precision == "int8"
@@ -146,8 +148,8 @@ def test_area_by_component_by_hand() -> None:
 # ----------------------------------------------------------------------------- static vs latency
 def test_static_energy_scales_linearly_with_latency(tmp_path: Path) -> None:
     trace = one_gemm(tmp_path, 4, 1024, 1024)  # 1 MiB of weights per 4 rows: DRAM-bound
-    fast = load_arch("sole")
-    slow = load_arch("sole", ["dram.bandwidth_gbps=12.8"])
+    fast = load_arch("sole", ["dram.model=bandwidth"])
+    slow = load_arch("sole", ["dram.model=bandwidth", "dram.bandwidth_gbps=12.8"])
     r_fast, r_slow = (simulate(a, trace, record=False) for a in (fast, slow))
     e_fast, e_slow = energy_report(r_fast, fast), energy_report(r_slow, slow)
     assert r_slow.total_cycles > 1.8 * r_fast.total_cycles

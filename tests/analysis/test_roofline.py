@@ -201,7 +201,7 @@ def test_a_precision_without_its_own_roof_uses_the_next_wider_one():
          out_port=4, residual=False)  # the write-back's reads once counted against the port
 def test_attained_never_exceeds_roof(size, rows, cols, gbps, lanes, quant, kib, in_port,
                                      out_port, residual):
-    spec = load_arch("sole", [f"array.rows={rows}", f"array.cols={cols}",
+    spec = load_arch("sole", [f"array.rows={rows}", f"array.cols={cols}", "dram.model=bandwidth",
                               f"dram.bandwidth_gbps={gbps}", f"sfu.vector.lanes={lanes}",
                               f"sfu.e2softmax.lanes={lanes}", f"buffers.input.size_bytes={kib}KiB",
                               f"buffers.weight.size_bytes={kib}KiB",
@@ -210,6 +210,15 @@ def test_attained_never_exceeds_roof(size, rows, cols, gbps, lanes, quant, kib, 
                               f"fusion.residual={str(residual).lower()}"])
     result = simulate(spec, load_trace("vit_tiny", size, 1, quant), record=False)
     _, placements = place_result(result)
+    for p in placements:
+        assert p.attained_ops_per_s <= p.roof_ops_per_s * (1 + 1e-9), p
+
+
+@pytest.mark.parametrize("channels", [1, 4])
+def test_banked_dram_stays_under_the_roof(channels):
+    spec = load_arch("sole", [f"dram.timing.channels={channels}"])  # banked LPDDR4-3200
+    _, placements = place_result(simulate(spec, load_trace("vit_tiny", 224, 1, "sole"),
+                                          record=False))
     for p in placements:
         assert p.attained_ops_per_s <= p.roof_ops_per_s * (1 + 1e-9), p
 

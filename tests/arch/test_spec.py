@@ -59,6 +59,10 @@ def test_sole() -> None:
     assert spec.dram.bandwidth_gbps == pytest.approx(25.6)
     assert spec.dram_bytes_per_cycle == pytest.approx(25.6)  # 25.6e9 B/s at 1 GHz
     assert spec.dram_latency_cycles == 100  # 100 ns at 1 GHz
+    # banked LPDDR4-3200: 4 x16 channels, BL16 = 32 B per 8 nCK of 0.625 ns
+    assert spec.dram.model == "banked" and spec.dram.preset == "LPDDR4-3200"
+    assert spec.dram.timing.channels == 4 and spec.dram.timing.burst_bytes == 32
+    assert spec.dram.mapping_fields == ("Ro", "Ba", "Bg", "Ra", "Co", "Ch")
     # peak = rows x cols x MACs/PE/cycle x 2 ops x clock
     assert spec.peak_ops_per_s("int8") == 32 * 32 * 1 * 2 * 1e9
     assert spec.peak_ops_per_s("int4") == 32 * 32 * 2 * 2 * 1e9
@@ -75,6 +79,7 @@ def test_edge_16x16() -> None:
     assert spec.dram.bandwidth_gbps == pytest.approx(6.4)
     assert spec.dram_bytes_per_cycle == pytest.approx(12.8)  # 6.4e9 / 500e6
     assert spec.dram_latency_cycles == 60  # 120 ns at 500 MHz
+    assert spec.dram.model == "banked" and spec.dram.timing.channels == 1
     assert spec.sfu.e2softmax.lanes == 4
     assert spec.peak_ops_per_s("int8") == 16 * 16 * 2 * 500e6
 
@@ -181,7 +186,7 @@ def test_unit_strings_in_config(tmp_path: Path) -> None:
     raw["clock_hz"] = "1.5GHz"
     raw["buffers"]["input"]["size_bytes"] = "1.5KiB"
     raw["buffers"]["weight"]["size_bytes"] = 4096
-    raw["dram"]["bandwidth_gbps"] = "12.8GB/s"
+    raw["dram"] = {"model": "bandwidth", "bandwidth_gbps": "12.8GB/s"}
     spec = load_arch(write_config(tmp_path, raw))
     assert spec.clock_hz == 1.5e9
     assert spec.buffers.input.size_bytes == 1536
@@ -211,7 +216,8 @@ def test_overrides_as_set_strings() -> None:
 
 
 def test_overrides_as_mapping_and_units() -> None:
-    spec = load_arch("edge_16x16", {"array.cols": 8, "dram.bandwidth_gbps": "3.2GB/s",
+    spec = load_arch("edge_16x16", {"array.cols": 8, "dram.model": "bandwidth",
+                                    "dram.bandwidth_gbps": "3.2GB/s",
                                     "buffers.input.size_bytes": "1MiB"})
     assert spec.array.cols == 8
     assert spec.dram.bandwidth_gbps == pytest.approx(3.2)

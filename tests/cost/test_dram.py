@@ -1,0 +1,226 @@
+"""Banked DRAM cost (cost/dram.py): hand-computed timing, closed form == per-request reference,
+properties (more channels/banks never slower, never faster than the bandwidth model)."""
+
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from accelsim.arch.dram_presets import DRAM_PRESETS
+from accelsim.arch.spec import DramSpec
+from accelsim.cost.dram import (
+    AccessPattern,
+    action_energy,
+    dram_geometry,
+    refresh_end_cycle,
+    transfer_cost,
+    turnaround_tck,
+)
+
+sys.path.insert(0, str(Path(__file__).parent))
+import dram_reference as ref  # noqa: E402  (tests/cost/dram_reference.py)
+
+
+def spec(preset: str = "LPDDR4-3200", mapping: str = "RoBaRaCoCh", page: str = "open",
+         **timing: int) -> DramSpec:
+    return DramSpec.model_validate({"model": "banked", "preset": preset, "timing": timing,
+                                    "address_mapping": mapping, "page_policy": page})
+
+
+def cost(s: DramSpec, base: int, run: int, stride: int, runs: int, write: bool = False):
+    return transfer_cost(dram_geometry(s), AccessPattern(base, run, stride, runs), write)
+
+
+# ---------------------------------------------------------------- hand-computed
+def test_sequential_stream_is_tccd_limited() -> None:
+    """One LPDDR4 channel, 64 rows of 2 KB streamed: every row switch goes to another bank and
+    hides behind the previous row's 64 bursts; only the first tRCD shows. 4096 bursts x 8 nCK
+    (tCCD = tBURST = 8) + tRCD 29."""
+    s = spec(channels=1)
+    c = cost(s, 0, 64 * 2048, 0, 1)
+    assert c.bursts == 4096 and c.activates == 64
+    assert c.busy_tck == 29 + 4095 * 8 + 8
+    assert c.row_hits == 4096 - 64 and c.row_misses == 8 and c.row_conflicts == 56
+
+
+def test_sequential_stream_minus_refresh() -> None:
+    """With refresh the long stream reaches (tCCD-limited efficiency) x (1 - tRFC/tREFI)."""
+    s = spec(channels=1)
+    t = s.timing
+    c = cost(s, 0, 1024 * 2048, 0, 1)
+    busy = c.busy_tck
+    end = refresh_end_cycle(0, busy, t.tREFI, t.tRFC)
+    refreshes = end // t.tREFI
+    assert end == busy + refreshes * t.tRFC
+    ideal = c.bursts * t.burst_tck
+    efficiency = ideal / end
+    expected = (1 - t.tRFC / t.tREFI)
+    assert abs(efficiency - expected) < 0.002
+    # the stream alone (no refresh) is within 0.1% of the tCCD limit
+    assert ideal / busy > 0.999
+
+
+def test_row_conflict_loses_trtp_trp_trcd() -> None:
+    """Two rows of the same bank alternately, a 2 KB row segment each (RoBaRaCoCh, 1 channel: a
+    bank's next row is 8 banks x 2 KB further). Each switch cannot hide (same bank): PRE
+    waits tRTP after the last read, ACT tRP later, the column tRCD after it."""
+    s = spec(channels=1)
+    t = s.timing
+    stripe = 8 * 2048
+    c = cost(s, 0, 2048, stripe, 4)  # rows 0,1,2,3 of bank 0
+    per_row = 63 * 8
+    # first: tRCD then 64 bursts; each next: last col + tRTP + tRP + tRCD
+    expected = t.tRCD + per_row + 3 * (t.tRTP + t.tRP + t.tRCD + per_row) + 8
+    assert c.busy_tck == expected
+    assert c.row_conflicts == 3 and c.row_misses == 1
+    stream = cost(s, 0, 4 * 2048, 0, 1).busy_tck  # same bytes, banks 0..3: hidden
+    assert c.busy_tck - stream == 3 * (t.tRTP + t.tRP + t.tRCD - 8)
+
+
+def test_strided_short_runs_pay_trc() -> None:
+    """One burst per row of the same bank: each access pays the bank's full cycle, PRE at
+    max(col + tRTP, ACT + tRAS), i.e. tRAS + tRP = tRC apart."""
+    s = spec(channels=1)
+    t = s.timing
+    c = cost(s, 0, 32, 8 * 2048, 5)
+    assert c.busy_tck == t.tRCD + 4 * (t.tRAS + t.tRP) + 8
+    assert c.row_hits == 0
+
+
+def test_strided_pattern_loses_trp_plus_trcd_per_conflict() -> None:
+    """Runs of 2 bursts (64 B), one per 2 KB row stride = the next bank (RoBaRaCoCh, 1 channel).
+    Each new segment's ACT waits for the previous segment's column (one segment of lookahead),
+    so a row miss exposes tRCD: columns at 29, 58, ..., 232 for banks 0-7. The ninth run is bank
+    0's next row, a conflict: PRE at the previous column (232; tRTP and tRAS long past), ACT tRP
+    later, its column tRCD after that: 232 + tRP + tRCD = 290, then one more burst + tBURST."""
+    s = spec(channels=1)
+    t = s.timing
+    c = cost(s, 0, 64, 2048, 9)
+    assert c.busy_tck == t.tRCD + 7 * t.tRCD + (t.tRP + t.tRCD) + 8 + 8 == 306
+    assert (c.row_misses, c.row_conflicts, c.row_hits) == (8, 1, 9)
+
+
+def test_one_burst_per_bank_exposes_trcd() -> None:
+    """One burst in each of 8 banks: the controller looks one row segment ahead, so each ACT
+    issues when the previous segment's column command does and waits tRCD (29 > tRRD 16, and
+    four ACTs span 87 > tFAW 64): 8 x tRCD + tBURST."""
+    s = spec(channels=1)
+    t = s.timing
+    c = cost(s, 0, 32, 2048, 8)
+    assert c.busy_tck == 8 * t.tRCD + 8
+    assert c.activates == 8 and c.row_misses == 8
+
+
+def test_tfaw_limits_activates() -> None:
+    """tRCD = 1 so that only tRRD / tFAW bind: ACTs at 0, 16, 32, 48, then the fifth waits for
+    the first + tFAW = 100 (set tFAW 100)."""
+    s = spec(channels=1, tRCD=1, tFAW=100)
+    c = cost(s, 0, 32, 2048, 5)
+    assert c.busy_tck == 100 + 1 + 8
+
+
+def test_turnaround_and_tck_conversion() -> None:
+    g = dram_geometry(spec())
+    assert turnaround_tck(g, True, False) == 14 + 16
+    assert turnaround_tck(g, False, True) == 28 + 2 - 14
+    assert turnaround_tck(g, None, True) == 0 and turnaround_tck(g, True, True) == 0
+
+
+def test_refresh_pauses_work() -> None:
+    assert refresh_end_cycle(0, 50, 100, 10) == 50
+    assert refresh_end_cycle(95, 10, 100, 10) == 115  # 5 before, refresh 100..110, 5 after
+    assert refresh_end_cycle(103, 5, 100, 10) == 115  # starts inside a refresh
+    assert refresh_end_cycle(0, 300, 100, 10) == 330
+
+
+def test_energy_per_action_from_currents() -> None:
+    s = spec("DDR4-3200")
+    e = action_energy(s)
+    t = s.timing
+    k = 1.2 * 4 * 0.625
+    assert e.read_burst_pj == pytest.approx(k * (302 - 56) * 4)
+    assert e.activate_pj == pytest.approx(k * (95 * 74 - 56 * 52 - 37 * 22))
+    assert e.refresh_pj == pytest.approx(k * (280 - 56) * t.tRFC)
+
+
+# ---------------------------------------------------------------- closed form == reference
+MAPPINGS = ("RoBaRaCoCh", "RoBaBgRaCoCh", "RoRaBgBaChCo", "ChRaBaRoCo",
+            "RoChRaBaBgCo")
+
+
+def _random_case(rng: random.Random) -> tuple[DramSpec, int, int, int, int, bool]:
+    preset = rng.choice(sorted(DRAM_PRESETS))
+    overrides = {"channels": rng.choice([1, 2, 4]), "ranks": rng.choice([1, 2]),
+                 "rows": 256}
+    if rng.random() < 0.3:
+        overrides["row_bytes"] = DRAM_PRESETS[preset]["bus_width_bits"] // 8 * \
+            DRAM_PRESETS[preset]["BL"] * rng.choice([2, 4, 8])
+    s = spec(preset, rng.choice(MAPPINGS), rng.choice(["open", "open", "closed"]),
+             **overrides)
+    b = s.timing.burst_bytes
+    run = rng.choice([1, 7, b, 2 * b, 3 * b + 5, 5 * b, 64 * b, rng.randrange(1, 40 * b)])
+    stride = b * rng.randrange(1, 300)
+    runs = rng.randrange(1, 40)
+    base = rng.randrange(0, 1 << 20)
+    return s, base, run, stride, runs, rng.random() < 0.4
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_closed_form_equals_reference_on_random_patterns(seed: int) -> None:
+    rng = random.Random(seed)
+    for _ in range(60):  # 4 x 60 = 240 patterns
+        s, base, run, stride, runs, write = _random_case(rng)
+        got = cost(s, base, run, stride, runs, write)
+        want = ref.simulate(s, base, run, stride, runs, write)
+        case = (s.preset, s.address_mapping, s.page_policy, base, run, stride, runs, write)
+        assert got.busy_tck == want["busy"], case
+        assert got.bursts == want["bursts"], case
+        assert got.row_hits == want["hits"], case
+        assert got.row_misses == want["misses"], case
+        assert got.row_conflicts == want["conflicts"], case
+
+
+# ---------------------------------------------------------------- properties
+patterns = st.tuples(st.integers(0, 1 << 18), st.integers(1, 8192), st.integers(1, 64),
+                     st.integers(1, 32), st.booleans())
+
+
+@settings(max_examples=60, deadline=None)
+@given(patterns, st.sampled_from(sorted(DRAM_PRESETS)))
+def test_more_channels_never_slower(p, preset) -> None:
+    base, run, stride_bursts, runs, write = p
+    b = DRAM_PRESETS[preset]["bus_width_bits"] // 8 * DRAM_PRESETS[preset]["BL"]
+    few = cost(spec(preset, channels=2), base, run, stride_bursts * b, runs, write)
+    many = cost(spec(preset, channels=4), base, run, stride_bursts * b, runs, write)
+    assert many.busy_tck <= few.busy_tck
+
+
+@settings(max_examples=60, deadline=None)
+@given(patterns, st.sampled_from(sorted(DRAM_PRESETS)))
+def test_more_banks_never_slower(p, preset) -> None:
+    base, run, stride_bursts, runs, write = p
+    b = DRAM_PRESETS[preset]["bus_width_bits"] // 8 * DRAM_PRESETS[preset]["BL"]
+    banks = DRAM_PRESETS[preset]["banks_per_group"]
+    few = cost(spec(preset, channels=1, banks_per_group=banks), base, run, stride_bursts * b,
+               runs, write)
+    many = cost(spec(preset, channels=1, banks_per_group=2 * banks), base, run,
+                stride_bursts * b, runs, write)
+    assert many.busy_tck <= few.busy_tck
+
+
+@settings(max_examples=80, deadline=None)
+@given(patterns, st.sampled_from(sorted(DRAM_PRESETS)))
+def test_never_faster_than_peak_bandwidth(p, preset) -> None:
+    base, run, stride_bursts, runs, write = p
+    s = spec(preset)
+    t = s.timing
+    b = t.burst_bytes
+    c = cost(s, base, run, stride_bursts * b, runs, write)
+    nbytes = run * runs
+    bandwidth_tck = nbytes / (t.channels * b / t.burst_tck)  # the bandwidth model's time
+    assert c.busy_tck >= bandwidth_tck - 1e-9
