@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -181,9 +182,28 @@ def build_axes(model: Any = "vit_base", image_size: Any = 224, batch: Any = 1,
     return axes
 
 
+#: Most points a sweep grid may have (each is validated up front, ~1 ms a point);
+#: ``ACCELSIM_MAX_SWEEP_POINTS`` raises it.
+DEFAULT_MAX_SWEEP_POINTS = 100_000
+
+
+def max_sweep_points() -> int:
+    raw = os.environ.get("ACCELSIM_MAX_SWEEP_POINTS", "")
+    return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_MAX_SWEEP_POINTS
+
+
 def grid_points(axes: Sequence[Axis], zip_axes: bool = False) -> list[SweepPoint]:
     """Cartesian product of the axes (last varies fastest), or with ``zip_axes`` the i-th values
-    of every multi-valued axis together (single values broadcast; lengths must match)."""
+    of every multi-valued axis together (single values broadcast; lengths must match). A grid
+    over ``max_sweep_points()`` is refused before any point is built or validated."""
+    if not zip_axes:
+        size = math.prod(len(a.values) for a in axes)
+        cap = max_sweep_points()
+        if size > cap:
+            biggest = max(axes, key=lambda a: len(a.values))
+            raise ConfigError(f"the grid has {size:,} points, over the {cap:,}-point limit "
+                              "(set ACCELSIM_MAX_SWEEP_POINTS to raise it)", key=biggest.flag,
+                              value=f"{len(biggest.values)} values")
     if zip_axes:
         lengths = {a.flag: len(a.values) for a in axes if len(a.values) > 1}
         if len(set(lengths.values())) > 1:
