@@ -30,6 +30,8 @@ from accelsim.engine.recorder import Recorder
 from accelsim.engine.scheduler import Scheduler
 from accelsim.engine.tile_costs import mac_rate, op_precision
 from accelsim.errors import SimulationError
+from accelsim.mapping.batch import BATCH_ORDERS
+from accelsim.mapping.search import OBJECTIVES
 from accelsim.workload.trace import Trace
 
 STALL_CAUSES = ("dram", "bank", "dependency", "unit", "sram", "writeback")
@@ -264,19 +266,30 @@ class _Engine:
 
 
 def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
-             record: bool = True, check: bool = False) -> SimResult:
+             record: bool = True, check: bool = False,
+             objective: str = "latency", batch_order: str = "auto") -> SimResult:
     """Simulate ``trace`` on ``arch``; deterministic (same inputs, same result).
 
     ``fidelity="pe"`` times every GEMM tile with the cycle-by-cycle PE-grid model instead of
     the closed form (slow; for small GEMMs). ``record`` keeps the event log, rows of (cycle,
     component, event, op), in ``result.extra["event_log"]``. ``check`` verifies
     the engine invariants after the run (accelsim.engine.invariants; SimulationError).
+    ``objective``: what the mapping search minimises per GEMM (``latency``, ``energy``,
+    ``edp``; mapping.search). ``batch_order``: ``auto`` (the order moving fewer DRAM bytes),
+    ``layer-major`` or ``image-major`` (mapping.batch); the result's model says which ran.
     """
     wall0 = time.perf_counter()
     if fidelity not in ("model", "pe"):
         raise SimulationError("unknown fidelity", key="--fidelity", value=fidelity,
                               expected="model | pe")
-    groups = Scheduler(arch, trace, fidelity).plan()
+    if objective not in OBJECTIVES:
+        raise SimulationError("unknown objective", key="--objective", value=objective,
+                              expected=" | ".join(OBJECTIVES))
+    if batch_order not in BATCH_ORDERS:
+        raise SimulationError("unknown batch order", key="--batch-order", value=batch_order,
+                              expected=" | ".join(BATCH_ORDERS))
+    scheduler = Scheduler(arch, trace, fidelity, objective, batch_order)
+    groups = scheduler.plan()
     engine = _Engine(arch, groups, record)
     engine.run()
     layers = _layers(arch, trace, groups, engine)
@@ -284,7 +297,8 @@ def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
     wall = time.perf_counter() - wall0
     model = {"name": trace.name, "model": trace.model, "image_size": trace.image_size,
              "batch": trace.batch, "quant": trace.quant, "source": trace.source,
-             "ops": len(trace.ops), "groups": len(groups)}
+             "ops": len(trace.ops), "groups": len(groups),
+             "batch_order": scheduler.batch_order}
     result = SimResult(
         arch_name=arch.name,
         arch=arch.model_dump(mode="json", exclude={"name"}),
@@ -314,8 +328,20 @@ def _layers(arch: ArchSpec, trace: Trace, groups: list[Group],
     assert arch.array is not None
     array = arch.array
     out: list[LayerResult] = []
+    ops = {op.name: op for op in trace.ops}
+    # an image-major plan plays each op once per image: one layer row, its SRAM bytes summed
+    copies: dict[str, int] = {}
     for group in groups:
         for op in group.ops:
+            copies[op.name] = copies.get(op.name, 0) + 1
+    seen: set[str] = set()
+    for group in groups:
+        for op in group.ops:
+            if op.name in seen:
+                continue
+            seen.add(op.name)
+            times = copies[op.name]
+            op = ops.get(op.name, op)
             st = engine.stats[op.name]
             unit = group.units.get(op.name, group.stage_units[0])
             start = st.start if st.start is not None else 0
@@ -346,14 +372,19 @@ def _layers(arch: ArchSpec, trace: Trace, groups: list[Group],
                 macs=op.macs, ops=op.ops, elements=op.elements,
                 dram_read_bytes=st.dram_read, dram_write_bytes=st.dram_write,
                 onchip_bytes=group.onchip_bytes.get(op.name, 0),
-                sram_read_bytes=_merge(group.sram_read_bytes.get(op.name, {}),
+                sram_read_bytes=_merge(_times(group.sram_read_bytes.get(op.name, {}), times),
                                        {"output": st.drains} if st.drains else {}),
-                sram_write_bytes=_merge(group.sram_write_bytes.get(op.name, {}), st.fills),
+                sram_write_bytes=_merge(_times(group.sram_write_bytes.get(op.name, {}), times),
+                                        st.fills),
                 start_cycle=start, end_cycle=end, cycles=cycles, compute_cycles=st.busy,
                 utilization=min(util, 1.0) if util <= 1.0 + 1e-9 else util,
                 stall_cycles=stall, stalls=stalls, required_bandwidth_gbps=need,
                 tiling=group.tiling.get(op.name, "")))
     return out
+
+
+def _times(counts: dict[str, int], times: int) -> dict[str, int]:
+    return {k: v * times for k, v in counts.items()}
 
 
 def _merge(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:

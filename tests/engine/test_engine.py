@@ -288,7 +288,7 @@ def test_a_heads_k_and_v_share_a_bank_so_the_next_head_prefetches(vit_base) -> N
     split = simulate(load_arch("sole", ["buffers.weight.size_bytes=40KiB"]), vit_base)
     assert _array_idle_between(shared, ".sv", ".qk") == 0
     assert _array_idle_between(split, ".sv", ".qk") == 132 * 921 == 121_572
-    assert shared.total_cycles == 18_235_797
+    assert shared.total_cycles == 18_233_395  # mapping search: 18,235,797 before (-2,402)
 
 
 def test_attention_that_does_not_fit_runs_unfused_instead_of_failing() -> None:
