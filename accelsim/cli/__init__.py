@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sys
 
-from accelsim.cli import commands, roofline, sweep  # noqa: F401 - register the commands
+from accelsim.cli import commands, mapping, roofline, sweep  # noqa: F401 - register the commands
 from accelsim.cli.app import _state, app
 from accelsim.errors import AccelsimError
 

@@ -84,13 +84,19 @@ def simulate_cmd(
         "--group", help="also show a group-by view: kind | block | unit")] = None,
     plot: Annotated[Optional[Path], typer.Option(  # noqa: UP045
         "--plot", help="write the latency breakdown chart (PNG)")] = None,
+    objective: Annotated[str, typer.Option(
+        "--objective", help="mapping search objective: latency | energy | edp")] = "latency",
+    batch_order: Annotated[str, typer.Option(
+        "--batch-order", help="auto | layer-major | image-major")] = "auto",
+    mapping: Annotated[Optional[Path], typer.Option(  # noqa: UP045
+        "--mapping", help="replay a mapping file (accelsim map -o FILE.yaml)")] = None,
 ) -> None:
     """Simulate a model on an accelerator: per-layer table and summary (-o x.html: report)."""
     from rich.console import Console
 
     from accelsim.analysis import report
     from accelsim.arch.load import load_arch
-    from accelsim.errors import ConfigError
+    from accelsim.errors import ConfigError, MappingError
 
     if fmt not in ("table", "json", "csv"):
         raise ConfigError("unknown format", key="--format", value=fmt,
@@ -111,7 +117,22 @@ def simulate_cmd(
     # the event log times unit busy intervals exactly for the breakdown views; JSON/CSV
     # exports leave it out (it would land in the result's extra data)
     exact = plot is not None or group is not None or suffix in (".html", ".htm")
-    result = simulate_for(arch, spec, trace, fidelity=fidelity, check=check, record=exact)
+    fixed = None
+    if mapping is not None:
+        from accelsim.mapping.io import read_mapping
+
+        fixed = read_mapping(mapping)
+        unknown = sorted(set(fixed) - {op.name for op in trace.ops})
+        if unknown:
+            raise ConfigError("no such layer in the model", file=str(mapping),
+                              key=f"layers.{unknown[0]}")
+    try:
+        result = simulate_for(arch, spec, trace, fidelity=fidelity, check=check, record=exact,
+                              objective=objective, batch_order=batch_order, mapping=fixed)
+    except MappingError as exc:
+        if mapping is None or not (exc.key or "").startswith("layers."):
+            raise
+        raise MappingError(exc.message, file=str(mapping), key=exc.key) from None
     written = []
     if plot is not None:
         from accelsim.analysis.plots import figure_png, result_breakdown_figure

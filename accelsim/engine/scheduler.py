@@ -25,7 +25,7 @@ from accelsim.engine.plan import Group, Load, Step, Work
 from accelsim.engine.tile_costs import TileCosts, tile_for
 from accelsim.errors import MappingError
 from accelsim.mapping.batch import per_image
-from accelsim.mapping.tiler import loop_nest, tile_rows
+from accelsim.mapping.tiler import GemmTiling, fixed_tiling, loop_nest, tile_rows
 from accelsim.units import ceil_div, tensor_bytes
 from accelsim.workload.ops import GEMM_KINDS, Add, Matmul, Op, Softmax
 from accelsim.workload.trace import Trace
@@ -45,7 +45,8 @@ class Scheduler:
     """Turns (arch, trace) into the list of groups the engine plays, in program order."""
 
     def __init__(self, arch: ArchSpec, trace: Trace, fidelity: str = "model",
-                 objective: str = "latency", batch_order: str = "auto") -> None:
+                 objective: str = "latency", batch_order: str = "auto",
+                 mapping: dict[str, tuple[int, int, int, str]] | None = None) -> None:
         if arch.kind != "accelerator" or arch.array is None or arch.buffers is None:
             raise MappingError(f"{arch.name!r} is a roofline-only reference device; use "
                                "`accelsim roofline` for it", key="kind")
@@ -54,6 +55,8 @@ class Scheduler:
         self.trace = trace
         self.fidelity, self.objective, self.requested_order = fidelity, objective, batch_order
         self.batch_order = "layer-major"
+        self.fixed = dict(mapping or {})  # op -> (Mt, Nt, Kt, order) replayed from a file
+        self.mappings: dict[str, GemmTiling] = {}  # op -> the tiling its group uses
         self.costs = TileCosts(arch, trace, fidelity, objective)
         self.banks = self.costs.banks
         self.resident: set[str] = set()  # tensors left on chip by a fused producer
@@ -182,10 +185,12 @@ class Scheduler:
         one = per_image(self.trace)
         if one is None:
             return layer
-        sub = Scheduler(self.arch, one, self.fidelity, self.objective, "layer-major")
+        sub = Scheduler(self.arch, one, self.fidelity, self.objective, "layer-major",
+                        self.fixed)
         image = _repeat(sub._plan_layer_major(), self.trace.batch)
         if self.requested_order == "image-major" or _dram_bytes(image) < _dram_bytes(layer):
             self.batch_order = "image-major"
+            self.mappings = sub.mappings
             return image
         return layer
 
@@ -261,9 +266,14 @@ class Scheduler:
         out_bank = self.banks["output"].bank_bytes * out_bits // (out_bits + residual_bits)
         pipeline = self.costs.pipeline(final.bits, batch,
                                        tensor_bytes(m * n, residual_bits) if residual_bits else 0)
-        tiling = tile_for(op.name, self.array.rows, self.array.cols, self.array.dataflow, m, n, k,
-                          a.bits, b.bits, out_bits, self.banks["input"].bank_bytes,
-                          self.banks["weight"].bank_bytes, out_bank, p, resident, pipeline)
+        shape = (self.array.rows, self.array.cols, self.array.dataflow, m, n, k, a.bits, b.bits,
+                 out_bits, self.banks["input"].bank_bytes, self.banks["weight"].bank_bytes,
+                 out_bank, p, resident, pipeline)
+        if op.name in self.fixed:
+            tiling = fixed_tiling(op.name, self.fixed[op.name], *shape)
+        else:
+            tiling = tile_for(op.name, *shape)
+        self.mappings[op.name] = tiling
         timer = self.costs.gemm_timer(p)
         steps: list[Step] = []
         sram_r = {"input": 0, "weight": 0, "output": 0}

@@ -267,7 +267,9 @@ class _Engine:
 
 def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
              record: bool = True, check: bool = False,
-             objective: str = "latency", batch_order: str = "auto") -> SimResult:
+             objective: str = "latency", batch_order: str = "auto",
+             mapping: dict[str, tuple[int, int, int, str]] | None = None,
+             planned: list | None = None) -> SimResult:
     """Simulate ``trace`` on ``arch``; deterministic (same inputs, same result).
 
     ``fidelity="pe"`` times every GEMM tile with the cycle-by-cycle PE-grid model instead of
@@ -277,6 +279,8 @@ def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
     ``objective``: what the mapping search minimises per GEMM (``latency``, ``energy``,
     ``edp``; mapping.search). ``batch_order``: ``auto`` (the order moving fewer DRAM bytes),
     ``layer-major`` or ``image-major`` (mapping.batch); the result's model says which ran.
+    ``mapping``: op name -> (Mt, Nt, Kt, order) to replay instead of searching (a mapping
+    file, mapping.io); ``planned``: a list that receives the Scheduler (``accelsim map``).
     """
     wall0 = time.perf_counter()
     if fidelity not in ("model", "pe"):
@@ -288,8 +292,10 @@ def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
     if batch_order not in BATCH_ORDERS:
         raise SimulationError("unknown batch order", key="--batch-order", value=batch_order,
                               expected=" | ".join(BATCH_ORDERS))
-    scheduler = Scheduler(arch, trace, fidelity, objective, batch_order)
+    scheduler = Scheduler(arch, trace, fidelity, objective, batch_order, mapping)
     groups = scheduler.plan()
+    if planned is not None:
+        planned.append(scheduler)
     engine = _Engine(arch, groups, record)
     engine.run()
     layers = _layers(arch, trace, groups, engine)

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from accelsim.errors import MappingError
+from accelsim.mapping.estimate import estimate, evaluate
 from accelsim.mapping.search import search, too_small
 from accelsim.mapping.space import GemmProblem
-from accelsim.units import ceil_div
+from accelsim.units import ceil_div, tensor_bytes
 
 
 @dataclass(frozen=True)
@@ -99,6 +102,41 @@ def tile_gemm(op_name: str, rows: int, cols: int, dataflow: str, m: int, n: int,
     return GemmTiling(c.mt, c.nt, c.kt, c.order, c.tiles_m, c.tiles_n, c.tiles_k,
                       c.a_dram_bytes, c.b_dram_bytes, c.est_cycles, c.est_dram_bytes,
                       c.est_energy_pj)
+
+
+def fixed_tiling(op_name: str, tile: tuple[int, int, int, str], rows: int, cols: int,
+                 dataflow: str, m: int, n: int, k: int, a_bits: int, b_bits: int, acc_bits: int,
+                 input_bank_bytes: int, weight_bank_bytes: int, output_bank_bytes: int,
+                 macs_per_pe_per_cycle: int = 1, a_resident: bool = False,
+                 pipeline: PipelineModel | None = None) -> GemmTiling:
+    """A user-given tiling (a mapping file), checked against the banks and estimated like a
+    searched one; MappingError naming the op and the short buffer when it does not fit."""
+    mt, nt, kt, order = tile
+    if order not in ("mnk", "nmk"):
+        raise MappingError(f"op {op_name!r}: loop order must be mnk or nmk, got {order!r}",
+                           key=f"layers.{op_name}.order")
+    for name, size, extent in (("M", mt, m), ("N", nt, n), ("K", kt, k)):
+        if not 1 <= size <= extent:
+            raise MappingError(f"op {op_name!r}: tile {name} = {size} is outside 1..{extent}",
+                               key=f"layers.{op_name}.tile")
+    need = {"input": 0 if a_resident else tensor_bytes(mt * kt, a_bits),
+            "weight": tensor_bytes(kt * nt, b_bits), "output": tensor_bytes(mt * nt, acc_bits)}
+    have = {"input": input_bank_bytes, "weight": weight_bank_bytes, "output": output_bank_bytes}
+    for name in need:
+        if need[name] > have[name]:
+            raise MappingError(
+                f"op {op_name!r}: tile {mt}x{nt}x{kt} does not fit: its {name} block needs "
+                f"{need[name]} bytes, one bank of buffer '{name}' holds {have[name]}",
+                key=f"layers.{op_name}.tile")
+    prob = problem_of(rows, cols, dataflow, m, n, k, a_bits, b_bits, acc_bits, input_bank_bytes,
+                      weight_bank_bytes, output_bank_bytes, macs_per_pe_per_cycle, a_resident,
+                      pipeline)
+    v = evaluate(prob, np.array([mt]), np.array([nt]), np.array([kt]),
+                 np.array([order == "mnk"]), pipeline.dram_latency_cycles if pipeline else 0)
+    e = estimate(prob, mt, nt, kt, order, pipeline.dram_latency_cycles if pipeline else 0)
+    tm, tn, tk = ceil_div(m, mt), ceil_div(n, nt), ceil_div(k, kt)
+    return GemmTiling(mt, nt, kt, order, tm, tn, tk, int(np.ravel(v["a_fetch"])[0]),
+                      int(np.ravel(v["b_fetch"])[0]), e.cycles, e.dram_bytes, e.energy_pj)
 
 
 def tile_rows(op_name: str, rows: int, in_row_bytes: int, out_row_bytes: int,
