@@ -246,7 +246,7 @@ class Scheduler:
             read = {"output": sum(tensor_bytes(rows * cols, t.tensor(x).bits)
                                   for x in e.inputs if not t.tensor(x).is_constant)}
             works.append(Work("vector", cycles, e.name, rows * cols,
-                              self.costs.port_cycles(cycles, read, {})))
+                              *self.costs.port(cycles, read, {})))
         return tuple(works)
 
     def _gemm_group(self, index: int, op: Op, epilogue: list[Op]) -> Group:
@@ -308,7 +308,7 @@ class Scheduler:
                 steps.append(Step(
                     loads=tuple(loads),
                     stages=(Work("array", cycles, op.name, mt * nt * kt,
-                                 self.costs.port_cycles(cycles, reads, writes)),),
+                                 *self.costs.port(cycles, reads, writes)),),
                     releases=tuple(releases), opens_out=opens, closes_out=closes,
                     epilogue=self._epilogue_work(epilogue, mt, nt) if closes else (),
                     write_bytes=tensor_bytes(out_elems, final.bits) if closes else 0,
@@ -377,14 +377,14 @@ class Scheduler:
                 for name, part in ((qk.name, w_qk), (sv.name, w_sv)):
                     _accumulate(sram_w.setdefault(name, {}), part)
                 work: list[Work | None] = [Work("array", c_qk, qk.name, rows * tokens * head_dim,
-                                                self.costs.port_cycles(c_qk, r_qk, w_qk))]
+                                                *self.costs.port(c_qk, r_qk, w_qk))]
                 for e in middle:
                     work.append(Work("vector", self.costs.row_cycles(e, "vector", rows, tokens),
                                      e.name, rows * tokens))
                 work.append(Work(sm_unit, self.costs.row_cycles(softmax, sm_unit, rows, tokens),
                                  softmax.name, rows * tokens))
                 work.append(Work("array", c_sv, sv.name, rows * head_dim * tokens,
-                                 self.costs.port_cycles(c_sv, r_sv, w_sv)))
+                                 *self.costs.port(c_sv, r_sv, w_sv)))
                 last = blk == blocks - 1
                 releases = [("input", 0)] if q.name not in self.resident else []
                 if last:
@@ -463,7 +463,7 @@ class Scheduler:
             steps.append(Step(
                 loads=tuple(loads),
                 stages=(Work(unit, cycles, op.name, r * length,
-                             self.costs.port_cycles(cycles, reads, writes)),),
+                             *self.costs.port(cycles, reads, writes)),),
                 releases=(("input", 0),) if x.name not in self.resident and x_rows else (),
                 write_bytes=0 if keep else writes["output"],
                 write_op=op.name))

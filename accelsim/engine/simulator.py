@@ -69,6 +69,7 @@ class _Engine:
         unit_names = sorted({u for g in groups for u in g.stage_units} | {"vector"})
         self.units = {u: simpy.Resource(self.env, capacity=1) for u in unit_names}
         self.unit_busy = dict.fromkeys(unit_names, 0)
+        self.sram_stalls: dict[str, int] = {}  # buffer -> cycles its port held a unit
         self.done = {g.index: self.env.event() for g in groups}
         self.stats: dict[str, _OpStats] = {op.name: _OpStats() for g in groups for op in g.ops}
         self.finished_stages: list[str] = []
@@ -100,6 +101,9 @@ class _Engine:
         st.amount += work.amount
         st.stalls["unit"] += t1 - t0
         st.stalls["sram"] += work.port_cycles
+        if work.port_cycles:
+            self.sram_stalls[work.port_buffer] = (self.sram_stalls.get(work.port_buffer, 0)
+                                                  + work.port_cycles)
 
     # ------------------------------------------------------------------ processes
     def loader(self, ready: dict[int, simpy.Store]) -> Generator[simpy.Event, None, None]:
@@ -318,7 +322,8 @@ def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
         wall_time_s=wall,
         layers=tuple(layers),
         fidelity=fidelity,
-        extra={"event_log": engine.rec.rows} if record else {},
+        extra={"sram_stall_cycles_by_buffer": dict(sorted(engine.sram_stalls.items())),
+               **({"event_log": engine.rec.rows} if record else {})},
     )
     if check:
         observed = invariants.Observed(

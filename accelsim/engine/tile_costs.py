@@ -87,6 +87,21 @@ class TileCosts:
             need = max(need, ceil_div(nbytes, self.banks[role].write_bytes_per_cycle))
         return max(need - cycles, 0)
 
+    def port(self, cycles: int, reads: dict[str, int], writes: dict[str, int]
+             ) -> tuple[int, str]:
+        """``port_cycles`` and the buffer whose port sets them ("" when none holds the unit)."""
+        need, role_of = 0, ""
+        for role, nbytes in reads.items():
+            c = ceil_div(nbytes, self.banks[role].read_bytes_per_cycle)
+            if c > need:
+                need, role_of = c, role
+        for role, nbytes in writes.items():
+            c = ceil_div(nbytes, self.banks[role].write_bytes_per_cycle)
+            if c > need:
+                need, role_of = c, role
+        extra = max(need - cycles, 0)
+        return extra, role_of if extra else ""
+
     def mac_rate(self, op: Op) -> int:
         return mac_rate(self.arch, self.trace, op)
 
