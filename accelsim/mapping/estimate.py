@@ -10,12 +10,14 @@ The model (the same terms the engine plays, in closed form):
   below: C >= bytes each buffer moves / its port width (``TileCosts.gemm_sram``'s accesses);
 * DMA: operand fetches L (an operand block is fetched again whenever the loop order moves to a
   different block of it: the classic single-tile-reuse model) and write-backs W at the DRAM's
-  bytes per cycle, plus the DRAM latency once;
+  bytes per cycle, plus the DRAM latency of the first load and of the last write-back;
 * overlap: double buffered, the array and the DRAM channel form a two-resource pipeline:
-  around the array's work the first load and the last write-back are exposed, around the
+  around the array's work the first step's blocks and the last write-back are exposed, around the
   channel's one step's compute::
 
-      latency = max(L / steps + C + W / output_tiles, L + W + C / steps) + latency_dram
+      latency = max(L_1 + C + W / output_tiles, L + W + C / steps) + 2 latency_dram
+
+  (L_1: the first step's A and B blocks)
 
   where a step that fetches a new block also waits the DRAM latency when loads set the pace
   (its bank is freed only by the step two before it), so many small tiles are not free;
@@ -155,12 +157,15 @@ def evaluate(p: GemmProblem, mt: np.ndarray, nt: np.ndarray, kt: np.ndarray,
     if p.double_buffered:
         # two-resource pipeline (array, DRAM channel): the first load and the last write-back
         # are exposed around the array's work, and one step's compute around the channel's
-        compute_path = load_c / (b * steps) + b * busy + write_c / (b * tm * tn)
+        # the first step waits for its own blocks: one A block (unless resident) and one B
+        first = (_bytes(mt * kt, p.a_bits) * (0 if p.a_resident else 1)
+                 + _bytes(kt * nt, p.b_bits)) / bw
+        compute_path = first + b * busy + write_c / (b * tm * tn)
         dram_path = load_c + write_c + b * loading * dram_latency_cycles + busy / steps
         cycles = np.maximum(compute_path, dram_path)
     else:
         cycles = load_c + b * busy + write_c
-    cycles = cycles + dram_latency_cycles
+    cycles = cycles + 2 * dram_latency_cycles  # the first load's and last write's latency
     dram = b * (fetch + write + p.extra_read_bytes)
     e_dram, e_in, e_w, e_out = p.pj_per_byte
     energy = e_dram * dram + b * (e_in * (in_r + (0 if p.a_resident else a_fetch))

@@ -12,8 +12,11 @@ def test_two_weight_tiles_when_b_is_twice_a_bank() -> None:
     # WS 4x4, C[8x8] = A[8x8] @ B[8x8] int8, int32 partial sums. B = 64 B, weight bank 32 B:
     # B blocks must be cut at fold boundaries (K by R = 4, N by C = 4) into 32-byte halves.
     # 8x4x8 (N cut) and 8x8x4 (K cut) both fetch A and B once (64 + 64 = 128 B) in 2 steps and
-    # do not cut the streamed M; the first candidate in (mt, nt, kt) order, N cut, wins.
-    t = tile_gemm("g", 4, 4, "ws", 8, 8, 8, 8, 8, 32, 512, 32, 4096)
+    # do not cut the streamed M; under the energy objective the first candidate in grid order,
+    # N cut, wins. (The latency objective takes 8x4x4, tested below: its first step waits for
+    # 32 + 16 B instead of 64 + 32 B.)
+    t = tile_gemm("g", 4, 4, "ws", 8, 8, 8, 8, 8, 32, 512, 32, 4096,
+                  pipeline=PipelineModel(False, 32.0, 32, objective="energy"))
     assert (t.mt, t.nt, t.kt, t.order) == (8, 4, 8, "mnk")
     assert (t.tiles_m, t.tiles_n, t.tiles_k, t.steps) == (1, 2, 1, 2)
     assert (t.a_dram_bytes, t.b_dram_bytes) == (64, 64)
