@@ -60,7 +60,7 @@ def test_more_capacity_or_wider_ports_never_slower_by_the_estimate(p: GemmProble
     assert big.est_cycles <= small.est_cycles * TIE * (1 + 1e-9)
 
 
-@settings(derandomize=True, deadline=None, max_examples=40, database=None)
+@settings(derandomize=True, deadline=None, max_examples=25, database=None)
 @given(rows=st.integers(2, 48), cols=st.integers(2, 48),
        dataflow=st.sampled_from(["ws", "os", "is"]),
        m=st.integers(1, 300), n=st.integers(1, 300), k=st.integers(1, 300),
