@@ -130,6 +130,15 @@ def summarize(result: Any, spec: Any = None) -> Record:
         "busy_share_dram": result.dram_busy_cycles / cycles if cycles else 0.0,
     }
     out.update({f"busy_share_{unit}": share for unit, share in result.unit_share().items()})
+    # stall cycles by cause, summed over the layers (a layer's span not spent computing), and
+    # the sram ones split by the buffer whose port held the unit
+    causes: dict[str, int] = {}
+    for layer in result.layers:
+        for cause, cycles in layer.stalls.items():
+            causes[cause] = causes.get(cause, 0) + cycles
+    out.update({f"stall_{cause}": cycles for cause, cycles in sorted(causes.items())})
+    by_buffer = result.extra.get("sram_stall_cycles_by_buffer", {})
+    out.update({f"stall_sram_{b}": by_buffer.get(b, 0) for b in ("input", "weight", "output")})
     out.update(energy_fields(result, spec))
     return out
 

@@ -14,7 +14,7 @@ from matplotlib.figure import Figure  # pyplot-free: no backend switch, no globa
 
 Record = dict[str, Any]
 #: columns that are results, not parameters of a point
-_RESULT_PREFIXES = ("busy_share_", "energy", "area", "power")
+_RESULT_PREFIXES = ("busy_share_", "energy", "area", "power", "stall_")
 _NOT_PARAMS = {"index", "arch", "status", "error_type", "error", "resumed", "pe_count",
                "total_cycles", "latency_ms", "fps", "macs", "pe_utilization",
                "pe_utilization_busy", "dram_read_bytes", "dram_write_bytes"}
@@ -320,14 +320,49 @@ def plot_pareto(records: Sequence[Record], figsize: tuple[float, float] | None =
     return fig
 
 
-#: the files save_plots writes, in order (with fmt "png")
-PLOT_FILES = ("sweep_scaling.png", "sweep_breakdown.png", "sweep_pareto.png")
+#: stall causes of the sweep rows, in stacking order (sram split by buffer when available)
+STALL_CAUSES = ("dram", "sram_input", "sram_weight", "sram_output", "sram", "bank",
+                "dependency", "unit", "writeback")
+
+
+def plot_stalls(records: Sequence[Record], figsize: tuple[float, float] | None = None,
+                style_name: str = "screen") -> Figure:
+    """Stall cycles by cause per point (stacked bars, summed over the layers): why a point is
+    slower than its compute. ``sram`` is drawn split by buffer when the rows carry it."""
+    from accelsim.analysis.plots import safe_text, style
+
+    good = ok_records(records)
+    split = any(r.get(f"stall_sram_{b}") for r in good for b in ("input", "weight", "output"))
+    causes = [c for c in STALL_CAUSES if (c != "sram" or not split)
+              and (not c.startswith("sram_") or split) and any(r.get(f"stall_{c}") for r in good)]
+    params = varied_params(good)
+    with style(style_name):
+        fig = Figure(figsize=figsize or (max(7.0, 0.45 * len(good) + 3), 4.8),
+                     layout="constrained")
+        ax = fig.subplots()
+        xs = range(len(good))
+        bottom = [0.0] * len(good)
+        for cause in causes:
+            heights = [(r.get(f"stall_{cause}") or 0) / 1e6 for r in good]
+            ax.bar(xs, heights, bottom=bottom, label=cause)
+            bottom = [b + h for b, h in zip(bottom, heights, strict=True)]
+        ax.set_xticks(list(xs), [safe_text(point_label(r, params)) for r in good], rotation=60,
+                      ha="right", fontsize=7)
+        ax.set_ylabel("stall cycles (millions, summed over layers)")
+        ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+        ax.set_title("Stall cycles by cause per point", fontsize=9)
+    return fig
+
+
+#: the files save_plots writes, in order
+PLOT_FILES = ("sweep_scaling.png", "sweep_breakdown.png", "sweep_pareto.png",
+              "sweep_stalls.png")
 
 
 def save_plots(records: Sequence[Record], folder: str | Path, fmt: str = "png",
                dpi: float | None = None, figsize: tuple[float, float] | None = None,
                style_name: str = "screen") -> list[Path]:
-    """Write the three sweep plots (PLOT_FILES, with the ``fmt`` suffix: png | svg | pdf)
+    """Write the four sweep plots (PLOT_FILES, with the ``fmt`` suffix: png | svg | pdf)
     into ``folder``, each atomically (accelsim.fileio.write_atomic); returns their paths."""
     from accelsim.analysis.plots import figure_bytes
     from accelsim.errors import ConfigError
@@ -337,7 +372,8 @@ def save_plots(records: Sequence[Record], folder: str | Path, fmt: str = "png",
     paths: list[Path] = []
     if not ok_records(records):
         return paths
-    for name, make in zip(PLOT_FILES, (plot_scaling, plot_breakdown, plot_pareto), strict=True):
+    makers = (plot_scaling, plot_breakdown, plot_pareto, plot_stalls)
+    for name, make in zip(PLOT_FILES, makers, strict=True):
         path = folder / name.replace(".png", f".{fmt}")
         write_atomic(path, figure_bytes(make(records, figsize, style_name), fmt, dpi),
                      ConfigError, flag="--plot-dir")

@@ -7,7 +7,15 @@ import pytest
 import accelsim
 import accelsim.sweep as sw
 from accelsim.errors import AccelsimError, ConfigError
-from accelsim.sweep_plots import pareto_front, plot_breakdown, plot_pareto, plot_scaling, save_plots
+from accelsim.sweep_plots import (
+    STALL_CAUSES,
+    pareto_front,
+    plot_breakdown,
+    plot_pareto,
+    plot_scaling,
+    plot_stalls,
+    save_plots,
+)
 
 SMALL = {"pe": "16x16,32x32"}  # vit_tiny at 224: ~0.15 s per point
 
@@ -236,7 +244,9 @@ def _synthetic():
                                          (4096, 1.0, 8.0)]):
         rows.append({"index": i, "status": "ok", "pe": f"{int(pe ** 0.5)}x{int(pe ** 0.5)}",
                      "pe_count": pe, "latency_ms": lat, "pe_utilization": 0.5,
-                     "busy_share_array": 0.8, "busy_share_dram": 0.3, "area_mm2": area})
+                     "busy_share_array": 0.8, "busy_share_dram": 0.3, "area_mm2": area,
+                     "stall_dram": 1000 * i, "stall_sram": 500 * i, "stall_sram_input": 500 * i,
+                     "stall_bank": 7})
     rows.append({"index": 4, "status": "error", "pe": "1x1"})
     return rows
 
@@ -256,7 +266,14 @@ def test_plots_return_figures_and_save(tmp_path):
     assert len(plot_pareto(records).axes) == 1  # no energy column: one panel
     paths = save_plots(records, tmp_path)
     assert [p.name for p in paths] == ["sweep_scaling.png", "sweep_breakdown.png",
-                                       "sweep_pareto.png"]
+                                       "sweep_pareto.png", "sweep_stalls.png"]
+    stalls = plot_stalls(records)
+    labels = [t.get_text() for t in stalls.axes[0].get_legend().get_texts()]
+    # sram is split by buffer when the rows carry it (then the total is not drawn twice)
+    assert labels == ["dram", "sram_input", "bank"] and set(labels) <= set(STALL_CAUSES)
+    heights = sum(p.get_height() for p in stalls.axes[0].patches)
+    want = sum((r.get(f"stall_{c}") or 0) / 1e6 for r in records for c in labels)
+    assert heights == pytest.approx(want)
     assert all(p.stat().st_size > 1000 for p in paths)
 
 

@@ -180,8 +180,9 @@ class BufferSpec(_Spec):
 
     size_bytes: SizeBytes
     banks: _count(1, 8) = 2
-    read_bytes_per_cycle: PositiveInt = 64
-    write_bytes_per_cycle: PositiveInt = 64
+    #: port widths; ``auto``: what the array consumes or produces per cycle (ArchSpec resolves)
+    read_bytes_per_cycle: PositiveInt | Literal["auto"] = 64
+    write_bytes_per_cycle: PositiveInt | Literal["auto"] = 64
 
     @property
     def bank_bytes(self) -> int:
@@ -508,6 +509,42 @@ class EnergySpec(_Spec):
         return self
 
 
+#: operand width (bits) an ``auto`` port is sized for: the array's int8 lanes (int4 operands
+#: pack two per lane, so they need the same bytes per cycle)
+AUTO_PORT_OPERAND_BITS = 8
+
+
+def auto_port_bytes_per_cycle(array: ArraySpec, role: str) -> int:
+    """Bytes per cycle a buffer must move so the array never waits on it: an operand enters
+    the array along one edge, one element per row (or column) per cycle (SCALE-Sim's operand
+    matrices: a WS array of R rows reads R input elements per cycle and loads its weights a
+    row of C per cycle); the output buffer takes (and, accumulating, gives back) one partial
+    sum per column per cycle at the accumulator width."""
+    r, c = array.rows, array.cols
+    edge = {"ws": {"input": r, "weight": c}, "os": {"input": r, "weight": c},
+            "is": {"input": c, "weight": r}}[array.dataflow]
+    if role == "output":
+        return c * array.accumulator_bits // 8
+    return edge[role] * AUTO_PORT_OPERAND_BITS // 8
+
+
+def _resolve_auto_ports(buffers: BuffersSpec, array: ArraySpec | None) -> BuffersSpec:
+    """``auto`` port widths -> numbers from the array (unified: the widest role's)."""
+    def fixed(spec: BufferSpec | None, roles: tuple[str, ...]) -> BufferSpec | None:
+        if spec is None or "auto" not in (spec.read_bytes_per_cycle, spec.write_bytes_per_cycle):
+            return spec
+        if array is None:
+            raise ValueError("an 'auto' port width needs an 'array' section")
+        width = max(auto_port_bytes_per_cycle(array, r) for r in roles)
+        return spec.model_copy(update={
+            k: width for k in ("read_bytes_per_cycle", "write_bytes_per_cycle")
+            if getattr(spec, k) == "auto"})
+    return buffers.model_copy(update={
+        "input": fixed(buffers.input, ("input",)), "weight": fixed(buffers.weight, ("weight",)),
+        "output": fixed(buffers.output, ("output",)),
+        "unified": fixed(buffers.unified, ("input", "weight", "output"))})
+
+
 class ArchSpec(_Spec):
     """Root of an accelerator description (the YAML file's top level)."""
 
@@ -532,6 +569,8 @@ class ArchSpec(_Spec):
                 raise ValueError(f"an accelerator needs section(s) {', '.join(missing)}")
         elif self.roofline is None:
             raise ValueError("a reference device needs a 'roofline' section with peak_tops")
+        if self.buffers is not None:
+            self.__dict__["buffers"] = _resolve_auto_ports(self.buffers, self.array)
         return self
 
     @property

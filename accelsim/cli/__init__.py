@@ -14,6 +14,7 @@ from accelsim.cli import (  # noqa: F401 - register the commands
     commands,
     compare,
     explore,
+    mapping,
     roofline,
     simulate,
     sweep,

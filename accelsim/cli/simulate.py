@@ -91,12 +91,18 @@ def simulate_cmd(
     dram_trace: Annotated[Optional[Path], typer.Option(  # noqa: UP045
         "--dram-trace", help="write the DRAM request stream in Ramulator 2's LoadStoreTrace "
         "format (LD/ST 0xaddr per burst)")] = None,
+    objective: Annotated[str, typer.Option(
+        "--objective", help="mapping search objective: latency | energy | edp")] = "latency",
+    batch_order: Annotated[str, typer.Option(
+        "--batch-order", help="auto | layer-major | image-major")] = "auto",
+    mapping: Annotated[Optional[Path], typer.Option(  # noqa: UP045
+        "--mapping", help="replay a mapping file (accelsim map -o FILE.yaml)")] = None,
 ) -> None:
     """Simulate a model on an accelerator: summary, per-block view, slowest layers (-o x.html:
     report). Several --arch or --model names compare the runs."""
     from accelsim.analysis.terminal import parse_layers
     from accelsim.arch.load import load_arch
-    from accelsim.errors import ConfigError
+    from accelsim.errors import ConfigError, MappingError
 
     if fmt not in ("table", "json", "csv"):
         raise ConfigError("unknown format", key="--format", value=fmt,
@@ -120,9 +126,10 @@ def simulate_cmd(
     archs, models = _names(arch, "--arch"), _names(model, "--model")
     if len(archs) > 1 or len(models) > 1:
         one_run = [(k, v) for k, v in (("--timeline", timeline), ("--group", group),
-                                       ("--dram-trace", dram_trace)) if v is not None]
+                                       ("--dram-trace", dram_trace), ("--mapping", mapping))
+                   if v is not None]
         if one_run:
-            raise ConfigError("--timeline, --group and --dram-trace are views of one run",
+            raise ConfigError("--timeline, --group, --dram-trace and --mapping apply to one run",
                               key=one_run[0][0], expected="one --arch and one --model")
         runs = []
         for a in archs:
@@ -132,7 +139,8 @@ def simulate_cmd(
                                     input_shape=input_shape, unknown_ops=unknown_ops)
                 import_notes(trace)
                 runs.append(simulate_for(a, spec, trace, fidelity=fidelity, check=check,
-                                         record=False, max_events=max_events))
+                                         record=False, max_events=max_events,
+                                         objective=objective, batch_order=batch_order))
         labels = ([f"{a}/{m}" for a in archs for m in models] if len(archs) > 1 < len(models)
                   else archs if len(archs) > 1 else models)
         _compared(runs, labels, fmt, output, suffix, plot, limit, dpi, size, style_name)
@@ -145,8 +153,23 @@ def simulate_cmd(
     # timeline; JSON/CSV exports leave it out (it would land in the result's extra data)
     exact = (plot is not None or group is not None or timeline is not None
              or suffix in (".html", ".htm"))
-    result = simulate_for(arch, spec, trace, fidelity=fidelity, check=check, record=exact,
-                          max_events=max_events, dram_requests=dram_trace is not None)
+    fixed = None
+    if mapping is not None:
+        from accelsim.mapping.io import read_mapping
+
+        fixed = read_mapping(mapping)
+        unknown = sorted(set(fixed) - {op.name for op in trace.ops})
+        if unknown:
+            raise ConfigError("no such layer in the model", file=str(mapping),
+                              key=f"layers.{unknown[0]}")
+    try:
+        result = simulate_for(arch, spec, trace, fidelity=fidelity, check=check, record=exact,
+                              max_events=max_events, dram_requests=dram_trace is not None,
+                              objective=objective, batch_order=batch_order, mapping=fixed)
+    except MappingError as exc:
+        if mapping is None or not (exc.key or "").startswith("layers."):
+            raise
+        raise MappingError(exc.message, file=str(mapping), key=exc.key) from None
     if dram_trace is not None:
         import dataclasses
 

@@ -43,6 +43,7 @@ class Work:
     op: str
     amount: int = 0
     port_cycles: int = 0
+    port_buffer: str = ""  # the buffer whose port set port_cycles (sram stalls by buffer)
 
 
 @dataclass(frozen=True, slots=True)

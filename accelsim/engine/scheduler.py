@@ -26,8 +26,9 @@ from accelsim.cost.dram import AccessPattern
 from accelsim.engine.plan import Group, Load, Step, Work
 from accelsim.engine.tile_costs import TileCosts, tile_for
 from accelsim.errors import MappingError
+from accelsim.mapping.batch import per_image
 from accelsim.mapping.placement import place_tensors, tile_access
-from accelsim.mapping.tiler import PipelineModel, loop_nest, tile_rows
+from accelsim.mapping.tiler import GemmTiling, fixed_tiling, loop_nest, tile_rows
 from accelsim.units import ceil_div, tensor_bytes
 from accelsim.workload.ops import GEMM_KINDS, Add, Matmul, Op, Softmax
 from accelsim.workload.trace import Trace
@@ -46,14 +47,20 @@ class AttentionSizing(NamedTuple):
 class Scheduler:
     """Turns (arch, trace) into the list of groups the engine plays, in program order."""
 
-    def __init__(self, arch: ArchSpec, trace: Trace, fidelity: str = "model") -> None:
+    def __init__(self, arch: ArchSpec, trace: Trace, fidelity: str = "model",
+                 objective: str = "latency", batch_order: str = "auto",
+                 mapping: dict[str, tuple[int, int, int, str]] | None = None) -> None:
         if arch.kind != "accelerator" or arch.array is None or arch.buffers is None:
             raise MappingError(f"{arch.name!r} is a roofline-only reference device; use "
                                "`accelsim roofline` for it", key="kind")
         self.arch = arch
         self.array = arch.array
         self.trace = trace
-        self.costs = TileCosts(arch, trace, fidelity)
+        self.fidelity, self.objective, self.requested_order = fidelity, objective, batch_order
+        self.batch_order = "layer-major"
+        self.fixed = dict(mapping or {})  # op -> (Mt, Nt, Kt, order) replayed from a file
+        self.mappings: dict[str, GemmTiling] = {}  # op -> the tiling its group uses
+        self.costs = TileCosts(arch, trace, fidelity, objective)
         self.banks = self.costs.banks
         self.resident: set[str] = set()  # tensors left on chip by a fused producer
         self._residual_of: dict[str, str] = {}  # fused residual add -> its streamed operand
@@ -173,6 +180,28 @@ class Scheduler:
         return AttentionSizing(rows, k_bytes, v_bytes, shared)
 
     def plan(self) -> list[Group]:
+        """The groups to play. A batch-b trace is planned layer-major (as written) and
+        image-major (the batch-1 plan once per image, weights fetched per image); the order
+        moving fewer DRAM bytes wins (ties: layer-major), so a batch never moves more bytes
+        per inference than b batch-1 runs (``self.batch_order`` says which; ``batch_order``
+        forces one)."""
+        layer = self._plan_layer_major()
+        self.batch_order = "layer-major"
+        if self.trace.batch <= 1 or self.requested_order == "layer-major":
+            return layer
+        one = per_image(self.trace)
+        if one is None:
+            return layer
+        sub = Scheduler(self.arch, one, self.fidelity, self.objective, "layer-major",
+                        self.fixed)
+        image = _repeat(sub._plan_layer_major(), self.trace.batch)
+        if self.requested_order == "image-major" or _dram_bytes(image) < _dram_bytes(layer):
+            self.batch_order = "image-major"
+            self.mappings = sub.mappings
+            return image
+        return layer
+
+    def _plan_layer_major(self) -> list[Group]:
         groups: list[Group] = []
         done: set[str] = set()
         for op in self.trace.ops:
@@ -233,7 +262,7 @@ class Scheduler:
             read = {"output": sum(tensor_bytes(rows * cols, t.tensor(x).bits)
                                   for x in e.inputs if not t.tensor(x).is_constant)}
             works.append(Work("vector", cycles, e.name, rows * cols,
-                              self.costs.port_cycles(cycles, read, {})))
+                              *self.costs.port(cycles, read, {})))
         return tuple(works)
 
     def _gemm_group(self, index: int, op: Op, epilogue: list[Op]) -> Group:
@@ -245,18 +274,22 @@ class Scheduler:
         p = self.costs.mac_rate(op)
         acc_bits = t.tensor(op.outputs[0]).bits
         resident = a.name in self.resident
-        pipeline = PipelineModel(self.array.overlap_weight_load, self.arch.dram_bytes_per_cycle,
-                                 final.bits, batch,
-                                 min(b.banks for b in self.banks.values()) > 1)
         out_bits = max(acc_bits, self.array.accumulator_bits)
         # a fused residual's tile sits in the output bank beside the accumulators: the tiler
         # sees the share of the bank left to them
         residual_bits = sum(t.tensor(self._residual_of[e.name]).bits for e in epilogue
                             if e.name in self._residual_of)
         out_bank = self.banks["output"].bank_bytes * out_bits // (out_bits + residual_bits)
-        tiling = tile_for(op.name, self.array.rows, self.array.cols, self.array.dataflow, m, n, k,
-                       a.bits, b.bits, out_bits, self.banks["input"].bank_bytes,
-                       self.banks["weight"].bank_bytes, out_bank, p, resident, pipeline)
+        pipeline = self.costs.pipeline(final.bits, batch,
+                                       tensor_bytes(m * n, residual_bits) if residual_bits else 0)
+        shape = (self.array.rows, self.array.cols, self.array.dataflow, m, n, k, a.bits, b.bits,
+                 out_bits, self.banks["input"].bank_bytes, self.banks["weight"].bank_bytes,
+                 out_bank, p, resident, pipeline)
+        if op.name in self.fixed:
+            tiling = fixed_tiling(op.name, self.fixed[op.name], *shape)
+        else:
+            tiling = tile_for(op.name, *shape)
+        self.mappings[op.name] = tiling
         timer = self.costs.gemm_timer(p)
         steps: list[Step] = []
         sram_r = {"input": 0, "weight": 0, "output": 0}
@@ -293,7 +326,7 @@ class Scheduler:
                 steps.append(Step(
                     loads=tuple(loads),
                     stages=(Work("array", cycles, op.name, mt * nt * kt,
-                                 self.costs.port_cycles(cycles, reads, writes)),),
+                                 *self.costs.port(cycles, reads, writes)),),
                     releases=tuple(releases), opens_out=opens, closes_out=closes,
                     epilogue=self._epilogue_work(epilogue, mt, nt) if closes else (),
                     write_bytes=tensor_bytes(out_elems, final.bits) if closes else 0,
@@ -367,14 +400,14 @@ class Scheduler:
                 for name, part in ((qk.name, w_qk), (sv.name, w_sv)):
                     _accumulate(sram_w.setdefault(name, {}), part)
                 work: list[Work | None] = [Work("array", c_qk, qk.name, rows * tokens * head_dim,
-                                                self.costs.port_cycles(c_qk, r_qk, w_qk))]
+                                                *self.costs.port(c_qk, r_qk, w_qk))]
                 for e in middle:
                     work.append(Work("vector", self.costs.row_cycles(e, "vector", rows, tokens),
                                      e.name, rows * tokens))
                 work.append(Work(sm_unit, self.costs.row_cycles(softmax, sm_unit, rows, tokens),
                                  softmax.name, rows * tokens))
                 work.append(Work("array", c_sv, sv.name, rows * head_dim * tokens,
-                                 self.costs.port_cycles(c_sv, r_sv, w_sv)))
+                                 *self.costs.port(c_sv, r_sv, w_sv)))
                 last = blk == blocks - 1
                 releases = [("input", 0)] if q.name not in self.resident else []
                 if last:
@@ -470,7 +503,7 @@ class Scheduler:
             steps.append(Step(
                 loads=tuple(loads),
                 stages=(Work(unit, cycles, op.name, r * length,
-                             self.costs.port_cycles(cycles, reads, writes)),),
+                             *self.costs.port(cycles, reads, writes)),),
                 releases=(("input", 0),) if x.name not in self.resident and x_rows else (),
                 write_bytes=0 if keep else writes["output"],
                 write_op=op.name,
@@ -491,6 +524,26 @@ class Scheduler:
             group.onchip_bytes[op.name] = sfu_cost.intermediate_bytes(
                 rows_t, length, max(getattr(op, "intermediate_bits", 8), 1))
         return group
+
+
+def _dram_bytes(groups: list[Group]) -> int:
+    """DRAM bytes a plan moves (every load and write-back of every step)."""
+    return sum(sum(ld.dram_bytes for ld in step.loads) + step.write_bytes
+               for g in groups for step in g.steps)
+
+
+def _repeat(groups: list[Group], times: int) -> list[Group]:
+    """The plan of one image played ``times`` times in turn (image-major); each copy depends
+    only on its own image's groups. Ops keep their names, so the engine sums their stats."""
+    out: list[Group] = []
+    size = len(groups)
+    for i in range(times):
+        for g in groups:
+            copy = Group(g.index + i * size, g.ops, g.stage_units, g.steps,
+                         frozenset(d + i * size for d in g.deps), g.sram_read_bytes,
+                         g.sram_write_bytes, g.onchip_bytes, g.units, g.tiling)
+            out.append(copy)
+    return out
 
 
 def _accumulate(total: dict[str, int], part: dict[str, int]) -> None:

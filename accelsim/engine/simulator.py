@@ -31,6 +31,8 @@ from accelsim.engine.scheduler import Scheduler
 from accelsim.engine.tile_costs import mac_rate, op_precision
 from accelsim.engine.warnings import run_warnings
 from accelsim.errors import SimulationError
+from accelsim.mapping.batch import BATCH_ORDERS
+from accelsim.mapping.search import OBJECTIVES
 from accelsim.workload.trace import Trace
 
 STALL_CAUSES = ("dram", "bank", "dependency", "unit", "sram", "writeback")
@@ -70,6 +72,7 @@ class _Engine:
         unit_names = sorted({u for g in groups for u in g.stage_units} | {"vector"})
         self.units = {u: simpy.Resource(self.env, capacity=1) for u in unit_names}
         self.unit_busy = dict.fromkeys(unit_names, 0)
+        self.sram_stalls: dict[str, int] = {}  # buffer -> cycles its port held a unit
         self.done = {g.index: self.env.event() for g in groups}
         self.stats: dict[str, _OpStats] = {op.name: _OpStats() for g in groups for op in g.ops}
         self.finished_stages: list[str] = []
@@ -103,6 +106,9 @@ class _Engine:
         st.amount += work.amount
         st.stalls["unit"] += t1 - t0
         st.stalls["sram"] += work.port_cycles
+        if work.port_cycles:
+            self.sram_stalls[work.port_buffer] = (self.sram_stalls.get(work.port_buffer, 0)
+                                                  + work.port_cycles)
 
     # ------------------------------------------------------------------ processes
     def loader(self, ready: dict[int, simpy.Store]) -> Generator[simpy.Event, None, None]:
@@ -283,7 +289,10 @@ class _Engine:
 
 def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
              record: bool = True, check: bool = False,
-             max_events: int | None = None, dram_requests: bool = False) -> SimResult:
+             max_events: int | None = None, dram_requests: bool = False,
+             objective: str = "latency", batch_order: str = "auto",
+             mapping: dict[str, tuple[int, int, int, str]] | None = None,
+             planned: list | None = None) -> SimResult:
     """Simulate ``trace`` on ``arch``; deterministic (same inputs, same result).
 
     ``fidelity="pe"`` times every GEMM tile with the cycle-by-cycle PE-grid model instead of
@@ -294,14 +303,28 @@ def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
     ``check`` verifies the engine invariants after the run (accelsim.engine.invariants;
     SimulationError). ``max_events`` caps the up-front work estimate (accelsim.engine.budget;
     default ``ACCELSIM_MAX_EVENTS`` or 2 M events): a bigger run is refused before it is
-    planned.
+    planned ``objective``: what the mapping search
+    minimises per GEMM (``latency``, ``energy``, ``edp``; mapping.search). ``batch_order``:
+    ``auto`` (the order moving fewer DRAM bytes), ``layer-major`` or ``image-major``
+    (mapping.batch); the result's model says which ran. ``mapping``: op name -> (Mt, Nt, Kt,
+    order) to replay instead of searching (a mapping file, mapping.io); ``planned``: a list
+    that receives the Scheduler (``accelsim map``).
     """
     wall0 = time.perf_counter()
     if fidelity not in ("model", "pe"):
         raise SimulationError("unknown fidelity", key="--fidelity", value=fidelity,
                               expected="model | pe")
+    if objective not in OBJECTIVES:
+        raise SimulationError("unknown objective", key="--objective", value=objective,
+                              expected=" | ".join(OBJECTIVES))
+    if batch_order not in BATCH_ORDERS:
+        raise SimulationError("unknown batch order", key="--batch-order", value=batch_order,
+                              expected=" | ".join(BATCH_ORDERS))
     budget.check_work(arch, trace, max_events)
-    groups = Scheduler(arch, trace, fidelity).plan()
+    scheduler = Scheduler(arch, trace, fidelity, objective, batch_order, mapping)
+    groups = scheduler.plan()
+    if planned is not None:
+        planned.append(scheduler)
     engine = _Engine(arch, groups, record)
     if dram_requests:
         engine.dram.requests = []
@@ -312,6 +335,7 @@ def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
     model = {"name": trace.name, "model": trace.model, "image_size": trace.image_size,
              "batch": trace.batch, "quant": trace.quant, "source": trace.source,
              "ops": len(trace.ops), "groups": len(groups),
+             "batch_order": scheduler.batch_order,
              **({"seq_len": trace.seq_len} if trace.seq_len else {})}
     result = SimResult(
         arch_name=arch.name,
@@ -327,7 +351,8 @@ def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
         wall_time_s=wall,
         layers=tuple(layers),
         fidelity=fidelity,
-        extra={**({"event_log": engine.rec.rows, "spans": engine.rec.spans} if record else {}),
+        extra={"sram_stall_cycles_by_buffer": dict(sorted(engine.sram_stalls.items())),
+               **({"event_log": engine.rec.rows, "spans": engine.rec.spans} if record else {}),
                **({"dram_requests": [(p.base_bytes, p.run_bytes, p.stride_bytes, p.runs, w)
                                      for p, w in engine.dram.requests]}
                   if engine.dram.requests is not None else {})},
@@ -347,10 +372,22 @@ def _layers(arch: ArchSpec, trace: Trace, groups: list[Group],
     assert arch.array is not None
     array = arch.array
     out: list[LayerResult] = []
+    ops = {op.name: op for op in trace.ops}
+    # an image-major plan plays each op once per image: one layer row, its SRAM bytes summed
+    copies: dict[str, int] = {}
+    for group in groups:
+        for op in group.ops:
+            copies[op.name] = copies.get(op.name, 0) + 1
+    seen: set[str] = set()
     for group in groups:
         hosts = {w.op: s.stages[-1].op for s in group.steps if s.stages[-1] is not None
                  for w in s.epilogue}
         for op in group.ops:
+            if op.name in seen:
+                continue
+            seen.add(op.name)
+            times = copies[op.name]
+            op = ops.get(op.name, op)
             st = engine.stats[op.name]
             unit = group.units.get(op.name, group.stage_units[0])
             start = st.start if st.start is not None else 0
@@ -381,9 +418,10 @@ def _layers(arch: ArchSpec, trace: Trace, groups: list[Group],
                 macs=op.macs, ops=op.ops, elements=op.elements,
                 dram_read_bytes=st.dram_read, dram_write_bytes=st.dram_write,
                 onchip_bytes=group.onchip_bytes.get(op.name, 0),
-                sram_read_bytes=_merge(group.sram_read_bytes.get(op.name, {}),
+                sram_read_bytes=_merge(_times(group.sram_read_bytes.get(op.name, {}), times),
                                        {"output": st.drains} if st.drains else {}),
-                sram_write_bytes=_merge(group.sram_write_bytes.get(op.name, {}), st.fills),
+                sram_write_bytes=_merge(_times(group.sram_write_bytes.get(op.name, {}), times),
+                                        st.fills),
                 start_cycle=start, end_cycle=end, cycles=cycles, compute_cycles=st.busy,
                 utilization=min(util, 1.0) if util <= 1.0 + 1e-9 else util,
                 stall_cycles=stall, stalls=stalls, required_bandwidth_gbps=need,
@@ -412,6 +450,10 @@ def _dram_fields(c: DramCounts, nbytes: int, clock_hz: float) -> dict[str, float
         "dram_read_bursts": c.read_bursts,
         "dram_write_bursts": c.write_bursts,
     }
+
+
+def _times(counts: dict[str, int], times: int) -> dict[str, int]:
+    return {k: v * times for k, v in counts.items()}
 
 
 def _merge(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:

@@ -11,7 +11,8 @@ from accelsim.arch.spec import ArchSpec
 from accelsim.cost import sfu as sfu_cost
 from accelsim.cost.systolic import gemm_timing
 from accelsim.errors import MappingError
-from accelsim.mapping.tiler import GemmTiling, tile_gemm
+from accelsim.mapping.estimate import sram_pj_per_byte
+from accelsim.mapping.tiler import GemmTiling, PipelineModel, tile_gemm
 from accelsim.units import ceil_div, tensor_bytes
 from accelsim.workload.ops import Op
 from accelsim.workload.trace import Trace
@@ -46,8 +47,10 @@ def mac_rate(arch: ArchSpec, trace: Trace, op: Op) -> int:
 class TileCosts:
     """Prices tiles on one arch (cycles per unit, SRAM bytes, port stalls)."""
 
-    def __init__(self, arch: ArchSpec, trace: Trace, fidelity: str = "model") -> None:
+    def __init__(self, arch: ArchSpec, trace: Trace, fidelity: str = "model",
+                 objective: str = "latency") -> None:
         assert arch.array is not None and arch.buffers is not None
+        self.objective = objective
         self.arch = arch
         self.array = arch.array
         self.trace = trace
@@ -84,8 +87,37 @@ class TileCosts:
             need = max(need, ceil_div(nbytes, self.banks[role].write_bytes_per_cycle))
         return max(need - cycles, 0)
 
+    def port(self, cycles: int, reads: dict[str, int], writes: dict[str, int]
+             ) -> tuple[int, str]:
+        """``port_cycles`` and the buffer whose port sets them ("" when none holds the unit)."""
+        need, role_of = 0, ""
+        for role, nbytes in reads.items():
+            c = ceil_div(nbytes, self.banks[role].read_bytes_per_cycle)
+            if c > need:
+                need, role_of = c, role
+        for role, nbytes in writes.items():
+            c = ceil_div(nbytes, self.banks[role].write_bytes_per_cycle)
+            if c > need:
+                need, role_of = c, role
+        extra = max(need - cycles, 0)
+        return extra, role_of if extra else ""
+
     def mac_rate(self, op: Op) -> int:
         return mac_rate(self.arch, self.trace, op)
+
+    def pipeline(self, out_bits: int, batch: int, extra_read_bytes: int = 0) -> PipelineModel:
+        """What the mapping search needs of this arch for one GEMM group: overlap, DRAM rate
+        and latency, one-bank buffers, the SRAM ports, energy per byte, the objective."""
+        b, e = self.banks, self.arch.energy
+        curve = e.sram_read_pj_per_byte_by_kib
+        return PipelineModel(
+            self.array.overlap_weight_load, self.arch.dram_bytes_per_cycle, out_bits, batch,
+            min(x.banks for x in b.values()) > 1,
+            (b["input"].read_bytes_per_cycle, b["weight"].read_bytes_per_cycle,
+             b["output"].read_bytes_per_cycle, b["output"].write_bytes_per_cycle),
+            (e.dram_pj_per_byte, *(sram_pj_per_byte(curve, b[r].bank_bytes)
+                                   for r in ("input", "weight", "output"))),
+            extra_read_bytes, self.arch.dram_latency_cycles, self.objective)
 
     def gemm_timer(self, p: int) -> GemmTimer:
         """(m, n, k) of a tile -> (fold-interval cycles x folds, constant of a whole run)."""

@@ -1,21 +1,24 @@
-"""Op + buffer capacities -> tiles and loop order that minimise DRAM traffic (then cycles).
+"""Op + buffer capacities -> the GEMM tiling (mapping.search) and row tiles; the loop nest.
 
 GEMM C[M x N] = A[M x K] @ B[K x N]: a tile is a box (Mt, Nt, Kt) of the iteration space. Its
 A block must fit one bank of the input buffer, its B block one bank of the weight buffer and its
 int32 partial sums one bank of the output buffer: K is innermost in the loop order, so partial
 sums stay on chip until the output tile is complete (unlike SCALE-Sim, which spills them).
-The spatially mapped dimensions are cut at fold boundaries (multiples of R or C), so the tiles'
-compute cycles add up to the closed form of the whole GEMM whenever the streamed dimension is
-not cut (cost.systolic). Traffic follows the classic single-tile-reuse model: an operand block is
-fetched again whenever the loop order moves to a different block of it.
+``tile_gemm`` asks mapping.search for the tiling with the best estimated pipelined latency
+(or energy, or EDP): it weighs the fill and drain every cut of the streamed dimension pays
+against the DRAM traffic a bigger tile saves, instead of ranking DRAM bytes first.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from accelsim.cost.systolic import gemm_mapping, gemm_timing
+import numpy as np
+
 from accelsim.errors import MappingError
+from accelsim.mapping.estimate import estimate, evaluate
+from accelsim.mapping.search import search, too_small
+from accelsim.mapping.space import GemmProblem
 from accelsim.units import ceil_div, tensor_bytes
 
 
@@ -32,168 +35,108 @@ class GemmTiling:
     tiles_k: int
     a_dram_bytes: int
     b_dram_bytes: int
+    #: the search's estimate for the whole GEMM (all batch elements): cycles, DRAM bytes, pJ
+    est_cycles: float = 0.0
+    est_dram_bytes: int = 0
+    est_energy_pj: float = 0.0
+
+    @property
+    def resident(self) -> str:
+        """The operand the outer loop holds while the inner one runs (A: mnk, B: nmk)."""
+        return "A" if self.order == "mnk" else "B"
 
     @property
     def steps(self) -> int:
         return self.tiles_m * self.tiles_n * self.tiles_k
 
 
-def _candidates(extent: int, unit: int) -> list[int]:
-    """Tile sizes for one dimension: powers-of-two multiples of ``unit`` and the full extent."""
-    sizes = {extent}
-    size = unit
-    while size < extent:
-        sizes.add(size)
-        size *= 2
-    # also the largest multiple of unit that splits the extent evenly into 2..8 parts
-    for parts in range(2, 9):
-        sizes.add(min(extent, ceil_div(ceil_div(extent, parts), unit) * unit))
-    return sorted(sizes)
-
-
-def _reloads(outer_tiles: int, inner_tiles: int, k_tiles: int, operand_outer: bool) -> int:
-    """How many times each block of an operand is fetched for loop order (outer, inner, k).
-
-    ``operand_outer``: the operand is indexed by the outer loop (A for order m-outer)."""
-    if k_tiles > 1:  # k innermost changes the block every step
-        return inner_tiles if operand_outer else outer_tiles
-    if operand_outer:
-        return 1  # constant while the inner loop runs
-    return outer_tiles if inner_tiles > 1 else 1
-
-
 @dataclass(frozen=True)
 class PipelineModel:
-    """What the tiler needs to estimate a tiling's latency: the array's weight-load overlap, the
-    DRAM bandwidth, the bit width of the bytes written back, and how many independent GEMMs of
-    this shape run back to back (a batched matmul's heads pipeline into each other)."""
+    """What the search needs beyond the shape and the banks: the array's weight-load overlap,
+    the DRAM bandwidth and latency, the bit width of the bytes written back, how many
+    independent GEMMs of this shape run back to back (a batched matmul's heads), the SRAM port
+    widths (input read, weight read, output read, output write), energy per byte (DRAM, input,
+    weight, output SRAM), the bytes a fused residual streams in, and the objective."""
 
     overlap_weight_load: bool
     dram_bytes_per_cycle: float
     out_bits: int
     batch: int = 1
     double_buffered: bool = True  # False when a buffer has one bank: nothing overlaps
+    ports: tuple[int, int, int, int] = (1 << 30, 1 << 30, 1 << 30, 1 << 30)
+    pj_per_byte: tuple[float, float, float, float] = (160.0, 4.0, 4.0, 4.0)
+    extra_read_bytes: int = 0
+    dram_latency_cycles: int = 0
+    objective: str = "latency"
 
 
-#: tilings whose estimated latency is within this factor of the best count as equally fast;
-#: among them the one with the fewest steps wins (fewer events, no gain to chase)
-LATENCY_TIE = 1.01
-
-
-def _split(extent: int, tile: int) -> tuple[tuple[int, int], ...]:
-    """(size, count) of the full tiles and the edge tile of one dimension."""
-    full, edge = divmod(extent, tile)
-    return tuple((size, count) for size, count in ((tile, full), (edge, 1)) if size and count)
-
-
-def estimate_cycles(rows: int, cols: int, dataflow: str, m: int, n: int, k: int,
-                    tiling: GemmTiling, p: int, model: PipelineModel) -> float:
-    """Latency of a tiling played as a double-buffered pipeline on one DRAM channel.
-
-    The first tile's load and the last tile's write-back are exposed; in between the array
-    (total compute C) and the channel (loads L plus write-backs W) work in parallel, so
-
-        estimate = L / steps + max(C, L + W) + W / output_tiles
-
-    and with a single bank in any buffer nothing overlaps: estimate = L + C + W.
-
-    C sums the tiles' fold intervals (cost.systolic), so cutting the streamed dimension, which
-    pays fill and drain again, costs compute; L + W counts bytes at the DRAM bandwidth.
-    """
-    compute = 0
-    for mt, cm in _split(m, tiling.mt):
-        for nt, cn in _split(n, tiling.nt):
-            for kt, ck in _split(k, tiling.kt):
-                t = gemm_timing(rows, cols, dataflow, mt, nt, kt, model.overlap_weight_load, p)
-                compute += cm * cn * ck * t.folds * t.fold_interval_cycles
-    bw = model.dram_bytes_per_cycle
-    b = model.batch
-    load = b * (tiling.a_dram_bytes + tiling.b_dram_bytes) / bw
-    write = b * tensor_bytes(m * n, model.out_bits) / bw
-    if not model.double_buffered:
-        return load + b * compute + write
-    return (load / (b * tiling.steps) + max(b * compute, load + write)
-            + write / (b * tiling.tiles_m * tiling.tiles_n))
+def problem_of(rows: int, cols: int, dataflow: str, m: int, n: int, k: int, a_bits: int,
+               b_bits: int, acc_bits: int, input_bank_bytes: int, weight_bank_bytes: int,
+               output_bank_bytes: int, macs_per_pe_per_cycle: int = 1,
+               a_resident: bool = False, pipeline: PipelineModel | None = None) -> GemmProblem:
+    """The search problem of one GEMM (``pipeline`` None: unlimited ports, 32 B/cycle DRAM)."""
+    pm = pipeline or PipelineModel(False, 32.0, acc_bits)
+    return GemmProblem(rows, cols, dataflow, m, n, k, a_bits, b_bits, acc_bits, pm.out_bits,
+                       input_bank_bytes, weight_bank_bytes, output_bank_bytes,
+                       macs_per_pe_per_cycle, a_resident, pm.overlap_weight_load,
+                       pm.dram_bytes_per_cycle, pm.batch, pm.double_buffered, pm.ports,
+                       pm.pj_per_byte, pm.extra_read_bytes)
 
 
 def tile_gemm(op_name: str, rows: int, cols: int, dataflow: str, m: int, n: int, k: int,
               a_bits: int, b_bits: int, acc_bits: int, input_bank_bytes: int,
               weight_bank_bytes: int, output_bank_bytes: int, macs_per_pe_per_cycle: int = 1,
               a_resident: bool = False, pipeline: PipelineModel | None = None) -> GemmTiling:
-    """Choose (Mt, Nt, Kt) and the loop order for one GEMM (per batch element).
+    """Choose (Mt, Nt, Kt) and the loop order for one GEMM (per batch element) by
+    mapping.search under ``pipeline.objective``; MappingError naming the short buffer when no
+    tile fits. ``a_resident``: A is already on chip (a fused producer left it in the input
+    buffer), so it costs no DRAM traffic and no bank."""
+    prob = problem_of(rows, cols, dataflow, m, n, k, a_bits, b_bits, acc_bits,
+                      input_bank_bytes, weight_bank_bytes, output_bank_bytes,
+                      macs_per_pe_per_cycle, a_resident, pipeline)
+    objective = pipeline.objective if pipeline else "latency"
+    latency = pipeline.dram_latency_cycles if pipeline else 0
+    c = search(prob, objective, latency)
+    if c is None:
+        raise too_small(prob, op_name)
+    return GemmTiling(c.mt, c.nt, c.kt, c.order, c.tiles_m, c.tiles_n, c.tiles_k,
+                      c.a_dram_bytes, c.b_dram_bytes, c.est_cycles, c.est_dram_bytes,
+                      c.est_energy_pj)
 
-    Ranking: DRAM bytes first, then the fewest cuts of the streamed dimension (each pays the
-    array's fill and drain again; uncut, the tiles' compute adds up to SCALE-Sim's count). Among
-    those, with a ``pipeline`` model, the lowest estimated latency (``estimate_cycles``: one
-    big tile cannot overlap its load with compute, so more buffer must not make a layer slower),
-    ties within ``LATENCY_TIE`` broken by fewer steps; without one, the fewest steps.
-    ``a_resident``: A is already on chip (a fused producer left it in the input buffer), so it
-    costs no DRAM traffic and no bank.
-    """
-    p = macs_per_pe_per_cycle
-    row_ext, col_ext, _ = gemm_mapping(dataflow, m, n, k, p)
-    # fold units of each GEMM dimension (in elements), by which dimension maps where
-    unit = {"m": 1, "n": 1, "k": p}
-    streamed = {"ws": "m", "os": "k", "is": "n"}[dataflow]
-    if dataflow == "ws":
-        unit["k"], unit["n"] = rows * p, cols
-    elif dataflow == "os":
-        unit["m"], unit["n"] = rows, cols
-    else:
-        unit["k"], unit["m"] = rows * p, cols
-    del row_ext, col_ext
-    a_total = tensor_bytes(m * k, a_bits)
-    b_total = tensor_bytes(k * n, b_bits)
-    candidates: list[tuple[int, int, int, GemmTiling]] = []
-    for mt in _candidates(m, unit["m"]):
-        if not a_resident and tensor_bytes(mt * unit["k"], a_bits) > input_bank_bytes:
-            break
-        for nt in _candidates(n, unit["n"]):
-            if tensor_bytes(mt * nt, acc_bits) > output_bank_bytes:
-                break
-            for kt in _candidates(k, unit["k"]):
-                if not a_resident and tensor_bytes(mt * kt, a_bits) > input_bank_bytes:
-                    break
-                if tensor_bytes(kt * nt, b_bits) > weight_bank_bytes:
-                    break
-                tm, tn, tk = ceil_div(m, mt), ceil_div(n, nt), ceil_div(k, kt)
-                for order in ("mnk", "nmk"):
-                    outer, inner = (tm, tn) if order == "mnk" else (tn, tm)
-                    a_fetch = 0 if a_resident else a_total * _reloads(
-                        outer, inner, tk, operand_outer=order == "mnk")
-                    b_fetch = b_total * _reloads(outer, inner, tk, operand_outer=order == "nmk")
-                    cuts = {"m": tm, "n": tn, "k": tk}[streamed]
-                    candidates.append((a_fetch + b_fetch, cuts, tm * tn * tk,
-                                       GemmTiling(mt, nt, kt, order, tm, tn, tk, a_fetch,
-                                                  b_fetch)))
-    best: tuple[object, GemmTiling] | None = None
-    if candidates:
-        least = min(c[:2] for c in candidates)
-        cheapest = [c for c in candidates if c[:2] == least]
-        if pipeline is None:
-            chosen = min(cheapest, key=lambda c: c[:3])
-        else:
-            est = [estimate_cycles(rows, cols, dataflow, m, n, k, c[3], p, pipeline)
-                   for c in cheapest]
-            fastest = min(est)
-            chosen = min((c for c, e in zip(cheapest, est, strict=True)
-                          if e <= fastest * LATENCY_TIE), key=lambda c: (c[2], c[1]))
-        best = (chosen[:3], chosen[3])
-    if best is None:
-        smallest = {
-            "input": 0 if a_resident else tensor_bytes(unit["m"] * unit["k"], a_bits),
-            "weight": tensor_bytes(unit["k"] * unit["n"], b_bits),
-            "output": tensor_bytes(unit["m"] * unit["n"], acc_bits),
-        }
-        banks = {"input": input_bank_bytes, "weight": weight_bank_bytes,
-                 "output": output_bank_bytes}
-        short = [b for b in smallest if smallest[b] > banks[b]] or ["input"]
-        name = short[0]
-        raise MappingError(
-            f"buffer '{name}' is too small for the smallest legal tile of op {op_name!r}: "
-            f"one bank holds {banks[name]} bytes, the tile needs {smallest[name]}",
-            key=f"buffers.{name}.size_bytes")
-    return best[1]
+
+def fixed_tiling(op_name: str, tile: tuple[int, int, int, str], rows: int, cols: int,
+                 dataflow: str, m: int, n: int, k: int, a_bits: int, b_bits: int, acc_bits: int,
+                 input_bank_bytes: int, weight_bank_bytes: int, output_bank_bytes: int,
+                 macs_per_pe_per_cycle: int = 1, a_resident: bool = False,
+                 pipeline: PipelineModel | None = None) -> GemmTiling:
+    """A user-given tiling (a mapping file), checked against the banks and estimated like a
+    searched one; MappingError naming the op and the short buffer when it does not fit."""
+    mt, nt, kt, order = tile
+    if order not in ("mnk", "nmk"):
+        raise MappingError(f"op {op_name!r}: loop order must be mnk or nmk, got {order!r}",
+                           key=f"layers.{op_name}.order")
+    for name, size, extent in (("M", mt, m), ("N", nt, n), ("K", kt, k)):
+        if not 1 <= size <= extent:
+            raise MappingError(f"op {op_name!r}: tile {name} = {size} is outside 1..{extent}",
+                               key=f"layers.{op_name}.tile")
+    need = {"input": 0 if a_resident else tensor_bytes(mt * kt, a_bits),
+            "weight": tensor_bytes(kt * nt, b_bits), "output": tensor_bytes(mt * nt, acc_bits)}
+    have = {"input": input_bank_bytes, "weight": weight_bank_bytes, "output": output_bank_bytes}
+    for name in need:
+        if need[name] > have[name]:
+            raise MappingError(
+                f"op {op_name!r}: tile {mt}x{nt}x{kt} does not fit: its {name} block needs "
+                f"{need[name]} bytes, one bank of buffer '{name}' holds {have[name]}",
+                key=f"layers.{op_name}.tile")
+    prob = problem_of(rows, cols, dataflow, m, n, k, a_bits, b_bits, acc_bits, input_bank_bytes,
+                      weight_bank_bytes, output_bank_bytes, macs_per_pe_per_cycle, a_resident,
+                      pipeline)
+    v = evaluate(prob, np.array([mt]), np.array([nt]), np.array([kt]),
+                 np.array([order == "mnk"]), pipeline.dram_latency_cycles if pipeline else 0)
+    e = estimate(prob, mt, nt, kt, order, pipeline.dram_latency_cycles if pipeline else 0)
+    tm, tn, tk = ceil_div(m, mt), ceil_div(n, nt), ceil_div(k, kt)
+    return GemmTiling(mt, nt, kt, order, tm, tn, tk, int(np.ravel(v["a_fetch"])[0]),
+                      int(np.ravel(v["b_fetch"])[0]), e.cycles, e.dram_bytes, e.energy_pj)
 
 
 def tile_rows(op_name: str, rows: int, in_row_bytes: int, out_row_bytes: int,

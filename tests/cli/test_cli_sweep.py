@@ -25,7 +25,7 @@ def test_sweep_writes_table_csv_and_plots(tmp_path):
     records = read_records(out)
     assert [r["pe"] for r in records] == ["16x16", "32x32"]
     assert sorted(p.name for p in plots.glob("*.png")) == [
-        "sweep_breakdown.png", "sweep_pareto.png", "sweep_scaling.png"]
+        "sweep_breakdown.png", "sweep_pareto.png", "sweep_scaling.png", "sweep_stalls.png"]
     again = runner.invoke(app, [*args, "--resume"])
     assert again.exit_code == 0 and again.output.count("(resumed)") == 2
 

@@ -297,7 +297,7 @@ def test_a_heads_k_and_v_share_a_bank_so_the_next_head_prefetches(vit_base) -> N
     split = simulate(load_arch("sole", [*bw, "buffers.weight.size_bytes=40KiB"]), vit_base)
     assert _array_idle_between(shared, ".sv", ".qk") == 0
     assert _array_idle_between(split, ".sv", ".qk") == 132 * 921 == 121_572
-    assert shared.total_cycles == 18_235_797
+    assert shared.total_cycles == 18_196_537  # mapping search: 18,235,797 before (-0.21%)
     banked_split = simulate(load_arch("sole", ["buffers.weight.size_bytes=40KiB"]), vit_base)
     assert _array_idle_between(banked_split, ".sv", ".qk") == 261_183
 
@@ -343,13 +343,15 @@ def test_fused_residual_adds_skip_one_round_trip_each(vit_base) -> None:
     assert fc2_off.tiling.startswith("tile 99x160x448 ")
     assert fc2_on.tiling.startswith("tile 99x128x512 ")
     assert fc2_on.dram_read_bytes - fc2_off.dram_read_bytes == 197 * 3072 == 605_184
-    assert on.dram_read_bytes - off.dram_read_bytes == 12 * 605_184 - 24 * tensor
+    # proj's tile shrinks the same way, so its input (197 x 768 int8) is read once more per
+    # block: + 12 x tensor (the mapping search; the DRAM-first tiler kept proj's reads)
+    assert on.dram_read_bytes - off.dram_read_bytes == 12 * 605_184 - 24 * tensor + 12 * tensor
     add = on.layer("block0.add1")
     assert add.group == "block0.proj+block0.proj.requant+block0.add1"
     assert (add.dram_read_bytes, add.dram_write_bytes) == (tensor, tensor)  # residual in, sum out
     assert on.layer("block0.proj.requant").dram_write_bytes == 0
     assert on.total_cycles < off.total_cycles
-    assert on.total_cycles == 17_830_686  # -3.0% (banked sole; README)
+    assert on.total_cycles == 17_871_355  # banked sole with the mapping search; README
     assert on.total_macs == off.total_macs
 
 

@@ -19,14 +19,15 @@ ROWS = list(csv.DictReader(GOLDEN.open()))
 CONFIGS = sorted({(int(r["rows"]), int(r["cols"]), r["dataflow"]) for r in ROWS})
 
 
-def arch(rows: int, cols: int, dataflow: str, overlap: bool = False, buffer: str = "64MiB"):
+def arch(rows: int, cols: int, dataflow: str, overlap: bool = False, buffer: str = "64MiB",
+         bandwidth_gbps: float = 16):
     big = {"size_bytes": buffer, "banks": 2}
     return arch_from_dict({
         "name": f"a{rows}x{cols}{dataflow}", "clock_hz": 1e9,
         "array": {"rows": rows, "cols": cols, "dataflow": dataflow,
                   "overlap_weight_load": overlap},
         "buffers": {"input": big, "weight": big, "output": big},
-        "dram": {"bandwidth_gbps": 16, "latency_ns": 100},
+        "dram": {"bandwidth_gbps": bandwidth_gbps, "latency_ns": 100},
     }, "test")
 
 
@@ -41,13 +42,16 @@ def topology(tmp_path: Path, gemms: list[tuple[str, int, int, int]]) -> Path:
 def test_compute_cycles_equal_scalesim(tmp_path, config) -> None:
     # every golden row (>= 10 per array and dataflow): with buffers big enough for a single
     # tile and no weight-load overlap, the array's busy cycles for a GEMM are SCALE-Sim's
-    # "Total Cycles"; the tiles' fold intervals plus the once-paid fill/drain (-1) add up to it
+    # "Total Cycles"; the tiles' fold intervals plus the once-paid fill/drain (-1) add up to it.
+    # SCALE-Sim's count is compute only: with an ideal memory (1 PB/s) the mapping search has
+    # no load to hide and keeps the streamed dimension whole; at 16 GB/s it cuts it where the
+    # overlap gained exceeds the fill and drain paid (faster end to end; 8 of 24 configs)
     rows, cols, dataflow = config
     cases = [r for r in ROWS if (int(r["rows"]), int(r["cols"]), r["dataflow"]) == config]
     assert len(cases) >= 10
     gemms = [(f"g{i}", int(r["m"]), int(r["n"]), int(r["k"])) for i, r in enumerate(cases)]
-    result = simulate(arch(rows, cols, dataflow), read_scalesim_topology(topology(tmp_path, gemms)),
-                      record=False)
+    result = simulate(arch(rows, cols, dataflow, bandwidth_gbps=1e6),
+                      read_scalesim_topology(topology(tmp_path, gemms)), record=False)
     got = {layer.name: layer.compute_cycles for layer in result.layers}
     want = {f"g{i}": int(r["total_cycles"]) for i, r in enumerate(cases)}
     assert got == want

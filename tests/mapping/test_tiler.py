@@ -5,15 +5,18 @@ from __future__ import annotations
 import pytest
 
 from accelsim.errors import MappingError
-from accelsim.mapping.tiler import tile_gemm, tile_rows
+from accelsim.mapping.tiler import PipelineModel, tile_gemm, tile_rows
 
 
 def test_two_weight_tiles_when_b_is_twice_a_bank() -> None:
     # WS 4x4, C[8x8] = A[8x8] @ B[8x8] int8, int32 partial sums. B = 64 B, weight bank 32 B:
     # B blocks must be cut at fold boundaries (K by R = 4, N by C = 4) into 32-byte halves.
     # 8x4x8 (N cut) and 8x8x4 (K cut) both fetch A and B once (64 + 64 = 128 B) in 2 steps and
-    # do not cut the streamed M; the first candidate in (mt, nt, kt) order, N cut, wins.
-    t = tile_gemm("g", 4, 4, "ws", 8, 8, 8, 8, 8, 32, 512, 32, 4096)
+    # do not cut the streamed M; under the energy objective the first candidate in grid order,
+    # N cut, wins. (The latency objective takes 8x4x4, tested below: its first step waits for
+    # 32 + 16 B instead of 64 + 32 B.)
+    t = tile_gemm("g", 4, 4, "ws", 8, 8, 8, 8, 8, 32, 512, 32, 4096,
+                  pipeline=PipelineModel(False, 32.0, 32, objective="energy"))
     assert (t.mt, t.nt, t.kt, t.order) == (8, 4, 8, "mnk")
     assert (t.tiles_m, t.tiles_n, t.tiles_k, t.steps) == (1, 2, 1, 2)
     assert (t.a_dram_bytes, t.b_dram_bytes) == (64, 64)
@@ -22,10 +25,19 @@ def test_two_weight_tiles_when_b_is_twice_a_bank() -> None:
 def test_small_input_bank_prefers_cutting_k_over_refetching_b() -> None:
     # input bank also 32 B. Keeping K whole (kt = 8) allows only 4x4x8 tiles: 2 x 2 blocks,
     # B refetched for each of the 2 M blocks -> 64 + 2 * 64 = 192 B. Cutting K (kt = 4) fits
-    # A[8x4] = 32 B and B[4x8] = 32 B: 2 steps, each block fetched once -> 128 B.
-    t = tile_gemm("g", 4, 4, "ws", 8, 8, 8, 8, 8, 32, 32, 32, 4096)
+    # A[8x4] = 32 B and B[4x8] = 32 B: 2 steps, each block fetched once -> 128 B; the energy
+    # objective (DRAM bytes dominate) takes it.
+    energy = PipelineModel(False, 32.0, 32, objective="energy")
+    t = tile_gemm("g", 4, 4, "ws", 8, 8, 8, 8, 8, 32, 32, 32, 4096, pipeline=energy)
     assert (t.mt, t.nt, t.kt, t.tiles_k) == (8, 8, 4, 2)
     assert t.a_dram_bytes + t.b_dram_bytes == 128
+    # the latency objective pays 64 B more (A fetched per N half: 2 x 64 + 64 = 192 B) for
+    # two output tiles whose first write-back (8 x 4 x 4 B = 128 B, 4 cycles) hides under the
+    # second's compute: estimated 76.5 cycles
+    fast = tile_gemm("g", 4, 4, "ws", 8, 8, 8, 8, 8, 32, 32, 32, 4096)
+    assert (fast.mt, fast.nt, fast.kt) == (8, 4, 4)
+    assert fast.a_dram_bytes + fast.b_dram_bytes == 192 and fast.est_cycles == 76.5
+    assert fast.est_cycles < t.est_cycles
 
 
 def test_refetch_traffic_when_nothing_fits() -> None:
@@ -44,9 +56,10 @@ def test_resident_a_costs_nothing() -> None:
 
 
 @pytest.mark.parametrize("bank, sizes", [
-    ("weight", (512, 8, 4096)),  # smallest B block: 4 (K unit R) x 4 (N unit C) int8 = 16 B > 8
-    ("input", (2, 512, 4096)),   # smallest A block: 1 (M) x 4 (K unit R) int8 = 4 B > 2
-    ("output", (512, 512, 8)),   # smallest C block: 1 (M) x 4 (N unit C) int32 = 16 B > 8
+    # the space includes sub-fold tiles (idle rows or columns), so the smallest tile is 1x1x1
+    ("weight", (512, 0, 4096)),  # smallest B block: 1 int8 = 1 B > 0
+    ("input", (0, 512, 4096)),   # smallest A block: 1 int8 = 1 B > 0
+    ("output", (512, 512, 3)),   # smallest C block: 1 int32 = 4 B > 3
 ])
 def test_too_small_bank_names_buffer_and_op(bank, sizes) -> None:
     with pytest.raises(MappingError) as info:

@@ -1,0 +1,75 @@
+"""`accelsim map`: the mapping the search chose, per GEMM layer, and its YAML file."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from accelsim.cli.app import (
+    ArchOpt,
+    BatchOpt,
+    ImageOpt,
+    ModelOpt,
+    OutOpt,
+    OverrideOpt,
+    QuantOpt,
+    SetOpt,
+    app,
+    model_trace,
+    output_suffix,
+    simulate_for,
+    write_output,
+)
+
+ObjectiveOpt = Annotated[str, typer.Option(
+    "--objective", help="what the mapping search minimises: latency | energy | edp")]
+BatchOrderOpt = Annotated[str, typer.Option(
+    "--batch-order", help="auto (fewer DRAM bytes) | layer-major | image-major")]
+
+
+@app.command("map")
+def map_cmd(
+    arch: ArchOpt = "sole",
+    model: ModelOpt = "vit_base",
+    image_size: ImageOpt = None,
+    batch: BatchOpt = None,
+    quant: QuantOpt = None,
+    set_: SetOpt = None,
+    override: OverrideOpt = None,
+    objective: ObjectiveOpt = "latency",
+    batch_order: BatchOrderOpt = "auto",
+    output: OutOpt = None,
+) -> None:
+    """Print the chosen mapping per GEMM layer (tile, loop order, resident operand, batch
+    order, estimated vs simulated cycles and bytes); -o FILE.yaml writes it for --mapping."""
+    import yaml
+    from rich.console import Console
+    from rich.table import Table
+
+    from accelsim.arch.load import load_arch
+    from accelsim.mapping.io import mapping_document, mapping_rows
+
+    output_suffix(output, (".yaml", ".yml"))
+    spec = load_arch(arch, set_ or [])
+    trace = model_trace(model, image_size, batch, quant, override)
+    planned: list = []
+    result = simulate_for(arch, spec, trace, objective=objective, batch_order=batch_order,
+                          planned=planned)
+    scheduler = planned[0]
+    rows = mapping_rows(scheduler, result)
+    table = Table(title=f"mapping of {trace.name} on {spec.name} (objective {objective}, "
+                        f"batch order {scheduler.batch_order})")
+    for col in ("layer", "M x N x K", "tile", "order", "resident", "steps", "est cycles",
+                "sim compute", "sim span", "est DRAM B", "sim DRAM B"):
+        table.add_column(col, justify="left" if col == "layer" else "right")
+    for r in rows:
+        table.add_row(r["layer"], "x".join(map(str, r["shape"])),
+                      "x".join(map(str, r["tile"])), r["order"], r["resident"], str(r["steps"]),
+                      f"{r['est_cycles']:,}", f"{r['sim_compute_cycles']:,}",
+                      f"{r['sim_cycles']:,}", f"{r['est_dram_bytes']:,}",
+                      f"{r['sim_dram_bytes']:,}")
+    Console(width=200).print(table)
+    if output is not None:
+        doc = mapping_document(spec.name, trace, scheduler.batch_order, objective, rows)
+        write_output(output, yaml.safe_dump(doc, sort_keys=False))

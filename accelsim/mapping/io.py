@@ -1,0 +1,78 @@
+"""Mappings as data (schema ``accelsim.mapping/1``, YAML): per GEMM layer its tile, loop
+order and resident operand, the batch order, and the search's estimate beside the simulated
+cycles and bytes. ``accelsim map`` writes one; ``simulate --mapping FILE`` replays it (the
+peer is ONNXim's ``.mapping`` file). Only ``tile`` and ``order`` are read back; the rest is
+for the reader."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from accelsim.errors import MappingError
+from accelsim.yamlio import read_yaml
+
+SCHEMA = "accelsim.mapping/1"
+
+
+def read_mapping(path: Path) -> dict[str, tuple[int, int, int, str]]:
+    """op name -> (Mt, Nt, Kt, order); MappingError naming the file and field when malformed."""
+    data = read_yaml(path, MappingError)
+    src = str(path)
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA:
+        raise MappingError("not a mapping file", file=src, key="schema",
+                           value=data.get("schema") if isinstance(data, dict) else None,
+                           expected=SCHEMA)
+    layers = data.get("layers")
+    if not isinstance(layers, dict) or not layers:
+        raise MappingError("no layers", file=src, key="layers",
+                           expected="a mapping of GEMM layer name -> {tile, order}")
+    out: dict[str, tuple[int, int, int, str]] = {}
+    for name, entry in layers.items():
+        key = f"layers.{name}"
+        if not isinstance(entry, dict):
+            raise MappingError("expected a mapping with tile and order", file=src, key=key)
+        tile = entry.get("tile")
+        if (not isinstance(tile, list) or len(tile) != 3
+                or not all(isinstance(x, int) and not isinstance(x, bool) and x > 0
+                           for x in tile)):
+            raise MappingError("tile must be three positive integers [Mt, Nt, Kt]", file=src,
+                               key=f"{key}.tile", value=tile)
+        order = entry.get("order", "mnk")
+        if order not in ("mnk", "nmk"):
+            raise MappingError("unknown loop order", file=src, key=f"{key}.order", value=order,
+                               expected="mnk | nmk")
+        out[str(name)] = (tile[0], tile[1], tile[2], order)
+    return out
+
+
+def mapping_rows(scheduler: Any, result: Any) -> list[dict[str, Any]]:
+    """One row per searched GEMM: its mapping, estimate and simulated figures."""
+    rows = []
+    ops = {op.name: op for op in scheduler.trace.ops}
+    # a GEMM's write-back is booked on the last op of its fused epilogue: compare the group's
+    group_bytes: dict[str, int] = {}
+    for x in result.layers:
+        group_bytes[x.group] = group_bytes.get(x.group, 0) + x.dram_read_bytes + \
+            x.dram_write_bytes
+    for name, t in scheduler.mappings.items():
+        op = ops[name]
+        layer = result.layer(name)
+        rows.append({
+            "layer": name, "shape": [op.m, op.n, op.k], "batch": getattr(op, "batch", 1),
+            "tile": [t.mt, t.nt, t.kt], "order": t.order, "resident": t.resident,
+            "steps": t.steps, "est_cycles": round(t.est_cycles),
+            "sim_compute_cycles": layer.compute_cycles,
+            "sim_cycles": layer.cycles,
+            "est_dram_bytes": t.est_dram_bytes,
+            "sim_dram_bytes": group_bytes[layer.group],
+        })
+    return rows
+
+
+def mapping_document(arch_name: str, trace: Any, batch_order: str, objective: str,
+                     rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The YAML document of a mapping (per-image rows when the batch ran image-major)."""
+    return {"schema": SCHEMA, "arch": arch_name, "model": trace.name, "batch": trace.batch,
+            "objective": objective, "batch_order": batch_order,
+            "layers": {r["layer"]: {k: v for k, v in r.items() if k != "layer"} for r in rows}}
