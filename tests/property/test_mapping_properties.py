@@ -22,7 +22,7 @@ from accelsim.engine.simulator import simulate
 from accelsim.errors import MappingError
 from accelsim.mapping.search import TIE, search
 from accelsim.mapping.space import GemmProblem
-from accelsim.workload.trace import read_scalesim_topology
+from accelsim.workload.topology import read_scalesim_topology
 
 SIM_OVER_EST = (0.7, 1.3)
 FAST = settings(derandomize=True, deadline=None, max_examples=150, database=None)
