@@ -47,8 +47,8 @@ def simulate(arch: ArchSpec, trace: Trace, **options: Any) -> SimResult:
 
 
 def sweep(*args: Any, **kwargs: Any) -> Any:
-    """Run many simulations over a parameter grid (see accelsim.sweep.run_sweep)."""
-    from accelsim.sweep import run_sweep
+    """Run many simulations over a parameter grid (see accelsim.dse.sweep.run_sweep)."""
+    from accelsim.dse.sweep import run_sweep
 
     return run_sweep(*args, **kwargs)
 

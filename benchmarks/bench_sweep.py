@@ -10,7 +10,7 @@ import argparse
 import os
 import time
 
-from accelsim.sweep import run_sweep
+from accelsim.dse.sweep import run_sweep
 
 GRID = {
     "pe": "16x16,32x32,64x64,128x128",

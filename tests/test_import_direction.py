@@ -23,14 +23,9 @@ ALLOWED = {
     "mapping": {"arch", "workload", "cost"},
     "engine": {"arch", "workload", "cost", "mapping", "functional", "analysis.records"},
     "analysis": {"arch", "workload", "cost", "analysis"},
-    "sweep": {"arch", "workload", "engine", "analysis", "sweep_plots", "sweep_spec",
-              "sweep_files"},
-    "sweep_files": {"sweep_spec"},
-    "sweep_spec": {"arch", "workload"},
-    "sweep_plots": {"analysis"},
-    "dse": {"arch", "workload", "engine", "analysis", "sweep", "sweep_plots", "sweep_spec", "dse"},
-    "cli": {"arch", "workload", "cost", "mapping", "engine", "functional", "analysis", "sweep",
-            "sweep_plots", "sweep_spec", "sweep_files", "dse"},
+    # design-space work: sweeps (grid specs, files, execution, plots) and exploration
+    "dse": {"arch", "workload", "engine", "analysis", "dse"},
+    "cli": {"arch", "workload", "cost", "mapping", "engine", "functional", "analysis", "dse"},
 }
 
 

@@ -68,8 +68,8 @@ def roofline_cmd(
     from accelsim.analysis import report, roofline
     from accelsim.analysis.views import describe_run
     from accelsim.arch.load import load_arch
+    from accelsim.dse.sweep_spec import parse_positive_ints
     from accelsim.errors import ConfigError
-    from accelsim.sweep_spec import parse_positive_ints
 
     if fmt not in ("table", "json", "csv"):
         raise ConfigError("unknown format", key="--format", value=fmt,

@@ -49,8 +49,8 @@ def sweep_cmd(
     """Simulate a grid of design points (cartesian product, or --zip) and tabulate/plot them."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
+    from accelsim.dse.sweep import run_sweep
     from accelsim.errors import ConfigError
-    from accelsim.sweep import run_sweep
 
     if plot_format not in ("png", "svg", "pdf"):
         raise ConfigError("unknown figure format", key="--plot-format", value=plot_format,
@@ -74,13 +74,13 @@ def sweep_cmd(
             zip_axes=zip_axes, jobs=jobs, scheduler=scheduler, output=output, resume=resume,
             plot_dir=plot_dir,
             progress=lambda done, total, _r: bar.update(task, completed=done, total=total))
-    from accelsim.sweep_plots import render_table
+    from accelsim.dse.sweep_plots import render_table
 
     render_table(records, f"sweep: {len(records)} points on {arch}", console)
     if output is not None:
         console.print(f"wrote {output}")
     if plot_dir is not None:
-        from accelsim.sweep_plots import save_plots
+        from accelsim.dse.sweep_plots import save_plots
 
         for path in save_plots(records, plot_dir, plot_format, dpi, size, style_name):
             console.print(f"wrote {path}")

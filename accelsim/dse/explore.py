@@ -2,7 +2,7 @@
 under budgets (``area_mm2 <= 2``, ``avg_power_w <= 1``).
 
 A study runs in rounds: the sampler proposes a round of trials (NSGA-II: one generation), the
-designs are simulated by the sweep machinery (accelsim.sweep.run_point on the local process
+designs are simulated by the sweep machinery (accelsim.dse.sweep.run_point on the local process
 pool or a dask.distributed cluster) and the results are told back in trial order. The
 sampler is seeded per trial from (seed, trial number), so the trials depend on the seed and
 the round size only, not on the number of workers, their timing, or on a kill -9 and
@@ -40,9 +40,7 @@ from accelsim.dse.space import (
     load_space,
     unmet,
 )
-from accelsim.dse.trials import ATTR, StudyTrials, prepare, set_constraint, violations
-from accelsim.errors import ConfigError
-from accelsim.sweep import (
+from accelsim.dse.sweep import (
     _SCHEDULER_ADDRESS,
     _check_creatable,
     _execute,
@@ -51,7 +49,9 @@ from accelsim.sweep import (
     process_pool,
     write_records,
 )
-from accelsim.sweep_spec import _cached_trace
+from accelsim.dse.sweep_spec import _cached_trace
+from accelsim.dse.trials import ATTR, StudyTrials, prepare, set_constraint, violations
+from accelsim.errors import ConfigError
 
 Record = dict[str, Any]
 Progress = Callable[[int, int, Record], None]

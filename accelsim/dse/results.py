@@ -12,14 +12,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from accelsim.dse.pareto import dominates, hypervolume, pareto_mask
+from accelsim.dse.sweep import ENERGY_COLUMNS
+from accelsim.dse.sweep_spec import round_float
 from accelsim.errors import ConfigError
 from accelsim.suggest import did_you_mean
-from accelsim.sweep import ENERGY_COLUMNS
-from accelsim.sweep_spec import round_float
 
 Record = dict[str, Any]
 
-#: summary columns every simulated design reports (accelsim.sweep.summarize), energy included
+#: summary columns every simulated design reports (accelsim.dse.sweep.summarize), energy included
 METRIC_COLUMNS = ("pe_count", "total_cycles", "latency_ms", "fps", "macs", "pe_utilization",
                   "pe_utilization_busy", "dram_read_bytes", "dram_write_bytes",
                   "busy_share_dram", *ENERGY_COLUMNS.values())

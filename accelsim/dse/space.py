@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from accelsim.dse.expr import Constraint, parse_constraint
+from accelsim.dse.sweep_spec import round_float
 from accelsim.errors import ConfigError
 from accelsim.suggest import did_you_mean
-from accelsim.sweep_spec import round_float
 from accelsim.yamlio import read_yaml
 
 #: space keys that set the workload rather than the arch

@@ -14,8 +14,8 @@ from typing import Any
 from accelsim.dse.expr import Constraint
 from accelsim.dse.results import METRIC_ALIASES, Objective, annotate, default_reference
 from accelsim.dse.space import WORKLOAD_KEYS, DesignSpace, point_values, unmet
+from accelsim.dse.sweep_spec import SweepPoint, round_float
 from accelsim.errors import ConfigError
-from accelsim.sweep_spec import SweepPoint, round_float
 
 Record = dict[str, Any]
 #: the user attribute of a trial (and of the study) that holds accelsim's data

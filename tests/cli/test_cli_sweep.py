@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from accelsim.cli import app
-from accelsim.sweep import read_records
+from accelsim.dse.sweep import read_records
 
 runner = CliRunner()
 

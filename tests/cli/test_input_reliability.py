@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from accelsim import cli
-from accelsim.sweep import run_sweep, usable_cpus
+from accelsim.dse.sweep import run_sweep, usable_cpus
 
 SOLE = Path(__file__).resolve().parents[2] / "arch_configs" / "sole.yaml"
 TRACE = """\
@@ -141,7 +141,7 @@ def test_sweep_takes_unit_values_of_top_level_fields(files: dict[str, str]) -> N
 
 def test_jobs_are_capped_at_points_and_cpus(files: dict[str, str],
                                             monkeypatch: pytest.MonkeyPatch) -> None:
-    import accelsim.sweep as sweep
+    import accelsim.dse.sweep as sweep
 
     started: list[int] = []
 

@@ -17,8 +17,8 @@ from accelsim.dse.explore import run_explore
 from accelsim.dse.explore_plots import save_plots
 from accelsim.dse.pareto import dominates, hypervolume
 from accelsim.dse.results import candidates, minimized
+from accelsim.dse.sweep import read_records
 from accelsim.errors import ConfigError
-from accelsim.sweep import read_records
 
 BUDGET = "area_mm2<=1.5"
 
@@ -89,7 +89,7 @@ def test_joint_constraints_reject_designs_without_simulating_them(small_study, t
 def test_same_seed_gives_identical_files_in_process_and_on_dask_workers(small_study, tmp_path):
     """Two dask workers finish designs out of order; the files are still those of one
     in-process run (trials are told and written in trial order). The local process pool
-    (-j 2) takes the same path through accelsim.sweep._execute."""
+    (-j 2) takes the same path through accelsim.dse.sweep._execute."""
     distributed = pytest.importorskip("distributed")
     files = []
     workload, space = small_study

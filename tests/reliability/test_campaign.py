@@ -712,7 +712,7 @@ def _previous_sweep(folder: Path, name: str, sets: tuple[str, ...],
                     damage: Callable[[str], str] | None) -> None:
     """A finished sweep of the tiny trace as ``name`` (a pristine copy as ``fresh.*``), damaged
     by ``damage``; ``.NAME.before`` keeps the damaged bytes for _assert_unchanged."""
-    import accelsim.sweep as sw
+    import accelsim.dse.sweep as sw
 
     fresh = folder / f"fresh{Path(name).suffix}"
     sw.run_sweep("sole", str(folder / "t.yaml"), overrides=list(sets), jobs=1, output=fresh)
@@ -726,8 +726,8 @@ def _previous_sweep(folder: Path, name: str, sets: tuple[str, ...],
 
 def _previous_error_row(folder: Path) -> None:
     """A previous run whose second point failed (a since-fixed cause): resume reruns it."""
-    import accelsim.sweep as sw
-    from accelsim.sweep_files import row_check
+    import accelsim.dse.sweep as sw
+    from accelsim.dse.sweep_files import row_check
 
     _previous_sweep(folder, "s.csv", ("array.rows=8,16",), None)
     rows = sw.read_records(folder / "s.csv")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-import accelsim.sweep as sw
+import accelsim.dse.sweep as sw
 from accelsim import cli
 from accelsim.errors import ConfigError
 from accelsim.fileio import OutputLock

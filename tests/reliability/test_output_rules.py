@@ -8,8 +8,8 @@ import pytest
 
 from accelsim import cli
 from accelsim.cli.app import MAX_ERROR_CHARS, error_line
-from accelsim.sweep_files import _uncell, columns, render_records, row_check
-from accelsim.sweep_spec import _cell
+from accelsim.dse.sweep_files import _uncell, columns, render_records, row_check
+from accelsim.dse.sweep_spec import _cell
 
 
 def test_error_line_is_one_bounded_line():

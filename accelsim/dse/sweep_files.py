@@ -27,9 +27,9 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from accelsim.dse.sweep_spec import STATUS_COLUMNS, SweepPoint, _cell
 from accelsim.errors import AccelsimError, ConfigError
 from accelsim.fileio import read_input_text, write_atomic
-from accelsim.sweep_spec import STATUS_COLUMNS, SweepPoint, _cell
 
 Record = dict[str, Any]
 
@@ -37,7 +37,7 @@ Record = dict[str, Any]
 OUTPUT_SUFFIXES = (".csv", ".json")
 #: the last column: digest of the row's other non-empty cells (see row_check)
 ROW_CHECK = "row_check"
-#: metric columns in file order (accelsim.sweep.summarize, energy_fields); busy shares of other
+#: metric columns in file order (accelsim.dse.sweep.summarize, energy_fields); busy shares of other
 #: units follow busy_share_dram in name order, unknown columns come last in name order
 METRIC_ORDER = ("pe_count", "total_cycles", "latency_ms", "fps", "macs", "pe_utilization",
                 "pe_utilization_busy", "dram_read_bytes", "dram_write_bytes", "busy_share_dram",

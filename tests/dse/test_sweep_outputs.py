@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-import accelsim.sweep as sw
+import accelsim.dse.sweep as sw
 from accelsim import cli
 from accelsim.errors import ConfigError
 
@@ -123,7 +123,7 @@ def test_missing_parent_folders_are_created(tmp_path, monkeypatch, capsys):
     records = sw.run_sweep("sole", "vit_tiny", pe="16x16", jobs=1, output=tmp_path / "a/s.csv",
                            plot_dir=tmp_path / "b/plots")
     assert (tmp_path / "a/s.csv").is_file() and not (tmp_path / "b").exists()
-    from accelsim.sweep_plots import PLOT_FILES, save_plots
+    from accelsim.dse.sweep_plots import PLOT_FILES, save_plots
 
     assert [p.name for p in save_plots(records, tmp_path / "b/plots")] == list(PLOT_FILES)
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pytest
 
 import accelsim
-import accelsim.sweep as sw
-from accelsim.errors import AccelsimError, ConfigError
-from accelsim.sweep_plots import (
+import accelsim.dse.sweep as sw
+from accelsim.dse.sweep_plots import (
     STALL_CAUSES,
     pareto_front,
     plot_breakdown,
@@ -16,6 +15,7 @@ from accelsim.sweep_plots import (
     plot_stalls,
     save_plots,
 )
+from accelsim.errors import AccelsimError, ConfigError
 
 SMALL = {"pe": "16x16,32x32"}  # vit_tiny at 224: ~0.15 s per point
 
@@ -179,7 +179,7 @@ def test_dask_local_cluster_gives_same_records():
 
 
 def test_package_level_sweep_is_run_sweep():
-    assert callable(accelsim.sweep)
+    assert callable(accelsim.dse.sweep)
     records = accelsim.sweep("sole", "vit_tiny", pe="16x16", jobs=1)
     assert records[0]["pe"] == "16x16" and records[0]["status"] == "ok"
 
@@ -300,7 +300,7 @@ def test_pareto_uses_area_and_energy_of_a_real_sweep():
 
 
 def test_constant_pe_sweep_plots_use_the_varied_parameter():
-    from accelsim.sweep_plots import x_axis
+    from accelsim.dse.sweep_plots import x_axis
 
     records = run(pe=None, overrides=[BW, "dram.bandwidth_gbps=12.8,25.6,51.2"])
     assert len({r["pe_count"] for r in records}) == 1

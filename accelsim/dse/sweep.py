@@ -21,9 +21,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
-from accelsim.errors import AccelsimError, ConfigError
-from accelsim.fileio import OutputLock, check_output_path
-from accelsim.sweep_files import (  # noqa: F401 - the file API is re-exported here
+from accelsim.dse.sweep_files import (  # noqa: F401 - the file API is re-exported here
     OUTPUT_SUFFIXES,
     ROW_CHECK,
     RecordSink,
@@ -36,7 +34,7 @@ from accelsim.sweep_files import (  # noqa: F401 - the file API is re-exported h
     row_check,
     write_records,
 )
-from accelsim.sweep_spec import (  # noqa: F401 - the spec API is re-exported here
+from accelsim.dse.sweep_spec import (  # noqa: F401 - the spec API is re-exported here
     FLOAT_DIGITS,
     STATUS_COLUMNS,
     WORKLOAD_AXES,
@@ -52,6 +50,8 @@ from accelsim.sweep_spec import (  # noqa: F401 - the spec API is re-exported he
     round_float,
     validate_points,
 )
+from accelsim.errors import AccelsimError, ConfigError
+from accelsim.fileio import OutputLock, check_output_path
 
 Record = dict[str, Any]
 Progress = Callable[[int, int, Record], None]
@@ -258,7 +258,7 @@ def check_outputs(output: str | Path | None, plot_dir: str | Path | None, resume
         if output is not None and plot_dir.resolve() == output.resolve():
             raise ConfigError(f"{plot_dir} is also the -o file", key="--plot-dir",
                               expected="a folder other than -o")
-        from accelsim.sweep_plots import PLOT_FILES
+        from accelsim.dse.sweep_plots import PLOT_FILES
 
         for name in PLOT_FILES:
             if (plot_dir / name).is_dir():
@@ -375,7 +375,7 @@ def to_dataframe(records: Sequence[Record]):
 
 
 class _CallableModule(types.ModuleType):
-    """Importing this module replaces the ``accelsim.sweep`` function of the package with the
+    """Importing this module replaces the ``accelsim.dse.sweep`` function of the package with the
     module itself; making the module callable keeps ``accelsim.sweep(...)`` == run_sweep."""
 
     def __call__(self, *args: Any, **kwargs: Any) -> list[Record]:

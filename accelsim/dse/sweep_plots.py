@@ -1,6 +1,6 @@
 """Plots of sweep records: each function returns a matplotlib Figure (PNG via Agg), never shows it.
 
-Records are the plain dicts of accelsim.sweep.run_sweep; failed points (status "error") are
+Records are the plain dicts of accelsim.dse.sweep.run_sweep; failed points (status "error") are
 left out of every plot.
 """
 
