@@ -264,18 +264,29 @@ class _Engine:
 
 
 def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
-             record: bool = True, check: bool = False) -> SimResult:
+             record: bool | None = None, check: bool = False,
+             engine: str = "simpy") -> SimResult:
     """Simulate ``trace`` on ``arch``; deterministic (same inputs, same result).
 
     ``fidelity="pe"`` times every GEMM tile with the cycle-by-cycle PE-grid model instead of
     the closed form (slow; for small GEMMs). ``record`` keeps the event log, rows of (cycle,
     component, event, op), in ``result.extra["event_log"]``. ``check`` verifies
     the engine invariants after the run (accelsim.engine.invariants; SimulationError).
+    ``engine="fast"`` plays the same plan without simpy (engine/fast.py, the same result);
+    it keeps no event log, so ``record=True`` runs simpy. ``record=None``: the log with simpy.
     """
     wall0 = time.perf_counter()
     if fidelity not in ("model", "pe"):
         raise SimulationError("unknown fidelity", key="--fidelity", value=fidelity,
                               expected="model | pe")
+    if engine not in ("simpy", "fast"):
+        raise SimulationError("unknown engine", key="--engine", value=engine,
+                              expected="simpy | fast")
+    if engine == "fast" and not record:
+        from accelsim.engine.fast import simulate_fast
+
+        return simulate_fast(arch, trace, fidelity, check)
+    record = True if record is None else record
     groups = Scheduler(arch, trace, fidelity).plan()
     engine = _Engine(arch, groups, record)
     engine.run()
