@@ -87,6 +87,9 @@ def simulate_cmd(
         "--group", help="also show a group-by view: kind | block | unit")] = None,
     plot: Annotated[Optional[Path], typer.Option(  # noqa: UP045
         "--plot", help="write the latency breakdown chart (PNG)")] = None,
+    engine: Annotated[str, typer.Option(
+        "--engine", help="simpy (reference, keeps the event log) | fast (same numbers, "
+                         "compiled; --plot/--group/HTML run simpy)")] = "simpy",
 ) -> None:
     """Simulate a model on an accelerator: per-layer table and summary (-o x.html: report)."""
     from rich.console import Console
@@ -114,7 +117,11 @@ def simulate_cmd(
     # the event log times unit busy intervals exactly for the breakdown views; JSON/CSV
     # exports leave it out (it would land in the result's extra data)
     exact = plot is not None or group is not None or suffix in (".html", ".htm")
-    result = simulate_for(arch, spec, trace, fidelity=fidelity, check=check, record=exact)
+    if engine not in ("simpy", "fast"):
+        raise ConfigError("unknown engine", key="--engine", value=engine,
+                          expected="simpy | fast")
+    result = simulate_for(arch, spec, trace, fidelity=fidelity, check=check, record=exact,
+                          engine=engine)
     written = []
     if plot is not None:
         from accelsim.analysis.plots import figure_png, result_breakdown_figure
