@@ -3,9 +3,10 @@
 Same plan, same semantics, same SimResult as engine/simulator.py (byte-identical JSON, tested
 in tests/engine/test_fast_engine.py); what it does not keep is the event log (simpy stays the
 engine for ``record=True``). Plans of at least ``JIT_MIN_STEPS`` steps run the numba-compiled
-kernel (``cache=True``: compiled once per machine, then loaded); smaller plans, or a machine
-without numba, run the same kernel as plain Python, where compiling would cost more than it
-saves. ``ACCELSIM_JIT=0`` / ``=1`` forces either path.
+kernel (``cache=True``: compiled once per machine, then loaded from the cache); smaller plans
+run the same kernel as plain Python, where loading numba would cost more than it saves, unless
+the compiled kernel is already loaded in this process (a sweep worker pays the load once).
+``ACCELSIM_JIT=0`` / ``=1`` forces either path; without numba the Python path runs.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def _kernel(steps: int) -> Callable[..., None]:
     """The numba-compiled kernel for big plans, the plain-Python one otherwise."""
     global _compiled
     forced = os.environ.get("ACCELSIM_JIT", "")
-    if forced == "0" or (forced != "1" and steps < JIT_MIN_STEPS):
+    if forced == "0" or (forced != "1" and steps < JIT_MIN_STEPS and _compiled is None):
         return fast_kernel.play
     if _compiled is None:
         try:
