@@ -15,7 +15,6 @@ import math
 import os
 import time
 from collections.abc import Callable
-from typing import Any
 
 import numpy as np
 
@@ -64,80 +63,66 @@ class _Flat:
         op_id = {name: i for i, name in enumerate(self.ops)}
         buf_id = {b: i for i, b in enumerate(BUFFERS)}
         position = {g.index: i for i, g in enumerate(groups)}
+        occupancy: dict[int, int] = {0: 0}
 
         def cycles(nbytes: int) -> int:  # engine/dram.py's occupancy, the same float test
-            return math.ceil(nbytes / bpc - 1e-9) if nbytes > 0 else 0
+            if nbytes not in occupancy:
+                occupancy[nbytes] = math.ceil(nbytes / bpc - 1e-9) if nbytes > 0 else 0
+            return occupancy[nbytes]
 
-        g_nst, g_step0, g_step1, g_dep0, g_dep1, deps = [], [], [], [], [], []
-        g_close0, g_close1, closing, g_pid0 = [], [], [], []
-        s_load0, s_load1, s_w0, s_rel0, s_rel1, s_ep0, s_ep1 = [], [], [], [], [], [], []
-        s_opens, s_closes, s_wbytes, s_wcycles, s_wop = [], [], [], [], []
-        l_buf, l_bytes, l_cycles, l_op, l_bank, l_produced, l_epilogue = ([] for _ in range(7))
-        w_unit, w_cycles, w_port, w_amount, w_op = [], [], [], [], []
-        rel_buf, rel_at, ep_work = [], [], []
+        # nst, step0, step1, dep0, dep1, close0, close1, pid0
+        group_rows: list[tuple[int, ...]] = []
+        deps: list[int] = []
+        closing: list[int] = []
+        step_rows: list[tuple[int, ...]] = []
+        load_rows: list[tuple[int, ...]] = []
+        work_rows: list[tuple[int, ...]] = []
+        rel_rows: list[tuple[int, int]] = []
+        ep_work: list[int] = []
+        add_load, add_work, add_step = load_rows.append, work_rows.append, step_rows.append
         pid = 0
-
-        def work(w: Any, default_op: str) -> None:
-            w_unit.append(-1 if w is None else unit_id[w.unit])
-            w_cycles.append(0 if w is None else w.cycles)
-            w_port.append(0 if w is None else w.port_cycles)
-            w_amount.append(0 if w is None else w.amount)
-            w_op.append(op_id[default_op if w is None else w.op])
-
         for g in groups:
             n = len(g.stage_units)
-            g_nst.append(n)
-            g_pid0.append(pid)
-            pid += n + 1
-            g_step0.append(len(s_load0))
-            g_dep0.append(len(deps))
+            step0, dep0, close0 = len(step_rows), len(deps), len(closing)
             deps.extend(position[d] for d in sorted(g.deps))
-            g_dep1.append(len(deps))
-            g_close0.append(len(closing))
-            first_op = g.ops[0].name
+            none = (-1, 0, 0, 0, op_id[g.ops[0].name])  # a stage with no work on this step
             for step in g.steps:
                 if step.closes_out:
-                    closing.append(len(s_load0))
-                s_load0.append(len(l_buf))
-                for load in step.loads:
-                    l_buf.append(buf_id[load.buffer])
-                    l_bytes.append(load.dram_bytes)
-                    l_cycles.append(cycles(load.dram_bytes))
-                    l_op.append(op_id[load.op])
-                    l_bank.append(int(load.bank))
-                    l_produced.append(int(load.produced))
-                    l_epilogue.append(int(load.epilogue))
-                s_load1.append(len(l_buf))
-                s_w0.append(len(w_unit))
+                    closing.append(len(step_rows))
+                load0, w0, rel0, ep0 = len(load_rows), len(work_rows), len(rel_rows), len(ep_work)
+                for ld in step.loads:
+                    add_load((buf_id[ld.buffer], ld.dram_bytes, cycles(ld.dram_bytes),
+                              op_id[ld.op], ld.bank, ld.produced, ld.epilogue))
                 for w in step.stages:
-                    work(w, first_op)
-                s_rel0.append(len(rel_buf))
-                for buffer, at in step.releases:
-                    rel_buf.append(buf_id[buffer])
-                    rel_at.append(at)
-                s_rel1.append(len(rel_buf))
-                s_ep0.append(len(ep_work))
+                    add_work(none if w is None else (unit_id[w.unit], w.cycles, w.port_cycles,
+                                                     w.amount, op_id[w.op]))
+                rel_rows.extend((buf_id[b], at) for b, at in step.releases)
                 for w in step.epilogue:
-                    ep_work.append(len(w_unit))
-                    work(w, first_op)
-                s_ep1.append(len(ep_work))
-                s_opens.append(int(step.opens_out))
-                s_closes.append(int(step.closes_out))
-                s_wbytes.append(step.write_bytes)
-                s_wcycles.append(cycles(step.write_bytes))
-                s_wop.append(op_id[step.write_op] if step.write_bytes else 0)
-            g_step1.append(len(s_load0))
-            g_close1.append(len(closing))
-        g_pid0.append(pid)
+                    ep_work.append(len(work_rows))
+                    add_work((unit_id[w.unit], w.cycles, w.port_cycles, w.amount, op_id[w.op]))
+                add_step((load0, len(load_rows), w0, rel0, len(rel_rows), ep0, len(ep_work),
+                          step.opens_out, step.closes_out, step.write_bytes,
+                          cycles(step.write_bytes),
+                          op_id[step.write_op] if step.write_bytes else 0))
+            group_rows.append((n, step0, len(step_rows), dep0, len(deps), close0, len(closing),
+                               pid))
+            pid += n + 1
         assert arch.buffers is not None
         self.banks = [arch.buffers.role(b).banks for b in BUFFERS]
-        self.steps = len(s_load0)
-        self.args = [_i64(a) for a in (
-            g_nst, g_step0, g_step1, g_dep0, g_dep1, deps, g_close0, g_close1, closing, g_pid0,
-            s_load0, s_load1, s_w0, s_rel0, s_rel1, s_ep0, s_ep1, s_opens, s_closes, s_wbytes,
-            s_wcycles, s_wop, l_buf, l_bytes, l_cycles, l_op, l_bank, l_produced, l_epilogue,
-            w_unit, w_cycles, w_port, w_amount, w_op, rel_buf, rel_at, ep_work, self.banks)]
+        self.steps = len(step_rows)
         self.n_proc = pid
+
+        def columns(rows: list[tuple[int, ...]], width: int) -> list[np.ndarray]:
+            array = np.asarray(rows, dtype=np.int64).reshape(len(rows), width)
+            return [np.ascontiguousarray(array[:, i]) for i in range(width)]
+
+        g_nst, g_step0, g_step1, g_dep0, g_dep1, g_close0, g_close1, g_pid = columns(
+            group_rows, 8)
+        g_pid0 = np.append(g_pid, np.int64(pid))
+        rel = columns(rel_rows, 2)
+        self.args = [g_nst, g_step0, g_step1, g_dep0, g_dep1, _i64(deps), g_close0, g_close1,
+                     _i64(closing), g_pid0, *columns(step_rows, 12), *columns(load_rows, 7),
+                     *columns(work_rows, 5), *rel, _i64(ep_work), _i64(self.banks)]
 
 
 def simulate_fast(arch: ArchSpec, trace: Trace, fidelity: str = "model",
