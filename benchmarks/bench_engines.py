@@ -3,8 +3,9 @@
 For each case, after one warm-up of each engine (imports, numba's cached kernel): the median
 of --runs calls of ``simulate(arch, trace, record=False, engine=...)`` (the trace and arch are
 built outside the timing), and its parts: planning (Scheduler.plan, the same for both), the
-fast engine's flattening of the plan to arrays and its kernel. Both engines must give the same
-JSON (checked on each case). The ratios are what to compare on a loaded machine.
+fast engine's flattening of the plan to arrays and its kernel, against simpy's own play of
+the same plan (engine/simulator.py's _Engine.run). Both engines must give the same JSON
+(checked on each case). The ratios are what to compare on a loaded machine.
 
     python benchmarks/bench_engines.py [--runs 5] [--cases vit_b,vit_l384,vit_b_b64]
 
@@ -24,7 +25,7 @@ from accelsim import build_trace, load_arch
 from accelsim.analysis.report import result_json
 from accelsim.engine import fast
 from accelsim.engine.scheduler import Scheduler
-from accelsim.engine.simulator import simulate
+from accelsim.engine.simulator import _Engine, simulate
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = {"vit_b": ("vit_base", 224, 1), "vit_l384": ("vit_large", 384, 1),
@@ -66,7 +67,7 @@ def main() -> None:
     args = parser.parse_args()
     arch = load_arch(ROOT / "arch_configs" / "sole.yaml")
     print(f"{'case':<10} {'steps':>6} {'plan s':>8} {'simpy s':>8} {'fast s':>8} "
-          f"{'ratio':>6} {'flat s':>7} {'kernel s':>9} {'play ratio':>10}")
+          f"{'ratio':>6} {'flat s':>7} {'kernel s':>9} {'simpy play s':>12} {'play ratio':>10}")
     for name in args.cases.split(","):
         model, size, batch = CASES[name]
         trace = build_trace(model, image_size=size, batch=batch)
@@ -78,11 +79,9 @@ def main() -> None:
         plan_s = _median(lambda: Scheduler(arch, trace, "model").plan(), runs)  # noqa: B023
         groups = Scheduler(arch, trace, "model").plan()
         flat_s, kernel_s, steps = _kernel_seconds(arch, groups, runs)
-        # the simpy engine's own share: its whole call minus planning and the result records
-        rest_s = max(fast_s - plan_s - flat_s - kernel_s, 0.0)
-        simpy_play = max(simpy_s - plan_s - rest_s, 1e-9)
+        simpy_play = _median(lambda: _Engine(arch, groups, False).run(), runs)  # noqa: B023
         print(f"{name:<10} {steps:>6} {plan_s:>8.3f} {simpy_s:>8.3f} {fast_s:>8.3f} "
-              f"{simpy_s / fast_s:>5.1f}x {flat_s:>7.3f} {kernel_s:>9.4f} "
+              f"{simpy_s / fast_s:>5.1f}x {flat_s:>7.3f} {kernel_s:>9.4f} {simpy_play:>12.3f} "
               f"{simpy_play / kernel_s:>9.0f}x", flush=True)
 
 
