@@ -212,3 +212,21 @@ def test_deadlock_reported_alike(tmp_path, monkeypatch) -> None:
         simulate(arch, tr, engine="fast")
     assert "deadlock: 1 group(s) never finished" in str(want.value)
     assert str(got.value) == str(want.value)
+
+
+def test_pe_fidelity_same(tmp_path) -> None:
+    # --fidelity pe times tiles in the planner, so both engines play the same PE-grid cycles
+    from accelsim.workload.topology import read_scalesim_topology
+
+    path = tmp_path / "t.csv"
+    path.write_text("Layer, M, N, K,\na, 20, 9, 30,\nb, 33, 17, 65,\n")
+    tr = read_scalesim_topology(path)
+    buf = {"size_bytes": "1KiB", "banks": 2}
+    arch = arch_from_dict({"name": "pe", "clock_hz": 1e9,
+                           "array": {"rows": 8, "cols": 8, "dataflow": "os"},
+                           "buffers": {"input": buf, "weight": buf, "output": buf},
+                           "dram": {"bandwidth_gbps": 16, "latency_ns": 100}}, "test")
+    want = simulate(arch, tr, fidelity="pe", record=False)
+    got = simulate(arch, tr, fidelity="pe", engine="fast")
+    assert got.fidelity == "pe"
+    assert result_json(got) == result_json(want)
