@@ -100,7 +100,7 @@ def check_output_path(path: Path, error: type[AccelsimError], flag: str = "-o") 
     path = Path(path)
     try:
         info = os.stat(path)
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # the parent loop below names the cause
         info = None
     except OSError as exc:
         raise error(f"cannot use as output: {exc.strerror}", key=flag, value=str(path)) from None
@@ -152,3 +152,59 @@ def write_atomic(path: Path, data: bytes | str, error: type[AccelsimError],
             pass
         raise error(f"cannot write: {exc.strerror or exc}; the previous file is unchanged",
                     key=flag, value=str(path)) from None
+
+
+class OutputLock:
+    """An exclusive, non-blocking lock on an output (``fcntl.flock`` on ``.NAME.lock`` beside it),
+    so that a second run writing the same file is refused instead of interleaving its rows.
+
+    The kernel drops the lock when its holder dies (even by ``kill -9``); the lock file is
+    removed on release. Use as a context manager; ``busy`` is the message of the refusal.
+    """
+
+    def __init__(self, path: Path, error: type[AccelsimError], flag: str = "-o",
+                 busy: str = "another accelsim run is writing this file") -> None:
+        self.path = Path(path)
+        self.lock_path = self.path.with_name(f".{self.path.name}.lock")
+        self.error, self.flag, self.busy = error, flag, busy
+        self._fd: int | None = None
+
+    def __enter__(self) -> OutputLock:
+        import fcntl
+
+        try:
+            self.lock_path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise self.error(f"cannot write: {exc.strerror or exc}", key=self.flag,
+                             value=str(self.path)) from None
+        while True:
+            try:
+                fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+            except OSError as exc:
+                raise self.error(f"cannot create the lock file {self.lock_path}: "
+                                 f"{exc.strerror or exc}", key=self.flag,
+                                 value=str(self.path)) from None
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                os.close(fd)
+                raise self.error(f"{self.busy} (lock {self.lock_path} is held)", key=self.flag,
+                                 value=str(self.path)) from None
+            try:  # the holder we waited on may have removed the file: lock the current one
+                same = os.stat(self.lock_path).st_ino == os.fstat(fd).st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                self._fd = fd
+                return self
+            os.close(fd)
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._fd is None:
+            return
+        try:
+            os.unlink(self.lock_path)
+        except OSError:
+            pass
+        os.close(self._fd)  # closing drops the flock
+        self._fd = None

@@ -10,11 +10,11 @@ pass ``progress(done, total, record)`` to follow a run.
 
 from __future__ import annotations
 
-import csv
-import json
+import contextlib
 import os
 import re
 import sys
+import threading
 import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -22,6 +22,20 @@ from pathlib import Path
 from typing import Any
 
 from accelsim.errors import AccelsimError, ConfigError
+from accelsim.fileio import OutputLock, check_output_path
+from accelsim.sweep_files import (  # noqa: F401 - the file API is re-exported here
+    OUTPUT_SUFFIXES,
+    ROW_CHECK,
+    RecordSink,
+    _record_key,
+    _uncell,
+    check_suffix,
+    columns,
+    read_records,
+    resumable_records,
+    row_check,
+    write_records,
+)
 from accelsim.sweep_spec import (  # noqa: F401 - the spec API is re-exported here
     FLOAT_DIGITS,
     STATUS_COLUMNS,
@@ -44,9 +58,44 @@ Progress = Callable[[int, int, Record], None]
 
 
 # ---------------------------------------------------------------------------------- one point
-def _worker_init() -> None:
-    """Pool initializer: import the engine once per worker, not once per point."""
+def _worker_init(parent_pid: int | None = None) -> None:
+    """Pool initializer: tie the worker's life to its parent's (a sweep killed by ``kill -9``
+    leaves no worker behind), then import the engine once per worker, not once per point."""
+    if parent_pid is not None:
+        _die_with_parent(parent_pid)
     import accelsim.engine.simulator  # noqa: F401
+
+
+#: how often a pool worker checks that its parent is alive (seconds)
+PARENT_POLL_S = 0.5
+
+
+def _die_with_parent(parent_pid: int) -> None:
+    """On Linux, ask the kernel to SIGKILL this worker when its parent dies (PR_SET_PDEATHSIG;
+    the pool starts its workers from the thread running the sweep, which outlives them); on
+    every POSIX system, a daemon thread also exits the worker once it is re-parented."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+            import signal
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(1, int(signal.SIGKILL), 0, 0, 0)  # 1 = PR_SET_PDEATHSIG
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent_pid:  # the parent died before we got here
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent_pid,), daemon=True,
+                     name="accelsim-parent-watchdog").start()
+
+
+def _watch_parent(parent_pid: int) -> None:
+    """Exit this worker as soon as its parent is gone (it is re-parented: getppid changes)."""
+    import time
+
+    while os.getppid() == parent_pid:
+        time.sleep(PARENT_POLL_S)
+    os._exit(1)
 
 
 def run_point(point: SweepPoint, spec: Any, arch_name: str) -> Record:
@@ -60,7 +109,8 @@ def run_point(point: SweepPoint, spec: Any, arch_name: str) -> Record:
         metrics = summarize(result, spec)
     except Exception as exc:  # noqa: BLE001 - a failing point must not lose the others
         kind = "" if isinstance(exc, AccelsimError) else " (internal)"
-        record.update(status="error", error_type=type(exc).__name__ + kind, error=str(exc))
+        message = " ".join(str(exc).split())  # one line: a CSV row is one line
+        record.update(status="error", error_type=type(exc).__name__ + kind, error=message)
         return record
     record.update(status="ok", error_type=None, error=None)
     record.update({k: round_float(v) for k, v in metrics.items()})
@@ -100,77 +150,7 @@ def energy_fields(result: Any, spec: Any = None) -> Record:
 
 
 # ---------------------------------------------------------------------------------- files
-#: file suffixes write_records knows (anything else is refused before the sweep runs)
-OUTPUT_SUFFIXES = (".csv", ".json")
-
-
-def _uncell(text: str) -> Any:
-    if text == "":
-        return None
-    for kind in (int, float):
-        try:
-            return kind(text)
-        except ValueError:
-            pass
-    return {"true": True, "false": False}.get(text, text)
-
-
-def _columns(records: Iterable[Record]) -> list[str]:
-    columns: list[str] = []
-    for record in records:
-        columns.extend(k for k in record if k not in columns and k != "resumed")
-    return columns
-
-
-def read_records(path: str | Path) -> list[Record]:
-    """Records from a sweep CSV or JSON file (empty if the file does not exist)."""
-    path = Path(path)
-    if not path.exists() or path.stat().st_size == 0:
-        return []
-    if path.suffix.lower() == ".json":
-        return json.loads(path.read_text(encoding="utf-8"))
-    with path.open(newline="", encoding="utf-8") as f:
-        return [{k: _uncell(v or "") for k, v in row.items()} for row in csv.DictReader(f)]
-
-
-def write_records(records: Sequence[Record], path: str | Path) -> None:
-    """All records as CSV or JSON (by suffix: .csv, .json), replacing the file atomically;
-    missing parent folders are created."""
-    path = Path(path)
-    _check_suffix(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    rows = [{k: v for k, v in r.items() if k != "resumed"} for r in records]
-    if path.suffix.lower() == ".json":
-        tmp.write_text(json.dumps(rows, indent=1) + "\n", encoding="utf-8")
-    else:
-        with tmp.open("w", newline="", encoding="utf-8") as f:
-            writer = csv.DictWriter(f, fieldnames=_columns(rows), lineterminator="\n")
-            writer.writeheader()
-            writer.writerows({k: _cell(v) for k, v in r.items()} for r in rows)
-    os.replace(tmp, path)
-
-
-class _Sink:
-    """Appends each finished record to a CSV and flushes (the header grows by a rewrite when a
-    record brings new columns); JSON files are rewritten whole."""
-
-    def __init__(self, path: Path, kept: list[Record]) -> None:
-        self.path, self.rows = path, list(kept)
-        write_records(self.rows, path)
-        self.columns = _columns(self.rows)
-
-    def add(self, record: Record) -> None:
-        self.rows.append(record)
-        new = [k for k in _columns([record]) if k not in self.columns]
-        if self.path.suffix.lower() == ".json" or new or not self.columns:
-            write_records(self.rows, self.path)
-            self.columns = _columns(self.rows)
-            return
-        with self.path.open("a", newline="", encoding="utf-8") as f:
-            csv.DictWriter(f, fieldnames=self.columns, lineterminator="\n").writerow(
-                {k: _cell(v) for k, v in record.items() if k != "resumed"})
-            f.flush()
+_columns = columns  # the canonical column order (kept under its old name)
 
 
 # ---------------------------------------------------------------------------------- running
@@ -205,8 +185,23 @@ def run_sweep(arch: str | Path = "sole", model: Any = "vit_base", *, pe: Any = N
     specs = validate_points(arch, points, axes)
     arch_name = specs[0].name if specs else str(arch)
     output = Path(output) if output is not None else None
-    previous = check_outputs(output, plot_dir, resume, points, arch_name)
-    by_key = {_record_key(r, points[0]): r for r in previous}
+    check_outputs(output, plot_dir, False, points, arch_name)
+    if resume and output is None:
+        check_outputs(output, plot_dir, resume, points, arch_name)  # raises: needs a file
+    lock = (OutputLock(output, ConfigError, "--output",
+                       busy="another sweep is writing this file") if output is not None
+            else contextlib.nullcontext())
+    with lock:  # held from reading the previous run to the final rewrite
+        previous = resumable_records(output, points, arch_name) if resume and output else []
+        return _run_grid(points, specs, arch_name, previous, output, jobs, scheduler, progress)
+
+
+def _run_grid(points: Sequence[SweepPoint], specs: Sequence[Any], arch_name: str,
+              previous: Sequence[Record], output: Path | None, jobs: int | None,
+              scheduler: Any, progress: Progress | None) -> list[Record]:
+    """Run the points not in ``previous``, streaming records to ``output``."""
+    params = ["index", "arch", *(name for name, _ in points[0].params)] if points else None
+    by_key = {_record_key(r, points[0]): r for r in previous if r.get("status") == "ok"}
     done: dict[int, Record] = {}
     todo = []
     for point, spec in zip(points, specs, strict=True):
@@ -215,7 +210,7 @@ def run_sweep(arch: str | Path = "sole", model: Any = "vit_base", *, pe: Any = N
             done[point.index] = {**old, "index": point.index, "resumed": True}
         else:
             todo.append((point, spec))
-    sink = _Sink(output, [done[i] for i in sorted(done)]) if output else None
+    sink = RecordSink(output, [done[i] for i in sorted(done)], params) if output else None
     total = len(points)
     for record in sorted(done.values(), key=lambda r: r["index"]):
         if progress is not None:
@@ -229,12 +224,8 @@ def run_sweep(arch: str | Path = "sole", model: Any = "vit_base", *, pe: Any = N
             progress(len(done), total, record)
     records = [done[i] for i in sorted(done)]
     if output is not None:
-        write_records(records, output)
+        write_records(records, output, params)
     return records
-
-
-def _record_key(record: Record, like: SweepPoint) -> tuple[tuple[str, str], ...]:
-    return tuple((name, _cell(record.get(name))) for name, _ in like.params)
 
 
 # ---------------------------------------------------------------------------------- checks
@@ -249,7 +240,8 @@ def check_outputs(output: str | Path | None, plot_dir: str | Path | None, resume
     output = Path(output) if output is not None else None
     if output is not None:
         _check_creatable(output, "--output", folder=False)
-        _check_suffix(output)
+        check_suffix(output)
+        check_output_path(output, ConfigError, "--output")  # a FIFO or device: refused
     if plot_dir is not None:
         plot_dir = Path(plot_dir)
         _check_creatable(plot_dir, "--plot-dir", folder=True)
@@ -262,18 +254,13 @@ def check_outputs(output: str | Path | None, plot_dir: str | Path | None, resume
             if (plot_dir / name).is_dir():
                 raise ConfigError(f"cannot write {plot_dir / name}: it is a directory",
                                   key="--plot-dir")
+            check_output_path(plot_dir / name, ConfigError, "--plot-dir")
     if not resume:
         return []
     if output is None:
         raise ConfigError("--resume needs the file of a previous run", key="--resume",
                           expected="-o sweep.csv")
-    return _resumable_records(output, points, arch_name)
-
-
-def _check_suffix(output: Path) -> None:
-    if output.suffix.lower() not in OUTPUT_SUFFIXES:
-        raise ConfigError(f"cannot write sweep records to {output}: unknown file type",
-                          key="--output", expected="a path ending in .csv or .json")
+    return resumable_records(output, points, arch_name)
 
 
 def _check_creatable(path: Path, key: str, *, folder: bool) -> None:
@@ -291,93 +278,70 @@ def _check_creatable(path: Path, key: str, *, folder: bool) -> None:
         raise ConfigError(f"cannot write into {ancestor}: permission denied", key=key)
 
 
-def _resumable_records(output: Path, points: Sequence[SweepPoint],
-                       arch_name: str) -> list[Record]:
-    """Rows of ``output`` if each is a distinct point of this sweep, else ConfigError naming
-    the difference (the file is left untouched)."""
-    def refuse(why: str) -> ConfigError:
-        return ConfigError(f"{output} is not a run of this sweep: {why}", key="--resume",
-                           expected="the flags of the run that wrote it, or another -o file")
+def process_pool(jobs: int) -> ProcessPoolExecutor:
+    """The sweeps' local worker pool: ``jobs`` spawned processes (no fork of a threaded
+    parent), each importing the engine once; explore keeps one open across its rounds."""
+    import multiprocessing
 
-    try:
-        previous = read_records(output)
-    except (OSError, UnicodeDecodeError, ValueError, csv.Error) as exc:
-        raise ConfigError(f"cannot read the previous run: {exc}", key="--resume",
-                          value=str(output)) from None
-    if not previous:
-        return []
-    if not isinstance(previous, list) or not all(isinstance(r, dict) for r in previous):
-        raise refuse("not a list of sweep records")
-    columns = _columns(previous)
-    tail = columns[columns.index("arch") + 1:] if "arch" in columns else []
-    if "status" not in tail:
-        raise refuse("it has no arch and status columns")
-    theirs = tail[:tail.index("status")]
-    ours = [name for name, _ in points[0].params]
-    if set(theirs) != set(ours):
-        raise refuse(f"its parameters are {', '.join(theirs) or 'none'}, "
-                     f"this sweep's are {', '.join(ours)}")
-    archs = sorted({str(r.get("arch")) for r in previous} - {arch_name})
-    if archs:
-        raise refuse(f"it ran arch {', '.join(archs)}, this sweep runs {arch_name}")
-    grid = {point.key() for point in points}
-    seen = set()
-    for row in previous:
-        key = _record_key(row, points[0])
-        where = f"row index {row.get('index')} ({', '.join(f'{k}={v}' for k, v in key)})"
-        if key not in grid:
-            raise refuse(f"{where} is not a point of this grid")
-        if key in seen:
-            raise refuse(f"{where} appears twice")
-        seen.add(key)
-    return previous
+    context = multiprocessing.get_context("spawn")
+    return ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_worker_init,
+                               initargs=(os.getpid(),))
 
 
 def _execute(todo: list[tuple[SweepPoint, Any]], arch_name: str, jobs: int | None,
-             scheduler: Any) -> Iterable[Record]:
-    """Yield records as points finish (any order)."""
+             scheduler: Any, pool: ProcessPoolExecutor | None = None) -> Iterable[Record]:
+    """Yield records as points finish (any order); ``pool`` an open process_pool to use."""
     if not todo:
         return
     if scheduler is not None:
         yield from _execute_dask(todo, arch_name, scheduler)
         return
     jobs = jobs or os.cpu_count() or 1
-    if jobs == 1 or len(todo) == 1:
+    if pool is None and (jobs == 1 or len(todo) == 1):
         for point, spec in todo:
             yield run_point(point, spec, arch_name)
         return
-    import multiprocessing
-
-    context = multiprocessing.get_context("spawn")  # no fork of a threaded parent
-    with ProcessPoolExecutor(max_workers=min(jobs, len(todo)), mp_context=context,
-                             initializer=_worker_init) as pool:
+    own = pool is None
+    pool = process_pool(min(jobs, len(todo))) if own else pool
+    try:
         futures = [pool.submit(run_point, point, spec, arch_name) for point, spec in todo]
         for future in as_completed(futures):
             yield future.result()
+    finally:
+        if own:
+            pool.shutdown()
 
 
-def _execute_dask(todo: list[tuple[SweepPoint, Any]], arch_name: str,
-                  scheduler: Any) -> Iterable[Record]:
+def dask_client(scheduler: Any) -> Any:
+    """A dask.distributed Client for ``scheduler`` (an address or a Client, returned as is);
+    a missing dask or an unreachable scheduler is a ConfigError naming --scheduler."""
     try:
         from distributed import Client
-        from distributed import as_completed as dask_completed
     except ImportError as exc:
         raise ConfigError("dask.distributed is not installed", key="--scheduler",
                           value=str(scheduler),
                           expected="pip install 'accelsim[distributed]'") from exc
-    own = not isinstance(scheduler, Client)
+    if isinstance(scheduler, Client):
+        return scheduler
     try:
-        client = Client(scheduler, timeout="10s") if own else scheduler
+        return Client(scheduler, timeout="10s")
     except (OSError, ValueError) as exc:  # refused / timed out, or an address dask rejects
         raise ConfigError(f"cannot reach the dask scheduler: {exc}", key="--scheduler",
                           value=str(scheduler)) from None
+
+
+def _execute_dask(todo: list[tuple[SweepPoint, Any]], arch_name: str,
+                  scheduler: Any) -> Iterable[Record]:
+    client = dask_client(scheduler)
+    from distributed import as_completed as dask_completed
+
     try:
         futures = [client.submit(run_point, point, spec, arch_name, pure=False)
                    for point, spec in todo]
         for future in dask_completed(futures):
             yield future.result()
     finally:
-        if own:
+        if client is not scheduler:
             client.close()
 
 

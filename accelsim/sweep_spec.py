@@ -108,7 +108,11 @@ def parse_pe(text: str | Sequence[Any]) -> Axis:
         if not sep or not rows.isdigit() or not cols.isdigit() or int(rows) < 1 or int(cols) < 1:
             raise ConfigError("bad PE array size", key="--pe", value=item,
                               expected="ROWSxCOLS with positive integers, e.g. 16x16")
-        values.append(f"{int(rows)}x{int(cols)}")
+        value = f"{int(rows)}x{int(cols)}"
+        if value in values:  # "8x8,08x8": one size spelled twice
+            raise ConfigError(f"duplicate value in the list: {item!r} is {value}", key="--pe",
+                              value=text, expected="distinct sizes")
+        values.append(value)
     return Axis("--pe", "pe", tuple(values))
 
 
@@ -119,7 +123,15 @@ def parse_set(item: str) -> Axis:
     if not sep or not key or any(not part for part in key.split(".")) or "." not in key:
         raise ConfigError("bad sweep override", key="--set", value=item,
                           expected="KEY.PATH=V1,V2,..., e.g. array.rows=16,32,64")
-    values = tuple(parse_scalar(v) for v in _split(f"--set {key}", text))
+    raw = _split(f"--set {key}", text)
+    values = tuple(parse_scalar(v) for v in raw)
+    seen: dict[str, str] = {}
+    for item, value in zip(raw, values, strict=True):  # "16,0x10": one value spelled twice
+        first = seen.setdefault(_cell(value), item)
+        if first != item:
+            raise ConfigError(f"duplicate value in the list: {first!r} and {item!r} are both "
+                              f"{_cell(value)}", key=f"--set {key}", value=text,
+                              expected="distinct values")
     return Axis(f"--set {key}", key, values)
 
 
@@ -199,7 +211,36 @@ def validate_points(arch: str | Path, points: Sequence[SweepPoint], axes: Sequen
                               expected=exc.expected) from None
     for workload in {_workload(p) for p in points}:
         _cached_trace(*workload)  # raises TraceError naming the bad model / size / scheme
+    _refuse_duplicates(points, specs, flags)
     return specs
+
+
+def _refuse_duplicates(points: Sequence[SweepPoint], specs: Sequence[Any],
+                       flags: Mapping[str, str]) -> None:
+    """Two values that normalise to one point (``16,0x10``; ``25.6,25.60000000001``, equal once
+    rounded as the file writes them; ``256KiB,262144``, one spec) would run one design twice
+    and write a file ``--resume`` cannot identify: refused, naming the flag."""
+    seen: dict[Any, SweepPoint] = {}
+    for point, spec in zip(points, specs, strict=True):
+        for identity in (("cells", point.key()), ("spec", _workload(point), _spec_key(spec))):
+            other = seen.setdefault(identity, point)
+            if other is point:
+                continue
+            differ = [name for (name, a), (_, b) in zip(other.params, point.params, strict=True)
+                      if a != b]
+            name = differ[0] if differ else ""
+            detail = (f" ({name}: {other.values.get(name)!r} and {point.values.get(name)!r})"
+                      if differ else "")
+            raise ConfigError(f"points {other.index} and {point.index} are the same design once "
+                              f"values are normalised{detail}",
+                              key=flags.get(name, name) or "--set", expected="distinct values")
+
+
+def _spec_key(spec: Any) -> Any:
+    try:
+        return spec.model_dump_json()
+    except Exception:  # noqa: BLE001 - not a pydantic spec: identity only
+        return id(spec)
 
 
 def _workload(point: SweepPoint) -> tuple[str, int, int, str]:

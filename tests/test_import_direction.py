@@ -1,7 +1,8 @@
 """Dependencies point one way (DESIGN.md): arch, workload <- cost, mapping <- engine <- analysis
-<- sweep <- cli. functional/ (bit-accurate numerics) is a leaf that cost tests and the engine's
-PE fidelity use. The engine returns analysis.records' SimResult, the one analysis module it may
-import. Only the engine imports simpy; cost/ never does."""
+<- sweep, dse <- cli (dse, design-space exploration, uses the sweep machinery). functional/
+(bit-accurate numerics) is a leaf that cost tests and the engine's PE fidelity use. The engine
+returns analysis.records' SimResult, the one analysis module it may import. Only the engine
+imports simpy; cost/ never does."""
 
 from __future__ import annotations
 
@@ -22,11 +23,14 @@ ALLOWED = {
     "mapping": {"arch", "workload", "cost"},
     "engine": {"arch", "workload", "cost", "mapping", "functional", "analysis.records"},
     "analysis": {"arch", "workload", "cost", "analysis"},
-    "sweep": {"arch", "workload", "engine", "analysis", "sweep_plots", "sweep_spec"},
+    "sweep": {"arch", "workload", "engine", "analysis", "sweep_plots", "sweep_spec",
+              "sweep_files"},
+    "sweep_files": {"sweep_spec"},
     "sweep_spec": {"arch", "workload"},
     "sweep_plots": {"analysis"},
+    "dse": {"arch", "workload", "engine", "analysis", "sweep", "sweep_plots", "sweep_spec", "dse"},
     "cli": {"arch", "workload", "cost", "mapping", "engine", "functional", "analysis", "sweep",
-            "sweep_plots", "sweep_spec"},
+            "sweep_plots", "sweep_spec", "sweep_files", "dse"},
 }
 
 

@@ -271,7 +271,7 @@ def test_bad_execution_options_are_rejected_before_running(kwargs, key) -> None:
 def test_pareto_uses_area_and_energy_of_a_real_sweep():
     records = run()
     fig = plot_pareto(records)
-    assert [ax.get_xlabel() for ax in fig.axes] == ["area (mm^2)", "energy per inference (mJ)"]
+    assert [ax.get_xlabel() for ax in fig.axes] == ["area (mm²)", "energy per inference (mJ)"]
     ax_area = fig.axes[0]
     xs = sorted(x for x, _ in ax_area.collections[0].get_offsets())
     assert xs == pytest.approx(sorted(r["area_mm2"] for r in records))
@@ -288,16 +288,18 @@ def test_constant_pe_sweep_plots_use_the_varied_parameter():
         assert ax.get_xlabel() == "dram.bandwidth_gbps" and ax.get_xscale() == "linear"
         (line,) = ax.get_lines()
         assert list(line.get_xdata()) == [12.8, 25.6, 51.2]
-    pareto = plot_pareto(records)  # the area does not vary either: vs the swept parameter
-    assert pareto.axes[0].get_xlabel() == "dram.bandwidth_gbps"
-    assert pareto.axes[1].get_xlabel() == "energy per inference (mJ)"
-    labels = [t.get_text() for t in plot_breakdown(records).axes[0].get_xticklabels()]
+    # the area does not vary and a swept bandwidth is no objective: latency vs energy only
+    pareto = plot_pareto(records)
+    assert [ax.get_xlabel() for ax in pareto.axes] == ["energy per inference (mJ)"]
+    labels = [t.get_text() for t in plot_breakdown(records).axes[0].get_yticklabels()]
     assert labels == ["bandwidth_gbps=12.8", "bandwidth_gbps=25.6", "bandwidth_gbps=51.2"]
 
 
 def test_breakdown_shows_share_of_latency():
     records = _synthetic()
     ax = plot_breakdown(records).axes[0]
-    assert "% of latency" in ax.get_ylabel() and "%" in ax.get_title()
-    tops = [p.get_y() + p.get_height() for p in ax.patches]
-    assert max(tops) == pytest.approx(110.0)  # 80 % array + 30 % dram, whatever the latency
+    assert "% of the point's latency" in ax.get_xlabel() and "at most 100%" in ax.get_title()
+    # bars side by side, one per unit: 80 % array and 30 % dram (not stacked to 110 %)
+    widths = sorted({round(p.get_width(), 9) for p in ax.patches})
+    assert widths == [30.0, 80.0]
+    assert max(p.get_width() for p in ax.patches) <= 100.0

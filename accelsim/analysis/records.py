@@ -36,6 +36,9 @@ class LayerResult:
     stalls: dict[str, int]
     required_bandwidth_gbps: float
     tiling: str = ""
+    #: the op whose output path runs this one (a fused epilogue: requant, GELU, residual add);
+    #: its cycles overlap the host's, so its waits are the host's, not stalls of its own
+    fused_into: str = ""
 
     @property
     def dram_bytes(self) -> int:
@@ -59,6 +62,9 @@ class SimResult:
     layers: tuple[LayerResult, ...]
     fidelity: str = "model"
     extra: dict[str, Any] = field(default_factory=dict)
+    #: honest-default warnings of the run (accelsim.engine.warnings): modelling choices the
+    #: simulator made that the inputs did not ask for; the CLI prints them on stderr
+    warnings: tuple[str, ...] = ()
 
     @property
     def latency_s(self) -> float:
@@ -144,6 +150,8 @@ class SimResult:
             },
             "layers": [asdict(layer) for layer in self.layers],
         }
+        if self.warnings:
+            data["warnings"] = list(self.warnings)
         if self.extra:
             data["extra"] = self.extra
         return data

@@ -7,9 +7,8 @@ import io
 import json
 from typing import Any
 
-from accelsim.analysis.breakdown import latency_breakdown
 from accelsim.analysis.records import SimResult
-from accelsim.analysis.views import GROUP_VIEWS, TextTable, group_table, run_title
+from accelsim.analysis.views import TextTable, group_table, run_title
 
 #: columns of the per-layer CSV (one row per layer), in order
 CSV_COLUMNS = (
@@ -19,7 +18,7 @@ CSV_COLUMNS = (
     "utilization", "stall_cycles", "stall_dram", "stall_bank", "stall_dependency", "stall_unit",
     "stall_sram", "stall_writeback", "required_bandwidth_gbps",
     "intensity_ops_per_byte", "attained_tops", "roof_tops", "roof_fraction", "bound",
-    "energy_pj", "tiling",
+    "energy_pj", "tiling", "fused_into",
 )
 OPS_NOTE = ("ops: 1 MAC = 2 ops; per element softmax 5, layernorm 7, gelu 8, add 1, requant 2, "
             "pool 1")
@@ -134,37 +133,26 @@ def energy_lines(result: SimResult) -> list[tuple[str, str]]:
     ]
 
 
-def render_table(result: SimResult, console: Any, max_rows: int | None = None) -> None:
-    """Print the per-layer table and the summary with rich."""
-    from rich.table import Table
+def render_table(result: SimResult, console: Any, max_rows: int | None = 10) -> None:
+    """Print the summary, the per-block view and the ``max_rows`` slowest layers (None: all)
+    with rich (accelsim.analysis.terminal)."""
+    from accelsim.analysis.terminal import render_run
 
-    table = Table(title=run_title(result), show_lines=False, caption=OPS_NOTE)
-    from accelsim.analysis.roofline import place_result
-
-    # start/end cycles and per-direction DRAM bytes are in the JSON/CSV exports
-    cols = ("layer", "kind", "unit", "cycles", "compute", "util", "stall", "DRAM KB",
-            "on-chip KB", "ops/B", "TOPS", "% roof", "bound")
-    for col in cols:
-        table.add_column(col, justify="left" if col in ("layer", "kind", "unit", "bound")
-                         else "right", no_wrap=col == "layer")
-    _, placements = place_result(result)
-    layers = result.layers if max_rows is None else result.layers[:max_rows]
-    for x, p in zip(layers, placements, strict=False):
-        table.add_row(x.name, x.kind, x.unit, f"{x.cycles:,}", f"{x.compute_cycles:,}",
-                      f"{x.utilization:.1%}", f"{x.stall_cycles:,}",
-                      f"{x.dram_bytes / 1024:.1f}", f"{x.onchip_bytes / 1024:.1f}",
-                      _intensity_text(p.intensity),
-                      f"{p.attained_ops_per_s / 1e12:.3f}", f"{p.roof_fraction:.1%}", p.bound)
-    console.print(table)
-    summary = Table(title="Summary", show_header=False)
-    summary.add_column("", style="bold")
-    summary.add_column("")
-    for label, value in summary_lines(result):
-        summary.add_row(label, value)
-    console.print(summary)
+    render_run(result, console, layers=max_rows)
 
 
 # ------------------------------------------------------------------ roofline and group-by views
+def _text(value: object) -> Any:
+    """A rich Text: user names, paths and titles are never read as markup."""
+    from rich.text import Text
+
+    return Text(str(value))
+
+
+def _add_row(table: Any, *cells: Any, **options: Any) -> None:
+    table.add_row(*(_text(c) if isinstance(c, str) else c for c in cells), **options)
+
+
 def _intensity_text(value: float) -> str:
     return "inf" if value == float("inf") else f"{value:.3g}"
 
@@ -176,13 +164,14 @@ def render_groups(result: SimResult, by: str, console: Any) -> None:
 
 def _print_text_table(t: TextTable, console: Any) -> None:
     from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title=t.title, caption=t.caption, caption_justify="left")
+    table = Table(title=Text(t.title), caption=Text(t.caption), caption_justify="left")
     for i, col in enumerate(t.header):
-        table.add_column(col, justify="left" if i < t.left else "right")
+        table.add_column(Text(col), justify="left" if i < t.left else "right")
     for i, row in enumerate(t.rows):
-        table.add_row(*row, style="bold" if row[0] == "total" and i == len(t.rows) - 1
-                      else None)
+        _add_row(table, *(Text(c) for c in row), style="bold" if row[0] == "total" and
+                      i == len(t.rows) - 1 else None)
     console.print(table)
 
 
@@ -235,14 +224,14 @@ def render_roofline(roofs: Any, placements: Any, operators: Any, title: str, con
     blocks) and optionally every layer."""
     from rich.table import Table
 
-    info = Table(title=f"Roofs: {roofs.arch} ({roofs.kind})", show_header=False)
+    info = Table(title=_text(f"Roofs: {roofs.arch} ({roofs.kind})"), show_header=False)
     info.add_column("", style="bold")
     info.add_column("")
     for label, value in roofs_lines(roofs):
-        info.add_row(label, value)
+        _add_row(info, label, value)
     console.print(info)
     if operators:
-        ops_table = Table(title=f"{title}: per operator, per transformer block",
+        ops_table = Table(title=_text(f"{title}: per operator, per transformer block"),
                           caption=("memory operations: bytes read + written (each input "
                                    "read once, each output written once)"
                                    if roofs.kind == "reference" else
@@ -252,9 +241,9 @@ def render_roofline(roofs: Any, placements: Any, operators: Any, title: str, con
         for col in ("operator", "per block", "ops (M)", "memory ops (MB)", "intensity ops/B",
                     "attained TOPS", "roof TOPS", "bound"):
             ops_table.add_column(col, justify="left" if col in ("operator", "bound")
-                                 else "right")
+                                 else "right", no_wrap=col in ("operator", "bound"))
         for o in operators:
-            ops_table.add_row(o.operator, str(o.per_block), f"{o.ops / 1e6:.2f}",
+            _add_row(ops_table, o.operator, str(o.per_block), f"{o.ops / 1e6:.2f}",
                               f"{o.bytes / 1e6:.3f}", _intensity_text(o.intensity),
                               f"{o.attained_ops_per_s / 1e12:.3f}",
                               f"{o.roof_ops_per_s / 1e12:.3f}", o.bound)
@@ -272,94 +261,68 @@ def render_roofline(roofs: Any, placements: Any, operators: Any, title: str, con
                               f"{c.bytes / 1e6:.3f}", _intensity_text(c.intensity))
         console.print(cat_table)
     if per_layer:
-        table = Table(title=f"{title}: per layer")
-        for col in ("layer", "kind", "unit", "prec", "GOPs", "DRAM KB", "ops/B", "TOPS",
+        from rich import box
+
+        table = Table(title=_text(f"{title}: per layer"), box=box.SIMPLE_HEAD, pad_edge=False)
+        widest = max((len(p.name) for p in placements), default=5)
+        for col in ("layer", "kind", "unit", "prec", "GOPs", "DRAM kB", "ops/B", "TOPS",
                     "roof TOPS", "% roof", "bound"):
             table.add_column(col, justify="left" if col in ("layer", "kind", "unit", "prec",
-                                                            "bound") else "right")
+                                                            "bound") else "right",
+                             no_wrap=col in ("layer", "bound"),
+                             min_width=widest if col == "layer" else None)
         for p in placements:
-            table.add_row(p.name, p.kind, p.unit, p.precision, f"{p.ops / 1e9:.4f}",
-                          f"{p.dram_bytes / 1024:.1f}", _intensity_text(p.intensity),
+            _add_row(table, p.name, p.kind, p.unit, p.precision, f"{p.ops / 1e9:.4f}",
+                          f"{p.dram_bytes / 1e3:.1f}", _intensity_text(p.intensity),
                           f"{p.attained_ops_per_s / 1e12:.3f}", f"{p.roof_ops_per_s / 1e12:.3f}",
                           f"{p.roof_fraction:.1%}", p.bound)
         console.print(table)
 
 
-# ------------------------------------------------------------------ HTML
-_HTML_CSS = """
-body{font-family:system-ui,sans-serif;margin:2em;color:#222}
-table{border-collapse:collapse;margin:1em 0;font-size:12px}
-th,td{border:1px solid #ccc;padding:2px 6px;text-align:right}
-th{background:#eee}td.l,th.l{text-align:left}
-img{max-width:100%;border:1px solid #ddd}
-caption{caption-side:bottom;text-align:left;color:#555;padding-top:4px}
-"""
+GROWTH_COLUMNS = ("from_image_size", "to_image_size", "operator", "ops_ratio", "bytes_ratio",
+                  "intensity_before", "intensity_after")
+
+
+def _growth_rows(growths: Any) -> list[dict[str, Any]]:
+    return [{"from_image_size": a, "to_image_size": b, "operator": g.operator,
+             "ops_ratio": g.ops_ratio, "bytes_ratio": g.bytes_ratio,
+             "intensity_before": _finite(g.intensity_before),
+             "intensity_after": _finite(g.intensity_after)}
+            for a, b, rows in growths for g in rows]
+
+
+def growth_csv(growths: Any) -> str:
+    """The growth tables of ``roofline --image-size A,B,...``: (from, to, rows) triples."""
+    return _csv(GROWTH_COLUMNS, _growth_rows(growths))
+
+
+def growth_json(growths: Any, arch: str, model: str) -> str:
+    rows = [{k: (None if v == "inf" else v) for k, v in r.items()} for r in _growth_rows(growths)]
+    return json.dumps({"schema": "accelsim.growth/1", "arch": arch, "model": model,
+                       "rows": rows}, indent=1, sort_keys=True)
 
 
 def render_operator_growth(growth: Any, title: str, console: Any) -> None:
     """Print how each operator type's ops and memory operations grow between two runs."""
     from rich.table import Table
 
-    table = Table(title=f"Growth {title}",
+    table = Table(title=_text(f"Growth {title}"),
                   caption="ops and memory operations of the larger input over the smaller, "
                           "per block; attention (qk, softmax, sv) grows with tokens^2")
     for col in ("operator", "ops x", "memory ops x", "intensity before", "intensity after"):
         table.add_column(col, justify="left" if col == "operator" else "right")
     for g in growth:
-        table.add_row(g.operator, f"{g.ops_ratio:.2f}", f"{g.bytes_ratio:.2f}",
+        _add_row(table, g.operator, f"{g.ops_ratio:.2f}", f"{g.bytes_ratio:.2f}",
                       _intensity_text(g.intensity_before), _intensity_text(g.intensity_after))
     console.print(table)
 
 
-def _html_table(header: list[str], rows: list[list[Any]], left: int = 1,
-                caption: str = "") -> str:
-    from html import escape
+def result_html(result: SimResult, figures: dict[str, bytes], command: str = "",
+                version: str = "") -> str:
+    """The self-contained HTML report of a run (accelsim.analysis.html)."""
+    from accelsim.analysis.html import result_html as html
 
-    def cell(i: int, v: Any, tag: str) -> str:
-        return f"<{tag}{' class=l' if i < left else ''}>{escape(str(v))}</{tag}>"
-
-    head = "".join(cell(i, h, "th") for i, h in enumerate(header))
-    body = "".join("<tr>" + "".join(cell(i, v, "td") for i, v in enumerate(r)) + "</tr>"
-                   for r in rows)
-    cap = f"<caption>{escape(caption)}</caption>" if caption else ""
-    return f"<table>{cap}<tr>{head}</tr>{body}</table>"
-
-
-def result_html(result: SimResult, figures: dict[str, bytes]) -> str:
-    """One self-contained HTML page: summary, per-layer table, group-by tables and the given
-    PNG figures (title -> bytes) embedded as base64."""
-    import base64
-    from html import escape
-
-    from accelsim.analysis.roofline import place_result
-
-    roofs, placements = place_result(result)
-    title = run_title(result)
-    parts = [f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{escape(title)}</title>"
-             f"<style>{_HTML_CSS}</style></head><body><h1>{escape(title)}</h1>",
-             "<h2>Summary</h2>",
-             _html_table(["", ""], [list(x) for x in summary_lines(result)
-                                    if x[0] != "simulator"] + [list(x) for x in
-                                                               roofs_lines(roofs)], left=2)]
-    for name, png in figures.items():
-        data = base64.b64encode(png).decode("ascii")
-        parts.append(f"<h2>{escape(name)}</h2><img alt='{escape(name)}' "
-                     f"src='data:image/png;base64,{data}'>")
-    breakdown = latency_breakdown(result)
-    for by in GROUP_VIEWS:
-        t = group_table(result, by, breakdown)
-        parts.append(f"<h2>By {by}</h2>" + _html_table(list(t.header), t.rows, t.left,
-                                                       t.caption))
-    rows = [[x.name, x.kind, x.unit, f"{x.cycles:,}", f"{x.compute_cycles:,}",
-             f"{x.utilization:.1%}", f"{x.stall_cycles:,}", f"{x.dram_bytes / 1024:.1f}",
-             _intensity_text(p.intensity), f"{p.attained_ops_per_s / 1e12:.3f}",
-             f"{p.roof_fraction:.1%}", p.bound] for x, p in zip(result.layers, placements,
-                                                                strict=True)]
-    parts.append("<h2>Layers</h2>" + _html_table(
-        ["layer", "kind", "unit", "cycles", "compute", "util", "stall", "DRAM KB", "ops/B",
-         "TOPS", "% roof", "bound"], rows, left=3))
-    parts.append(f"<p>{escape(OPS_NOTE)}</p></body></html>\n")
-    return "".join(parts)
+    return html(result, figures, command, version)
 
 
 # ----------------------------------------------------------------------------- trace and catalogue
@@ -367,13 +330,13 @@ def render_trace_stats(trace: Any, console: Any) -> None:
     """Per-kind static statistics of a trace (``accelsim trace``)."""
     from rich.table import Table
 
-    table = Table(title=f"{trace.name}: {len(trace.ops)} ops", caption=OPS_NOTE)
+    table = Table(title=_text(f"{trace.name}: {len(trace.ops)} ops"), caption=OPS_NOTE)
     for col in ("kind", "ops", "MACs", "GOPs", "weight MB", "activation out MB"):
         table.add_column(col, justify="right" if col != "kind" else "left")
     for k in trace.stats_by_kind():
-        table.add_row(k.kind, str(k.count), f"{k.macs:,}", f"{k.ops / 1e9:.3f}",
+        _add_row(table, k.kind, str(k.count), f"{k.macs:,}", f"{k.ops / 1e9:.3f}",
                       f"{k.constant_bytes / 1e6:.2f}", f"{k.output_bytes / 1e6:.2f}")
-    table.add_row("total", str(len(trace.ops)), f"{trace.total_macs:,}",
+    _add_row(table, "total", str(len(trace.ops)), f"{trace.total_macs:,}",
                   f"{trace.total_ops / 1e9:.3f}", "", "", style="bold")
     console.print(table)
 
@@ -390,9 +353,9 @@ def render_catalogue(archs: Any, models: Any, schemes: Any, console: Any) -> Non
         ("Quantization schemes (--quant)", ("name", "description"),
          [(s.name, s.description) for s in schemes]),
     ):
-        table = Table(title=title)
+        table = Table(title=_text(title))
         for col in cols:
             table.add_column(col)
         for row in rows:
-            table.add_row(*row)
+            _add_row(table, *row)
         console.print(table)

@@ -16,6 +16,23 @@ app = typer.Typer(
 )
 _state = {"debug": False}
 
+#: exit codes (README "Reliability"): success is 0
+EXIT_INTERNAL = 1
+EXIT_BAD_INPUT = 2
+EXIT_POINTS_FAILED = 3  # a sweep that finished with some points status=error
+EXIT_INTERRUPTED = 130
+#: longest error line printed (a message quoting a huge value is cut, never floods the terminal)
+MAX_ERROR_CHARS = 2000
+
+
+def error_line(text: str) -> str:
+    """``text`` as one bounded line: newlines and control characters become spaces."""
+    line = "".join(" " if ord(ch) < 32 or ch in "\x7f\x85\u2028\u2029" else ch for ch in text)
+    if len(line) > MAX_ERROR_CHARS:
+        line = line[:MAX_ERROR_CHARS - 30] + f"... [{len(line):,} characters]"
+    return line
+
+
 ArchOpt = Annotated[str, typer.Option("--arch", "-a", help="bundled config name or YAML path")]
 ModelOpt = Annotated[str, typer.Option("--model", "-m", help="built-in model or trace file")]
 ImageOpt = Annotated[Optional[int],  # noqa: UP045
@@ -33,6 +50,12 @@ OverrideOpt = Annotated[Optional[list[str]],  # noqa: UP045
                                      help="per-op scheme: OP_GLOB=SCHEME (e.g. 'head.*=w8a8')")]
 OutOpt = Annotated[Optional[Path], typer.Option("--output", "-o", help="write to this file")]  # noqa: UP045
 FormatOpt = Annotated[str, typer.Option("--format", "-f", help="table | json | csv")]
+InputShapeOpt = Annotated[Optional[str], typer.Option(  # noqa: UP045
+    "--input-shape", help="ONNX models: the input's shape where the graph's is dynamic, "
+                          "e.g. 1x3x224x224 (NAME:DIMS for several inputs, ';'-separated)")]
+UnknownOpsOpt = Annotated[Optional[str], typer.Option(  # noqa: UP045
+    "--unknown-ops", help="ONNX models: operators without a mapping: error | vector "
+                          "(element-wise work on the vector unit, with a warning)")]
 
 
 @app.callback()
@@ -42,15 +65,31 @@ def _main(debug: Annotated[bool, typer.Option("--debug", help="show tracebacks")
 
 def model_trace(model: str, image_size: int | None, batch: int | None, quant: str | None,
                 override: list[str] | None = None, default_quant: str = "sole",
-                seq_len: int | None = None):
+                seq_len: int | None = None, input_shape: str | None = None,
+                unknown_ops: str | None = None):
     """``--model`` with its options: a built-in model is generated at the given size
     (``--image-size``, default 224, or ``--seq-len`` for BERT, default 128), batch and scheme
     (defaults 1, ``default_quant``); a trace file carries its own shapes and bit widths, so
-    giving those options with one is an error, not silently ignored."""
+    giving those options with one is an error, not silently ignored. An ONNX model carries its
+    shapes (``--input-shape`` fixes dynamic ones) and bit widths (``--quant`` replaces them)."""
     from accelsim.errors import TraceError
-    from accelsim.workload.load import load_trace
+    from accelsim.workload.load import is_onnx, load_trace
     from accelsim.workload.models import MODELS
 
+    if not is_onnx(model):
+        for flag, value in (("--input-shape", input_shape), ("--unknown-ops", unknown_ops)):
+            if value is not None:
+                raise TraceError("applies to ONNX models (.onnx) only", file=model, key=flag)
+    if is_onnx(model):
+        given = [flag for flag, value in (("--image-size", image_size), ("--batch", batch),
+                                          ("--override", override))
+                 if value is not None and value != []]
+        if given:
+            raise TraceError("applies to built-in models only: an ONNX model fixes its own "
+                             "shapes (use --input-shape for dynamic dims)", file=model,
+                             key=given[0])
+        return load_trace(model, quant=quant, input_shape=input_shape,
+                          unknown_ops=unknown_ops or "error")
     if model not in MODELS:
         given = [flag for flag, value in (("--image-size", image_size), ("--seq-len", seq_len),
                                           ("--batch", batch), ("--quant", quant),
@@ -86,32 +125,43 @@ def parse_op_overrides(items: list[str] | None) -> dict[str, str]:
     return out
 
 
-def write_output(path: Path, data: str | bytes, key: str | None = "--output") -> None:
-    """Write a file the user named (parent folders are created); text is UTF-8."""
+def write_output(path: Path, data: str | bytes, key: str = "--output") -> None:
+    """Write a file the user named, atomically (accelsim.fileio.write_atomic: a unique temp file
+    in the same folder, then ``os.replace``; parent folders are created); text is UTF-8. On a
+    failure (full disk, ...) the previous file is left untouched."""
     from accelsim.errors import ConfigError
+    from accelsim.fileio import write_atomic
 
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
-    except OSError as exc:
-        blocking = next((p for p in path.parents if p.exists() and not p.is_dir()), None)
-        reason = (f"{blocking} is a file, not a folder" if blocking is not None
-                  else exc.strerror or str(exc))
-        raise ConfigError(f"cannot write file: {reason}", file=str(path), key=key) from None
+    write_atomic(path, data, ConfigError, flag=key)
+
+
+def console(width: int | None = None):
+    """The one rich Console the CLI prints with. Markup, emoji codes and highlighting are off:
+    every string shown (arch and op names, file paths, error messages) is user text and must
+    print literally (``[/x]`` is a name, not a closing tag); styles are given as rich Text."""
+    from rich.console import Console
+
+    kwargs = {"markup": False, "emoji": False, "highlight": False}
+    if width is None:
+        return Console(**kwargs)
+    return Console(width=max(Console().width, width), **kwargs)
 
 
 def output_suffix(path: Path | None, allowed: tuple[str, ...],
                    key: str = "--output") -> str | None:
-    """The lower-case suffix of an output path the user named; an unsupported type is an error
-    before anything runs (the file type decides what is written)."""
+    """The lower-case suffix of an output path the user named; an unsupported type, or a path
+    that cannot be replaced by a regular file (FIFO, device, directory, a file as a parent
+    folder), is an error before anything runs (the file type decides what is written)."""
     if path is None:
         return None
     from accelsim.errors import ConfigError
+    from accelsim.fileio import check_output_path
 
     suffix = path.suffix.lower()
     if suffix not in allowed:
         raise ConfigError("unsupported output file type", key=key, value=str(path),
                           expected=" | ".join(allowed))
+    check_output_path(path, ConfigError, key)  # a FIFO, device or directory: before any work
     return suffix
 
 

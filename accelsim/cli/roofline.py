@@ -13,13 +13,26 @@ from accelsim.cli.app import (
     ArchOpt,
     BatchOpt,
     FormatOpt,
+    InputShapeOpt,
     ModelOpt,
     SetOpt,
+    UnknownOpsOpt,
     app,
     model_trace,
     output_suffix,
     simulate_for,
     write_output,
+)
+from accelsim.cli.figures import (
+    FIGURE_SUFFIXES,
+    DpiOpt,
+    FigsizeOpt,
+    StyleOpt,
+    check_figure_options,
+    figure_file,
+    make_console,
+    parse_figsize,
+    print_warnings,
 )
 
 
@@ -40,14 +53,18 @@ def roofline_cmd(
     set_: SetOpt = None,
     fmt: FormatOpt = "table",
     output: Annotated[Optional[Path], typer.Option(  # noqa: UP045
-        "--output", "-o", help="write PATH.png (plot), .json or .csv")] = None,
+        "--output", "-o", help="write PATH.png/.svg/.pdf (plot), .json or .csv (several "
+                               "sizes: the growth table)")] = None,
     reference: Annotated[Optional[str], typer.Option(  # noqa: UP045
         "--reference", help="overlay a reference device (e.g. rtx4090) on the plot")] = None,
+    input_shape: InputShapeOpt = None,
+    unknown_ops: UnknownOpsOpt = None,
+    dpi: DpiOpt = None,
+    figsize: FigsizeOpt = None,
+    style_name: StyleOpt = "screen",
 ) -> None:
     """Roofline placement of every layer: simulated on an accelerator, analytical (survey
     convention) on a reference device."""
-    from rich.console import Console
-
     from accelsim.analysis import report, roofline
     from accelsim.analysis.views import describe_run
     from accelsim.arch.load import load_arch
@@ -57,7 +74,10 @@ def roofline_cmd(
     if fmt not in ("table", "json", "csv"):
         raise ConfigError("unknown format", key="--format", value=fmt,
                           expected="table | json | csv")
-    suffix = output_suffix(output, (".png", ".json", ".csv"))
+    suffix = output_suffix(output, (*FIGURE_SUFFIXES, ".json", ".csv"))
+    check_figure_options(dpi, style_name)
+    size = parse_figsize(figsize)
+    is_figure = suffix in FIGURE_SUFFIXES
     if fmt != "table" and suffix in (".json", ".csv") and suffix != f".{fmt}":
         raise ConfigError(f"--format {fmt} does not match the output file", key="--output",
                           value=str(output), expected=f"a .{fmt} or .png file, or no --format")
@@ -72,31 +92,47 @@ def roofline_cmd(
                                   else ("--image-size", image_size, "px"))
     points = [(i, t) for i in images for t in tokens]
     sizes = tokens if len(tokens) > 1 else images
-    if len(points) > 1 and (fmt != "table" or output is not None or reference is not None):
+    if len(points) > 1 and (is_figure or reference is not None or fmt == "json" and
+                            suffix == ".csv" or fmt == "csv" and suffix == ".json"):
         raise ConfigError("several sizes print the per-operator tables and their growth",
                           key=size_flag, value=size_text,
-                          expected="one size with --format json|csv, -o or --reference")
-    if reference is not None and suffix != ".png":
+                          expected="one size with a figure or --reference; -o growth.csv | "
+                                   ".json exports the growth table")
+    if reference is not None and not is_figure:
         raise ConfigError("--reference overlays the roofline plot", key="--reference",
-                          value=reference, expected="-o PATH.png as well")
+                          value=reference, expected="-o PATH.png | .svg | .pdf as well")
     spec = load_arch(arch, set_ or [])
     default_quant = "fp16" if spec.kind == "reference" else "sole"
-    runs = [_roofline_run(arch, spec, model, size, batch, quant, default_quant, tokens_)
+    onnx_opts = {"input_shape": input_shape, "unknown_ops": unknown_ops}
+    runs = [_roofline_run(arch, spec, model, size, batch, quant, default_quant, onnx_opts,
+                          tokens_)
             for size, tokens_ in points]
-    trace, roofs, placements, operators = runs[0]
+    trace, roofs, placements, operators, fused = runs[0]
     title = describe_run(trace.model or trace.name, trace.image_size, trace.batch, trace.quant,
                          spec, trace.seq_len)
     if len(runs) > 1:
-        console = Console(width=max(Console().width, 180))
-        for run_trace, run_roofs, run_placements, run_operators in runs:
+        growths = [(sizes[0], size, roofline.operator_growth(operators, later))
+                   for size, (_, _, _, later, _) in zip(sizes[1:], runs[1:], strict=True)]
+        if output is not None or fmt != "table":
+            text = (report.growth_csv(growths) if (suffix or f".{fmt}") == ".csv"
+                    else report.growth_json(growths, spec.name, trace.name))
+            if output is not None:
+                write_output(output, text)
+                print(f"wrote {output}", file=sys.stderr)
+            else:
+                sys.stdout.write(text + ("" if text.endswith("\n") else "\n"))
+            if fmt != "table":
+                return
+        console = make_console()
+        for run_trace, run_roofs, run_placements, run_operators, _ in runs:
             report.render_roofline(
                 run_roofs, run_placements, run_operators,
                 describe_run(run_trace.model or run_trace.name, run_trace.image_size,
                              run_trace.batch, run_trace.quant, spec, run_trace.seq_len),
                 console, per_layer=False, categories=roofline.category_table(run_placements))
-        for size, (_, _, _, later) in zip(sizes[1:], runs[1:], strict=True):
-            report.render_operator_growth(roofline.operator_growth(operators, later),
-                                          f"per block, {sizes[0]} -> {size} {unit}", console)
+        for before, size, growth in growths:
+            report.render_operator_growth(growth, f"per block, {before} -> {size} {unit}",
+                                          console)
         return
     ref = None
     if reference is not None:
@@ -105,7 +141,7 @@ def roofline_cmd(
             raise ConfigError("not a reference device", key="--reference", value=reference,
                               expected="an arch with kind: reference (e.g. rtx4090)")
         ref_trace = model_trace(model, images[0], batch, quant, default_quant="fp16",
-                                seq_len=tokens[0])
+                                seq_len=tokens[0], **onnx_opts)
         ref = roofline.reference_placements(ref_spec, ref_trace)
     meta = {"arch": spec.name, "model": trace.name, "image_size": trace.image_size,
             "quant": trace.quant, **({"seq_len": trace.seq_len} if trace.seq_len else {})}
@@ -113,22 +149,23 @@ def roofline_cmd(
     text = {"json": lambda: report.roofline_json(roofs, placements, operators, meta, categories),
             "csv": lambda: report.roofline_csv(placements)}
     if output is not None:
-        if suffix == ".png":
-            from accelsim.analysis.plots import figure_png, roofline_figure
+        if is_figure:
+            from accelsim.analysis.plots import roofline_figure
 
             figure = roofline_figure(roofs, placements, f"Roofline: {title}", ref,
-                                     analytical=spec.kind == "reference")
-            write_output(output, figure_png(figure), key=None)
+                                     analytical=spec.kind == "reference", fused=fused,
+                                     figsize=size, style_name=style_name)
+            figure_file(output, figure, dpi, style_name)
         else:
             write_output(output, text["csv" if suffix == ".csv" else "json"]())
     if fmt == "table":
-        console = Console(width=max(Console().width, 180))
+        console = make_console()
         report.render_roofline(roofs, placements, operators, title, console,
                                per_layer=spec.kind != "reference" or not operators,
                                categories=categories)
         if output is not None:
-            console.print(f"wrote {output}")
-    elif output is None or suffix == ".png":
+            console.print(f"wrote {output}", markup=False)
+    elif output is None or is_figure:
         sys.stdout.write(text[fmt]())
         sys.stdout.write("\n")
     if output is not None and fmt != "table":
@@ -136,14 +173,20 @@ def roofline_cmd(
 
 
 def _roofline_run(arch_name: str, spec, model: str, size: int | None, batch: int | None,
-                  quant: str | None, default_quant: str, seq_len: int | None = None):
-    """(trace, roofs, placements, operator rows): analytical on a reference device, simulated
-    on an accelerator."""
+                  quant: str | None, default_quant: str, onnx_opts: dict,
+                  seq_len: int | None = None):
+    """(trace, roofs, placements, operator rows, fused epilogue names): analytical on a
+    reference device, simulated on an accelerator."""
     from accelsim.analysis import roofline
 
-    trace = model_trace(model, size, batch, quant, default_quant=default_quant, seq_len=seq_len)
+    trace = model_trace(model, size, batch, quant, default_quant=default_quant, seq_len=seq_len,
+                        **onnx_opts)
+    fused: list[str] = []
     if spec.kind == "reference":
         roofs, placements = roofline.reference_placements(spec, trace)
     else:
-        roofs, placements = roofline.place_result(simulate_for(arch_name, spec, trace))
-    return trace, roofs, placements, roofline.operator_table(placements, roofs)
+        result = simulate_for(arch_name, spec, trace)
+        print_warnings([result])
+        roofs, placements = roofline.place_result(result)
+        fused = [x.name for x in result.layers if x.fused_into]
+    return trace, roofs, placements, roofline.operator_table(placements, roofs), fused

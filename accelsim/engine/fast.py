@@ -24,6 +24,7 @@ from accelsim.engine import fast_kernel, invariants
 from accelsim.engine.plan import Group
 from accelsim.engine.scheduler import Scheduler
 from accelsim.engine.simulator import STALL_CAUSES, _layers, _OpStats
+from accelsim.engine.warnings import run_warnings
 from accelsim.errors import SimulationError
 from accelsim.workload.trace import Trace
 
@@ -185,6 +186,7 @@ def simulate_fast(arch: ArchSpec, trace: Trace, fidelity: str = "model",
         layers=tuple(layers),
         fidelity=fidelity,
         extra={},
+        warnings=run_warnings(arch, trace),
     )
     if check:
         g_pid0 = flat.args[9]

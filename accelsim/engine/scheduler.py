@@ -11,8 +11,9 @@ Fusion (each switchable in the arch's ``fusion`` section):
   * layernorm: a LayerNorm whose consumers are all GEMMs leaves its output in the input buffer
     (when it fits the whole buffer), so those GEMMs read it without DRAM traffic.
 Unit choice: GEMMs on the array; softmax / layernorm on the SOLE units, or on the FP32 fallback
-unit when ``sfu.kind: fp32`` or the tensor is floating point; GELU, add, requant, pool on the
-vector unit (GELU on the FP32 unit in fallback mode).
+unit when ``sfu.kind: fp32`` or the op computes in float (its input or its output is floating
+point: an imported graph's float LayerNorm may read an int32 accumulator); GELU, add, requant,
+pool, eltwise and copy on the vector unit (GELU on the FP32 unit in fallback mode).
 """
 
 from __future__ import annotations
@@ -60,7 +61,8 @@ class Scheduler:
     def unit_of(self, op: Op) -> str:
         if op.kind in GEMM_KINDS:
             return "array"
-        fallback = self.arch.sfu.kind == "fp32" or self.trace.tensor(op.inputs[0]).dtype == "fp"
+        fallback = self.arch.sfu.kind == "fp32" or any(
+            self.trace.tensor(t).dtype == "fp" for t in (op.inputs[0], op.outputs[0]))
         if op.kind == "softmax":
             return "fp32" if fallback else "e2softmax"
         if op.kind == "layernorm":

@@ -29,6 +29,7 @@ from accelsim.engine.plan import Group, Load, Step, Work
 from accelsim.engine.recorder import Recorder
 from accelsim.engine.scheduler import Scheduler
 from accelsim.engine.tile_costs import mac_rate, op_precision
+from accelsim.engine.warnings import run_warnings
 from accelsim.errors import SimulationError
 from accelsim.workload.trace import Trace
 
@@ -62,7 +63,8 @@ class _Engine:
         self.groups = groups
         self.rec = Recorder(record)
         self.dram = Dram(self.env, arch.dram_bytes_per_cycle, arch.dram_latency_cycles)
-        self.buffers = {role: PingPongBuffer(self.env, role, arch.buffers.role(role).banks)
+        self.buffers = {role: PingPongBuffer(self.env, role, arch.buffers.role(role).banks,
+                                             self.rec)
                         for role in ("input", "weight", "output")}
         unit_names = sorted({u for g in groups for u in g.stage_units} | {"vector"})
         self.units = {u: simpy.Resource(self.env, capacity=1) for u in unit_names}
@@ -90,6 +92,8 @@ class _Engine:
             yield env.timeout(work.cycles + work.port_cycles)
         t2 = int(env.now)
         self.rec(t2, component, "end", work.op)
+        self.rec.span(f"{work.unit} stalls", "unit", t0, t1, work.op)
+        self.rec.span(f"{work.unit} stalls", "sram", t2 - work.port_cycles, t2, work.op)
         self.unit_busy[work.unit] += work.cycles
         st = self.stats[work.op]
         st.touch(t1, t2)
@@ -119,7 +123,7 @@ class _Engine:
                         continue
                     if load.bank:
                         yield self.buffers[load.buffer].acquire()
-                        self.buffers[load.buffer].taken()
+                        self.buffers[load.buffer].taken(load.op)
                     arrival = max(arrival, (yield from self._read(load)))
                 if streamed:
                     operands = env.event()
@@ -144,6 +148,9 @@ class _Engine:
             t1 = int(self.env.now)
             self.rec(t1, "dma", "read", load.op)
             arrival = yield from self.dram.transfer(load.dram_bytes)
+            t2 = int(self.env.now)
+            self.rec.span("DRAM channel", "read", t2 - self.dram.occupancy_cycles(
+                load.dram_bytes), t2, load.op)
             st.dram_read += load.dram_bytes
             st.fills[load.buffer] = st.fills.get(load.buffer, 0) + load.dram_bytes
             st.touch(t1, int(self.env.now))
@@ -177,13 +184,21 @@ class _Engine:
             st.stalls["dram" if j == 0 else "dependency"] += queued + int(env.now) - t0 - t_dep
             st.stalls["dependency"] += t_dep
             t1 = int(env.now)
+            if self.rec.enabled:
+                track = f"{group.stage_units[j]} stalls"
+                waited = "dram" if j == 0 else "dependency"
+                if index > 0:
+                    self.rec.span(track, waited, t_wait, t0, op)
+                self.rec.span(track, "dependency", t0, t0 + t_dep, op)
+                self.rec.span(track, waited, t0 + t_dep, t1, op)
             if not last:
                 assert tokens_out is not None
                 yield tokens_out.get()
             elif step.opens_out:
                 yield out_buf.acquire()
-                out_buf.taken()
+                out_buf.taken(step.write_op or op)
             st.stalls["bank"] += int(env.now) - t1
+            self.rec.span(f"{group.stage_units[j]} stalls", "bank", t1, int(env.now), op)
             if work is not None and work.cycles + work.port_cycles > 0:
                 yield from self._compute(work, component)
             for buffer, at in step.releases:
@@ -211,6 +226,7 @@ class _Engine:
                 if operands_landed > env.now:
                     yield env.timeout(operands_landed - int(env.now))
                 self.stats[op].stalls["dram"] += int(env.now) - t0
+                self.rec.span("epilogue stalls", "dram", t0, int(env.now), op)
             for work in step.epilogue:
                 if work.cycles + work.port_cycles > 0:
                     yield from self._compute(work, "epilogue")
@@ -220,6 +236,9 @@ class _Engine:
                 # the bank is drained once the channel has taken the data; the latency is
                 # pipelined (dram.py), so the next write need not wait for this one to land
                 t1 = yield from self.dram.transfer(step.write_bytes)
+                t_sent = int(env.now)
+                self.rec.span("DRAM channel", "write", t_sent - self.dram.occupancy_cycles(
+                    step.write_bytes), t_sent, step.write_op)
                 landed = max(landed, t1)
                 st = self.stats[step.write_op]
                 st.dram_write += step.write_bytes
@@ -310,7 +329,8 @@ def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
         wall_time_s=wall,
         layers=tuple(layers),
         fidelity=fidelity,
-        extra={"event_log": engine.rec.rows} if record else {},
+        extra={"event_log": engine.rec.rows, "spans": engine.rec.spans} if record else {},
+        warnings=run_warnings(arch, trace),
     )
     if check:
         observed = invariants.Observed(
@@ -327,6 +347,8 @@ def _layers(arch: ArchSpec, trace: Trace, groups: list[Group],
     array = arch.array
     out: list[LayerResult] = []
     for group in groups:
+        hosts = {w.op: s.stages[-1].op for s in group.steps if s.stages[-1] is not None
+                 for w in s.epilogue}
         for op in group.ops:
             st = engine.stats[op.name]
             unit = group.units.get(op.name, group.stage_units[0])
@@ -364,7 +386,7 @@ def _layers(arch: ArchSpec, trace: Trace, groups: list[Group],
                 start_cycle=start, end_cycle=end, cycles=cycles, compute_cycles=st.busy,
                 utilization=min(util, 1.0) if util <= 1.0 + 1e-9 else util,
                 stall_cycles=stall, stalls=stalls, required_bandwidth_gbps=need,
-                tiling=group.tiling.get(op.name, "")))
+                tiling=group.tiling.get(op.name, ""), fused_into=hosts.get(op.name, "")))
     return out
 
 

@@ -1,4 +1,4 @@
-"""``--model`` resolution: a built-in model name or a trace file path."""
+"""``--model`` resolution: a built-in model name, a trace file path or an ONNX model."""
 
 from __future__ import annotations
 
@@ -10,20 +10,36 @@ from accelsim.suggest import did_you_mean
 from accelsim.workload.models import MODELS, build_trace
 from accelsim.workload.trace import Trace, load_trace_file
 
+#: ``quant`` value that keeps an ONNX graph's own bit widths
+GRAPH_QUANT = "graph"
+
+
+def is_onnx(model_or_path: str | Path) -> bool:
+    return Path(str(model_or_path)).suffix.lower() == ".onnx"
+
 
 def load_trace(model_or_path: str | Path, image_size: int | None = None, batch: int = 1,
-               quant: str = "sole", overrides: Mapping[str, str] | None = None,
-               seq_len: int | None = None) -> Trace:
-    """A built-in model (generated with the given size, batch and scheme) or a trace file
-    (.yaml accelsim.trace/1, or a SCALE-Sim topology .csv), whose own bit widths are kept.
-    ``image_size`` (vision, default 224) and ``seq_len`` (BERT, default 128): see build_trace."""
+               quant: str | None = "sole", overrides: Mapping[str, str] | None = None,
+               seq_len: int | None = None, input_shape: str | None = None,
+               unknown_ops: str = "error") -> Trace:
+    """A built-in model (generated with the given size, batch and scheme), a trace file
+    (.yaml accelsim.trace/1, or a SCALE-Sim topology .csv), whose own bit widths are kept, or
+    an ONNX model (.onnx; its graph's bit widths unless ``quant`` names a scheme; ``None`` or
+    "graph" keeps them; ``input_shape`` fixes dynamic input dims). ``image_size`` (vision,
+    default 224) and ``seq_len`` (BERT, default 128): see build_trace."""
     text = str(model_or_path)
     if text in MODELS:
-        return build_trace(text, image_size, batch, quant, overrides, seq_len)
+        return build_trace(text, image_size, batch, quant or "sole", overrides, seq_len)
     path = Path(text)
+    if is_onnx(path):
+        from accelsim.workload.onnx import import_onnx
+
+        scheme = None if quant in (None, GRAPH_QUANT) else quant
+        return import_onnx(path, input_shape, unknown_ops, scheme)
     if path.suffix.lower() in (".yaml", ".yml", ".csv"):
         if not path.exists():
             raise TraceError("file not found", file=text)
         return load_trace_file(path)
     raise TraceError(f"unknown model {text!r}: {did_you_mean(text, MODELS)} "
-                     "(or give a trace file .yaml / SCALE-Sim topology .csv)", key="--model")
+                     "(or give a trace file .yaml / SCALE-Sim topology .csv / ONNX model "
+                     ".onnx)", key="--model")

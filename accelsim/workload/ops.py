@@ -15,13 +15,16 @@ from accelsim.units import tensor_bytes
 #: ops per element of the non-linear and element-wise operators (documented counting convention):
 #: softmax: max, subtract, exp, sum, divide; layernorm: sum, square, sum of squares, subtract,
 #: normalise, scale, shift; GELU (tanh form): x^3 (2), scale, add, scale, tanh, add, multiply;
-#: add: 1; requant: multiply + shift; pool (mean over tokens): add.
+#: add: 1; requant: multiply + shift; pool (mean over tokens): add; eltwise (other element-wise
+#: arithmetic of imported graphs): 1; copy (a layout change the DMA cannot absorb): 0.
 SOFTMAX_OPS_PER_ELEMENT = 5
 LAYERNORM_OPS_PER_ELEMENT = 7
 GELU_OPS_PER_ELEMENT = 8
 ADD_OPS_PER_ELEMENT = 1
 REQUANT_OPS_PER_ELEMENT = 2
 POOL_OPS_PER_ELEMENT = 1
+ELTWISE_OPS_PER_ELEMENT = 1
+COPY_OPS_PER_ELEMENT = 0
 
 TENSOR_DTYPES = ("int", "uint", "fp", "log2")
 TENSOR_ROLES = ("activation", "weight", "param", "input")
@@ -215,6 +218,33 @@ class Add(RowOp):
 
 
 @dataclass(frozen=True)
+class Eltwise(RowOp):
+    """Element-wise work of an imported graph outside the named kinds (Mul of two activations,
+    ReLU, an unknown op under ``--unknown-ops vector``) on the vector unit. Inputs may
+    broadcast (any size dividing rows x length)."""
+
+    kind: ClassVar[str] = "eltwise"
+    ops_per_element: ClassVar[int] = ELTWISE_OPS_PER_ELEMENT
+
+    def input_numels(self) -> tuple[int | None, ...]:
+        return (None,) * len(self.inputs)
+
+
+@dataclass(frozen=True)
+class Copy(RowOp):
+    """A layout change the DMA cannot absorb (Concat of several tensors, a transpose that moves
+    the innermost axis between non-GEMM ops, a non-zero Pad, im2col of an overlapping conv):
+    ``rows`` x ``length`` output elements pass once through the vector unit. Its inputs
+    together hold the elements (a Concat's parts, a Pad's source), so their sizes are free."""
+
+    kind: ClassVar[str] = "copy"
+    ops_per_element: ClassVar[int] = COPY_OPS_PER_ELEMENT
+
+    def input_numels(self) -> tuple[int | None, ...]:
+        return (None,) * len(self.inputs)
+
+
+@dataclass(frozen=True)
 class Pool(Op):
     """Mean over ``tokens`` rows of ``groups`` x tokens x channels (global average pooling)."""
 
@@ -239,7 +269,8 @@ class Pool(Op):
 
 
 OP_TYPES: dict[str, type[Op]] = {
-    cls.kind: cls for cls in (Gemm, Matmul, Softmax, LayerNorm, Gelu, Requant, Add, Pool)
+    cls.kind: cls for cls in (Gemm, Matmul, Softmax, LayerNorm, Gelu, Requant, Add, Pool,
+                              Eltwise, Copy)
 }
 GEMM_KINDS = ("gemm", "matmul")
 

@@ -240,10 +240,11 @@ def dump_trace(trace: Trace) -> str:
 
 
 def save_trace(trace: Trace, path: Path) -> None:
-    try:
-        Path(path).write_text(dump_trace(trace), encoding="utf-8")
-    except OSError as exc:
-        raise TraceError(f"cannot write file: {exc.strerror or exc}", file=str(path)) from None
+    """Write ``trace`` as accelsim.trace/1 YAML, atomically (fileio.write_atomic: on a failure
+    the previous file is left untouched)."""
+    from accelsim.fileio import write_atomic
+
+    write_atomic(Path(path), dump_trace(trace), TraceError)
 
 
 def _require(item: Mapping[str, Any], key: str, where: str, src: str) -> Any:

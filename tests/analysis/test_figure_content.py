@@ -56,7 +56,8 @@ def test_breakdown_bars_partition_the_latency(result):
     assert [u.get_width() for u in units] == pytest.approx(
         [c / result.clock_hz * 1e6 for c in result.unit_busy_cycles.values()]
         + [result.dram_busy_cycles / result.clock_hz * 1e6])
-    assert "busy time placed exactly from the event log" in fig.texts[0].get_text()
+    assert "busy time placed exactly from the event log" in \
+        fig.legends[0].get_title().get_text()
     assert "units overlap" in right.get_title()
     assert run_title(result) in fig._suptitle.get_text()
 
@@ -91,5 +92,6 @@ def test_reference_overlay_is_named_and_the_axis_says_which_points_are_analytica
 
 def test_html_group_tables_have_captions(result):
     html = result_html(result, {})
-    assert html.count("<caption>") == 3
+    # the three group-by tables, the stall causes per block and the layer table
+    assert html.count("<caption>") == 5
     assert "so the slices sum to the" in html

@@ -271,11 +271,15 @@ def test_to_dict_matches_schema_keys() -> None:
                               "outputs": ["embed.patch.acc"]}
 
 
-def test_save_to_missing_directory(tmp_path: Path) -> None:
+def test_save_creates_missing_folders_and_refuses_a_file_as_folder(tmp_path: Path) -> None:
+    """save_trace writes like every output (fileio.write_atomic): missing folders are created;
+    a path under a file is one error naming it, and nothing is left behind."""
     path = tmp_path / "no" / "t.yaml"
-    with pytest.raises(TraceError) as info:
-        save_trace(build_trace("vit_tiny"), path)
-    assert str(info.value) == f"{path}: cannot write file: No such file or directory"
+    save_trace(build_trace("vit_tiny"), path)
+    assert "name: vit_tiny_224_b1_sole" in path.read_text()
+    with pytest.raises(TraceError, match="is a file, not a folder"):
+        save_trace(build_trace("vit_tiny"), path / "x.yaml")
+    assert sorted(p.name for p in path.parent.iterdir()) == ["t.yaml"]
 
 
 def test_matmul_with_extra_input(tmp_path: Path) -> None:
