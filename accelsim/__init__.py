@@ -40,7 +40,8 @@ __all__ = [
 
 
 def simulate(arch: ArchSpec, trace: Trace, **options: Any) -> SimResult:
-    """Play ``trace`` on ``arch`` with the discrete-event engine; returns a frozen SimResult."""
+    """Play ``trace`` on ``arch`` with the discrete-event engine; returns a frozen SimResult.
+    ``engine="fast"`` gives the same result without simpy (and without the event log)."""
     from accelsim.engine.simulator import simulate as _simulate
 
     return _simulate(arch, trace, **options)

@@ -5,9 +5,10 @@ The property tests (tests/property) run a few dozen derandomized examples in CI;
 runs for as long as you give it, over a wider space: array 2..32 per side, every dataflow,
 1 or 2 banks per buffer, 2 KiB..256 KiB buffers, read ports 2..128 B/cycle, DRAM 1..200 GB/s,
 every fusion switch (residual included), SOLE or FP32 units, ViT/DeiT at 32-96 px and Swin-T
-at 224, batch 1-2, every scheme.
+at 224, batch 1-2, every scheme. ``--engines`` also runs the fast engine on every case and
+reports any byte of JSON in which it differs from simpy (or a different error).
 
-    python benchmarks/fuzz_engine.py --seed 1 --seconds 240
+    python benchmarks/fuzz_engine.py --seed 1 --seconds 240 [--engines]
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import random
 import time
 
 from accelsim import build_trace
+from accelsim.analysis.report import result_json
 from accelsim.arch.dram_presets import DRAM_PRESETS
 from accelsim.arch.load import arch_from_dict
 from accelsim.engine.simulator import simulate
@@ -56,10 +58,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--engines", action="store_true",
+                        help="compare the fast engine's JSON with simpy's on every case")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     traces: dict[tuple, object] = {}
-    runs = ok = mapping = failed = 0
+    runs = ok = mapping = failed = differ = 0
     start = time.time()
     while time.time() - start < args.seconds:
         model = rng.choice(["vit_tiny", "deit_tiny", "swin_tiny"])
@@ -70,16 +74,29 @@ def main() -> None:
             traces[key] = build_trace(*key)
         arch = random_arch(rng)
         runs += 1
+        spec = arch_from_dict(arch, "<fuzz>")
         try:
-            simulate(arch_from_dict(arch, "<fuzz>"), traces[key], record=False, check=True)
+            result = simulate(spec, traces[key], record=False, check=True)
             ok += 1
-        except MappingError:
+            if args.engines and result_json(simulate(spec, traces[key], engine="fast",
+                                                     check=True)) != result_json(result):
+                differ += 1
+                print(f"DIFFER {key} {arch}", flush=True)
+        except MappingError as exc:
             mapping += 1
+            if args.engines:
+                try:
+                    simulate(spec, traces[key], engine="fast")
+                    differ += 1
+                    print(f"DIFFER {key} {arch}: fast ran, simpy refused: {exc}", flush=True)
+                except MappingError:
+                    pass
         except Exception as exc:  # anything else is a finding
             failed += 1
             print(f"FAIL {key} {arch}: {type(exc).__name__}: {exc}", flush=True)
     print(f"seed {args.seed}: {runs} runs in {time.time() - start:.0f} s: {ok} ok, {mapping} "
-          f"clean mapping errors (buffers too small), {failed} failures")
+          f"clean mapping errors (buffers too small), {failed} failures"
+          + (f", {differ} fast-engine differences" if args.engines else ""))
 
 
 if __name__ == "__main__":

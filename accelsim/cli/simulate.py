@@ -97,6 +97,9 @@ def simulate_cmd(
         "--batch-order", help="auto | layer-major | image-major")] = "auto",
     mapping: Annotated[Optional[Path], typer.Option(  # noqa: UP045
         "--mapping", help="replay a mapping file (accelsim map -o FILE.yaml)")] = None,
+    engine: Annotated[str, typer.Option(
+        "--engine", help="simpy (reference, keeps the event log) | fast (same numbers, "
+                         "compiled; --plot/--group/--timeline/HTML run simpy)")] = "simpy",
 ) -> None:
     """Simulate a model on an accelerator: summary, per-block view, slowest layers (-o x.html:
     report). Several --arch or --model names compare the runs."""
@@ -117,6 +120,9 @@ def simulate_cmd(
     check_figure_options(dpi, style_name)
     size = parse_figsize(figsize)
     limit = parse_layers(layers)
+    if engine not in ("simpy", "fast"):
+        raise ConfigError("unknown engine", key="--engine", value=engine,
+                          expected="simpy | fast")
     if group is not None and group not in ("kind", "block", "unit"):
         raise ConfigError("unknown group-by key", key="--group", value=group,
                           expected="kind | block | unit")
@@ -140,7 +146,8 @@ def simulate_cmd(
                 import_notes(trace)
                 runs.append(simulate_for(a, spec, trace, fidelity=fidelity, check=check,
                                          record=False, max_events=max_events,
-                                         objective=objective, batch_order=batch_order))
+                                         objective=objective, batch_order=batch_order,
+                                         engine=engine))
         labels = ([f"{a}/{m}" for a in archs for m in models] if len(archs) > 1 < len(models)
                   else archs if len(archs) > 1 else models)
         _compared(runs, labels, fmt, output, suffix, plot, limit, dpi, size, style_name)
@@ -165,7 +172,8 @@ def simulate_cmd(
     try:
         result = simulate_for(arch, spec, trace, fidelity=fidelity, check=check, record=exact,
                               max_events=max_events, dram_requests=dram_trace is not None,
-                              objective=objective, batch_order=batch_order, mapping=fixed)
+                              objective=objective, batch_order=batch_order, mapping=fixed,
+                              engine=engine)
     except MappingError as exc:
         if mapping is None or not (exc.key or "").startswith("layers."):
             raise

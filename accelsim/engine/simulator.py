@@ -288,11 +288,11 @@ class _Engine:
 
 
 def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
-             record: bool = True, check: bool = False,
+             record: bool | None = None, check: bool = False,
              max_events: int | None = None, dram_requests: bool = False,
              objective: str = "latency", batch_order: str = "auto",
              mapping: dict[str, tuple[int, int, int, str]] | None = None,
-             planned: list | None = None) -> SimResult:
+             planned: list | None = None, engine: str = "simpy") -> SimResult:
     """Simulate ``trace`` on ``arch``; deterministic (same inputs, same result).
 
     ``fidelity="pe"`` times every GEMM tile with the cycle-by-cycle PE-grid model instead of
@@ -303,12 +303,16 @@ def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
     ``check`` verifies the engine invariants after the run (accelsim.engine.invariants;
     SimulationError). ``max_events`` caps the up-front work estimate (accelsim.engine.budget;
     default ``ACCELSIM_MAX_EVENTS`` or 2 M events): a bigger run is refused before it is
-    planned ``objective``: what the mapping search
+    planned. ``objective``: what the mapping search
     minimises per GEMM (``latency``, ``energy``, ``edp``; mapping.search). ``batch_order``:
     ``auto`` (the order moving fewer DRAM bytes), ``layer-major`` or ``image-major``
     (mapping.batch); the result's model says which ran. ``mapping``: op name -> (Mt, Nt, Kt,
     order) to replay instead of searching (a mapping file, mapping.io); ``planned``: a list
     that receives the Scheduler (``accelsim map``).
+    ``engine="fast"`` plays the same plan without simpy (engine/fast.py, the same result);
+    it keeps no event log, so ``record=True`` runs simpy. ``record=None``: the log with simpy.
+    The fast kernel knows the bandwidth DRAM model only: a banked arch, a DRAM request log,
+    a fixed mapping or a non-default objective or batch order run simpy.
     """
     wall0 = time.perf_counter()
     if fidelity not in ("model", "pe"):
@@ -320,7 +324,17 @@ def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
     if batch_order not in BATCH_ORDERS:
         raise SimulationError("unknown batch order", key="--batch-order", value=batch_order,
                               expected=" | ".join(BATCH_ORDERS))
+    if engine not in ("simpy", "fast"):
+        raise SimulationError("unknown engine", key="--engine", value=engine,
+                              expected="simpy | fast")
     budget.check_work(arch, trace, max_events)
+    if (engine == "fast" and not record and arch.dram.model == "bandwidth" and not dram_requests
+            and mapping is None and planned is None and objective == "latency"
+            and batch_order == "auto"):
+        from accelsim.engine.fast import simulate_fast
+
+        return simulate_fast(arch, trace, fidelity, check)
+    record = True if record is None else record
     scheduler = Scheduler(arch, trace, fidelity, objective, batch_order, mapping)
     groups = scheduler.plan()
     if planned is not None:

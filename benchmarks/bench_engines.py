@@ -1,0 +1,89 @@
+"""simpy vs the fast engine, side by side in one process: ViT-B, ViT-L@384, ViT-B batch 64.
+
+For each case, after one warm-up of each engine (imports, numba's cached kernel): the median
+of --runs calls of ``simulate(arch, trace, record=False, engine=...)`` (the trace and arch are
+built outside the timing), and its parts: planning (Scheduler.plan, the same for both), the
+fast engine's flattening of the plan to arrays and its kernel, against simpy's own play of
+the same plan (engine/simulator.py's _Engine.run). Both engines must give the same JSON
+(checked on each case). The ratios are what to compare on a loaded machine.
+
+    python benchmarks/bench_engines.py [--runs 5] [--cases vit_b,vit_l384,vit_b_b64]
+
+Targets (issue 19): ViT-B fast <= 30 ms and >= 10x simpy; ViT-L@384 <= 0.2 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+from accelsim import build_trace, load_arch
+from accelsim.analysis.report import result_json
+from accelsim.engine import fast
+from accelsim.engine.scheduler import Scheduler
+from accelsim.engine.simulator import _Engine, simulate
+
+ROOT = Path(__file__).resolve().parents[1]
+CASES = {"vit_b": ("vit_base", 224, 1), "vit_l384": ("vit_large", 384, 1),
+         "vit_b_b64": ("vit_base", 224, 64)}
+
+
+def _median(fn, runs: int) -> float:
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def _kernel_seconds(arch, groups, runs: int) -> tuple[float, float, int]:
+    """Median seconds of flattening the plan and of the compiled kernel; the plan's steps."""
+    flat_s = _median(lambda: fast._Flat(arch, groups), runs)
+    flat = fast._Flat(arch, groups)
+    kernel = fast._kernel(flat.steps)
+
+    def play() -> None:
+        n = len(flat.ops)
+        op_i = np.zeros((n, 8), np.int64)
+        op_i[:, 0] = op_i[:, 2] = -1
+        kernel(len(flat.units), arch.dram_latency_cycles, *flat.args, op_i,
+               np.zeros((n, 3), np.int64), np.zeros((n, 6), np.int64),
+               np.zeros(len(flat.units), np.int64), np.zeros(6, np.int64),
+               np.zeros(3, np.int64), np.zeros(len(groups), np.int64),
+               np.zeros(flat.n_proc + 1, np.int64), np.zeros(flat.n_proc + 1, np.int64))
+
+    return flat_s, _median(play, runs), flat.steps
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5, help="repetitions per case (median)")
+    parser.add_argument("--cases", default=",".join(CASES), help=f"of {', '.join(CASES)}")
+    args = parser.parse_args()
+    arch = load_arch(ROOT / "arch_configs" / "sole.yaml")
+    print(f"{'case':<10} {'steps':>6} {'plan s':>8} {'simpy s':>8} {'fast s':>8} "
+          f"{'ratio':>6} {'flat s':>7} {'kernel s':>9} {'simpy play s':>12} {'play ratio':>10}")
+    for name in args.cases.split(","):
+        model, size, batch = CASES[name]
+        trace = build_trace(model, image_size=size, batch=batch)
+        runs = args.runs if batch == 1 and size == 224 else max(1, args.runs // 3)
+        want = result_json(simulate(arch, trace, record=False))  # warm-up
+        assert result_json(simulate(arch, trace, engine="fast")) == want, name
+        simpy_s = _median(lambda: simulate(arch, trace, record=False), runs)  # noqa: B023
+        fast_s = _median(lambda: simulate(arch, trace, engine="fast"), runs)  # noqa: B023
+        plan_s = _median(lambda: Scheduler(arch, trace, "model").plan(), runs)  # noqa: B023
+        groups = Scheduler(arch, trace, "model").plan()
+        flat_s, kernel_s, steps = _kernel_seconds(arch, groups, runs)
+        simpy_play = _median(lambda: _Engine(arch, groups, False).run(), runs)  # noqa: B023
+        print(f"{name:<10} {steps:>6} {plan_s:>8.3f} {simpy_s:>8.3f} {fast_s:>8.3f} "
+              f"{simpy_s / fast_s:>5.1f}x {flat_s:>7.3f} {kernel_s:>9.4f} {simpy_play:>12.3f} "
+              f"{simpy_play / kernel_s:>9.0f}x", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,232 @@
+"""The fast engine (engine/fast.py) against simpy: byte-identical JSON reports.
+
+Every bundled simulated arch x models (ViT, DeiT, Swin, BERT), batch 2, residual fusion,
+one-bank and tiny buffers, and a seeded sample of benchmarks/fuzz_engine.py's random
+configurations. Most cases force the numba-compiled kernel (compiled once per checkout,
+``cache=True``; faster than the Python path once compiled); two force the plain-Python path
+of the same source (a big plan and a small one), as a machine without numba runs it.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import random
+from pathlib import Path
+
+import pytest
+
+from accelsim import build_trace, load_arch
+from accelsim.analysis.report import result_json
+from accelsim.arch.load import arch_from_dict
+from accelsim.engine import fast
+from accelsim.engine.scheduler import Scheduler
+from accelsim.engine.simulator import simulate
+from accelsim.errors import ConfigError, MappingError, SimulationError
+
+ROOT = Path(__file__).resolve().parents[2]
+ARCHS = ("sole", "edge_16x16", "tpu_v1_like")
+_traces: dict[tuple, object] = {}
+
+
+def trace(model: str, size: int | None = None, batch: int = 1, quant: str = "sole",
+          seq_len: int | None = None):
+    key = (model, size, batch, quant, seq_len)
+    if key not in _traces:
+        _traces[key] = build_trace(model, image_size=size, batch=batch, quant=quant,
+                                   seq_len=seq_len)
+    return _traces[key]
+
+
+@pytest.fixture(autouse=True)
+def _compiled(monkeypatch) -> None:
+    if importlib.util.find_spec("numba") is not None:
+        monkeypatch.setenv("ACCELSIM_JIT", "1")
+
+
+def assert_same(arch, tr) -> str:
+    """Both engines' JSON, equal byte for byte; returns it."""
+    want = result_json(simulate(arch, tr, record=False, engine="simpy"))
+    got = result_json(simulate(arch, tr, engine="fast"))
+    assert got == want
+    return got
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+@pytest.mark.parametrize("model", [("vit_tiny", 224), ("deit_small", 64), ("swin_tiny", 224),
+                                   ("bert_base", None)])
+def test_bundled_arch_x_model(arch, model) -> None:
+    name, size = model
+    tr = trace(name, size, seq_len=32 if name == "bert_base" else None)
+    text = assert_same(load_arch(arch), tr)
+    data = json.loads(text)
+    assert data["summary"]["total_cycles"] > 0
+    assert data["summary"]["events"] > 0
+
+
+@pytest.mark.parametrize("overrides", [
+    {"fusion.residual": True},
+    {"buffers.input.banks": 1, "buffers.weight.banks": 1, "buffers.output.banks": 1},
+    {"buffers.input.size_bytes": 8192, "buffers.weight.size_bytes": 8192,
+     "buffers.output.size_bytes": 8192},
+    {"dram.latency_ns": 0, "dram.bandwidth_gbps": 200},
+])
+def test_variants(overrides) -> None:
+    assert_same(load_arch("sole", overrides), trace("vit_tiny", 64, batch=2))
+
+
+def test_vit_base_compiled_and_python_paths(monkeypatch) -> None:
+    # ViT-B/16 on sole: 3.5k steps, the compiled kernel by default; the Python path of the
+    # same source gives the same bytes
+    pytest.importorskip("numba")
+    arch, tr = load_arch("sole"), trace("vit_base", 224)
+    want = result_json(simulate(arch, tr, record=False))
+    assert json.loads(want)["summary"]["total_cycles"] == 18_235_797
+    monkeypatch.delenv("ACCELSIM_JIT")
+    assert fast._kernel(10_000) is not fast.fast_kernel.play
+    assert result_json(simulate(arch, tr, engine="fast")) == want
+    monkeypatch.setenv("ACCELSIM_JIT", "0")
+    assert fast._kernel(10_000) is fast.fast_kernel.play
+    assert result_json(simulate(arch, tr, engine="fast")) == want
+
+
+def test_small_plan_python_path(monkeypatch) -> None:
+    monkeypatch.setenv("ACCELSIM_JIT", "0")
+    assert fast._kernel(1) is fast.fast_kernel.play
+    assert_same(load_arch("edge_16x16", {"fusion.residual": True}), trace("deit_tiny", 64))
+
+
+def _fuzz_module():
+    spec = importlib.util.spec_from_file_location("fuzz_engine",
+                                                  ROOT / "benchmarks" / "fuzz_engine.py")
+    module = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_fuzz_sample() -> None:
+    # the fuzz campaign's own generator (benchmarks/fuzz_engine.py), seeded; ViT/DeiT only
+    # (Swin-T at 224 is covered above), --check on both engines; plans above 1,500 steps are
+    # left to the fuzz script (one such 2 KiB-buffer case alone takes 20 s in simpy)
+    fuzz = _fuzz_module()
+    rng = random.Random(19)
+    compared = refused = 0
+    while compared < 8:
+        key = (rng.choice(["vit_tiny", "deit_tiny"]), rng.choice([32, 64]),
+               rng.choice([1, 1, 2]), rng.choice(["sole", "w8a8", "w4a4", "fp16", "w4a8"]))
+        arch = arch_from_dict(fuzz.random_arch(rng), "<fuzz>")
+        tr = trace(*key)
+        try:
+            if sum(len(g.steps) for g in Scheduler(arch, tr, "model").plan()) > 1500:
+                continue
+            want = result_json(simulate(arch, tr, record=False, check=True))
+        except MappingError as exc:
+            with pytest.raises(MappingError) as got:
+                simulate(arch, tr, engine="fast")
+            assert str(got.value) == str(exc)
+            refused += 1
+            continue
+        assert result_json(simulate(arch, tr, engine="fast", check=True)) == want, (key, arch)
+        compared += 1
+    assert compared == 8
+
+
+def test_record_runs_simpy_and_bad_engine() -> None:
+    # the event log exists only in simpy: record=True with engine="fast" runs simpy
+    arch, tr = load_arch("sole"), trace("vit_tiny", 32)
+    logged = simulate(arch, tr, engine="fast", record=True)
+    assert logged.extra["event_log"] and len(logged.extra["event_log"]) == logged.events
+    assert "event_log" not in simulate(arch, tr, engine="fast").extra
+    with pytest.raises(SimulationError, match="unknown engine"):
+        simulate(arch, tr, engine="simpyy")
+
+
+def test_cli_engine_fast_json_equals_simpy(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from accelsim.cli.app import app
+
+    runner = CliRunner()
+    paths = []
+    for engine in ("simpy", "fast"):
+        path = tmp_path / f"{engine}.json"
+        res = runner.invoke(app, ["simulate", "--model", "deit_tiny", "--image-size", "64",
+                                  "--engine", engine, "-o", str(path), "--format", "json"])
+        assert res.exit_code == 0, res.output
+        paths.append(path)
+    assert paths[0].read_bytes() == paths[1].read_bytes()
+    res = runner.invoke(app, ["simulate", "--model", "deit_tiny", "--engine", "numba"])
+    assert isinstance(res.exception, ConfigError)
+    assert str(res.exception) == "--engine: unknown engine (got 'numba'); expected simpy | fast"
+
+
+def _hand_plan(tmp_path, monkeypatch, releases: tuple) -> tuple:
+    """One GEMM played from a hand-written plan of two steps (16 B/cycle DRAM, 100 cycles
+    latency): each step loads 160 B of input (10 channel cycles) into a bank, computes 50
+    cycles on the array and writes 32 B (2 cycles) back."""
+    from accelsim.engine.plan import Group, Load, Step, Work
+    from accelsim.workload.topology import read_scalesim_topology
+
+    path = tmp_path / "t.csv"
+    path.write_text("Layer, M, N, K,\ng0, 8, 8, 8,\n")
+    tr = read_scalesim_topology(path)
+    step = Step(loads=(Load("input", 160, "g0", "x"),), stages=(Work("array", 50, "g0", 256),),
+                releases=releases, write_bytes=32, write_op="g0")
+    groups = [Group(index=0, ops=tuple(tr.ops), stage_units=("array",), steps=[step, step])]
+    monkeypatch.setattr(Scheduler, "plan", lambda self: groups)
+    banks = {"size_bytes": 4096, "banks": 1 if not releases else 2}
+    arch = arch_from_dict({"name": "hand", "clock_hz": 1e9,
+                           "array": {"rows": 8, "cols": 8, "dataflow": "ws"},
+                           "buffers": {"input": banks, "weight": banks, "output": banks},
+                           "dram": {"bandwidth_gbps": 16, "latency_ns": 100}}, "test")
+    return arch, tr
+
+
+def test_hand_computed_plan(tmp_path, monkeypatch) -> None:
+    # reads on the channel 0-10 and 10-20 land at 110 and 120; the array computes 110-160 and
+    # 160-210 (the stage takes step 1 once step 0 is done); write-backs 160-162 and 210-212 land at
+    # 262 and 312, the op's end
+    arch, tr = _hand_plan(tmp_path, monkeypatch, (("input", 0),))
+    for engine in ("simpy", "fast"):
+        result = simulate(arch, tr, record=False, engine=engine)
+        layer = result.layers[0]
+        assert (layer.start_cycle, layer.end_cycle, layer.compute_cycles) == (0, 312, 100)
+        assert result.dram_busy_cycles == 24
+        # step 0 is handed to the array at 10 (its transfer done) and its data lands at 110
+        assert layer.stalls["dram"] == 100
+        # the 10 cycles before it count as waiting in the DMA queue (dependency); step 1 is
+        # taken at 160, its data long there; the rest of the 212 idle cycles is write-back
+        assert layer.stalls == {"dram": 100, "bank": 0, "dependency": 10, "unit": 0,
+                                "sram": 0, "writeback": 102}
+        assert result.events == 2 + 4 + 2
+    assert_same(arch, tr)
+
+
+def test_deadlock_reported_alike(tmp_path, monkeypatch) -> None:
+    # one input bank that no step frees: the second load waits forever in both engines
+    arch, tr = _hand_plan(tmp_path, monkeypatch, ())
+    with pytest.raises(SimulationError) as want:
+        simulate(arch, tr, record=False)
+    with pytest.raises(SimulationError) as got:
+        simulate(arch, tr, engine="fast")
+    assert "deadlock: 1 group(s) never finished" in str(want.value)
+    assert str(got.value) == str(want.value)
+
+
+def test_pe_fidelity_same(tmp_path) -> None:
+    # --fidelity pe times tiles in the planner, so both engines play the same PE-grid cycles
+    from accelsim.workload.topology import read_scalesim_topology
+
+    path = tmp_path / "t.csv"
+    path.write_text("Layer, M, N, K,\na, 20, 9, 30,\nb, 33, 17, 65,\n")
+    tr = read_scalesim_topology(path)
+    buf = {"size_bytes": "1KiB", "banks": 2}
+    arch = arch_from_dict({"name": "pe", "clock_hz": 1e9,
+                           "array": {"rows": 8, "cols": 8, "dataflow": "os"},
+                           "buffers": {"input": buf, "weight": buf, "output": buf},
+                           "dram": {"bandwidth_gbps": 16, "latency_ns": 100}}, "test")
+    want = simulate(arch, tr, fidelity="pe", record=False)
+    got = simulate(arch, tr, fidelity="pe", engine="fast")
+    assert got.fidelity == "pe"
+    assert result_json(got) == result_json(want)
