@@ -43,7 +43,8 @@ def test_op_slices_are_the_event_logs_holds(run):
     log = run.extra["event_log"]
     ops = [e for _, e in _slices(run) if e["cat"] == "op"]
     starts = sum(1 for row in log if row[2] == "start")
-    assert len(ops) == starts == sum(1 for row in log if row[2] == "end") > 1000
+    # (a non-trivial run: hundreds of tile holds; the mapping search picks few, large tiles)
+    assert len(ops) == starts == sum(1 for row in log if row[2] == "end") > 500
     got = Counter((e["name"].split(" (fused")[0], e["args"]["start_cycle"],
                    e["args"]["end_cycle"]) for e in ops)
     assert got == Counter(_log_holds(log))

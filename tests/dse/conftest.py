@@ -10,7 +10,7 @@ SPACE = """\
 array.rows: [8, 16, 32, 64]
 array.cols: [8, 16, 32, 64]
 buffers.weight.size_bytes: [32KiB, 256KiB]
-dram.bandwidth_gbps: [12.8, 25.6, 51.2]
+dram.timing.channels: [2, 4, 8]     # banked LPDDR4-3200: 12.8, 25.6, 51.2 GB/s
 clock_hz: [5.0e8, 1.0e9]
 constraints:
   - array.rows * array.cols <= 2048

@@ -24,15 +24,15 @@ def test_parameters_kinds_grid_and_constraints(tmp_path):
 array.rows: [16, 32, 64]
 array.cols: {low: 8, high: 64, step: 8}
 clock_hz: {low: 5.0e8, high: 1.5e9, log: true}
-dram.bandwidth_gbps: {low: 12.8, high: 51.2, step: 12.8}
+dram.latency_ns: {low: 50.0, high: 200.0, step: 50.0}
 model: [vit_tiny, vit_base]
 constraints: ["array.rows * array.cols <= 2048"]
 """)
     kinds = {p.name: p.kind for p in space.parameters}
     assert kinds == {"array.rows": "categorical", "array.cols": "int", "clock_hz": "float",
-                     "dram.bandwidth_gbps": "float", "model": "categorical"}
+                     "dram.latency_ns": "float", "model": "categorical"}
     assert space.parameter("array.cols").grid_values() == (8, 16, 24, 32, 40, 48, 56, 64)
-    assert space.parameter("dram.bandwidth_gbps").grid_values() == (12.8, 25.6, 38.4, 51.2)
+    assert space.parameter("dram.latency_ns").grid_values() == (50.0, 100.0, 150.0, 200.0)
     assert space.grid_size() is None  # clock_hz is continuous
     assert space.constraints[0].names == ("array.rows", "array.cols")
 

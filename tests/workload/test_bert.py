@@ -208,7 +208,9 @@ def test_roofline_compares_sequence_lengths(monkeypatch, capsys) -> None:
     assert code == 0
     assert "Growth per block, 128 -> 512 tokens" in out
     assert out.count("attention matmuls") == 2  # a category table per length
-    code, _, err = run([*base, "--format", "json"], monkeypatch, capsys)
+    code, out, _ = run([*base, "--format", "json"], monkeypatch, capsys)
+    assert code == 0 and "512" in out  # the growth table is exported
+    code, _, err = run([*base, "-o", "r.png"], monkeypatch, capsys)
     assert code == 2 and err.startswith("accelsim: error: --seq-len: several sizes")
     code, _, err = run([*base, "--image-size", "224,384"], monkeypatch, capsys)
     assert code == 2 and "one of --image-size and --seq-len" in err
