@@ -47,7 +47,7 @@ constraints: ["array.rows * array.cols <= 2048"]
     ("array.rows: {low: 8, high: 64, lgo: true}", "array.rows.lgo", "unknown range key"),
     ("array.rows: {low: 8}", "array.rows.high", "missing"),
     ("array.rows: {low: 0, high: 8, log: true}", "array.rows.low", "log range needs low > 0"),
-    ("array.rows: {low: 8.0, high: 64.0}", "array.rows", "integer"),
+    ("array.rows: {low: 8.0, high: 64.0}", "array.rows", "whole number"),
     ("array.rows: 16", "array.rows", "expected a list of choices or a range"),
     ("array.dataflow: [ws, diagonal]", "array.dataflow[1]", "not a valid value"),
     ("model: vit_base", "model", "expected a list"),
