@@ -21,6 +21,7 @@ import numpy as np
 from accelsim.analysis.records import SimResult
 from accelsim.arch.spec import ArchSpec
 from accelsim.engine import fast_kernel, invariants
+from accelsim.engine.dram import DramCounts
 from accelsim.engine.plan import Group
 from accelsim.engine.scheduler import Scheduler
 from accelsim.engine.simulator import STALL_CAUSES, _layers, _OpStats
@@ -81,6 +82,10 @@ class _Flat:
         rel_rows: list[tuple[int, int]] = []
         ep_work: list[int] = []
         add_load, add_work, add_step = load_rows.append, work_rows.append, step_rows.append
+        #: channel cycles of each op's transfers (bandwidth model: what they occupy, whenever
+        #: they run) and the cycles each buffer's port held a unit: both fixed by the plan
+        self.dram_busy = [0] * len(self.ops)
+        self.sram_stalls: dict[str, int] = {}
         pid = 0
         for g in groups:
             n = len(g.stage_units)
@@ -92,6 +97,7 @@ class _Flat:
                     closing.append(len(step_rows))
                 load0, w0, rel0, ep0 = len(load_rows), len(work_rows), len(rel_rows), len(ep_work)
                 for ld in step.loads:
+                    self.dram_busy[op_id[ld.op]] += cycles(ld.dram_bytes)
                     add_load((buf_id[ld.buffer], ld.dram_bytes, cycles(ld.dram_bytes),
                               op_id[ld.op], ld.bank, ld.produced, ld.epilogue))
                 for w in step.stages:
@@ -101,6 +107,12 @@ class _Flat:
                 for w in step.epilogue:
                     ep_work.append(len(work_rows))
                     add_work((unit_id[w.unit], w.cycles, w.port_cycles, w.amount, op_id[w.op]))
+                for w in (*step.stages, *step.epilogue):
+                    if w is not None and w.port_cycles:
+                        self.sram_stalls[w.port_buffer] = (self.sram_stalls.get(w.port_buffer, 0)
+                                                           + w.port_cycles)
+                if step.write_bytes:
+                    self.dram_busy[op_id[step.write_op]] += cycles(step.write_bytes)
                 add_step((load0, len(load_rows), w0, rel0, len(rel_rows), ep0, len(ep_work),
                           step.opens_out, step.closes_out, step.write_bytes,
                           cycles(step.write_bytes),
@@ -130,7 +142,8 @@ def simulate_fast(arch: ArchSpec, trace: Trace, fidelity: str = "model",
                   check: bool = False) -> SimResult:
     """simulate(..., engine="fast", record=False): the same result without simpy."""
     wall0 = time.perf_counter()
-    groups = Scheduler(arch, trace, fidelity).plan()
+    scheduler = Scheduler(arch, trace, fidelity, "latency", "auto", None)
+    groups = scheduler.plan()
     flat = _Flat(arch, groups)
     n_ops = len(flat.ops)
     op_i = np.zeros((n_ops, 8), np.int64)
@@ -158,7 +171,8 @@ def simulate_fast(arch: ArchSpec, trace: Trace, fidelity: str = "model",
                       dram_read=read, dram_write=write, drains=drains,
                       fills={b: int(op_fill[o, i]) for i, b in enumerate(BUFFERS)
                              if op_fill[o, i]},
-                      stalls={c: int(op_stall[o, i]) for i, c in enumerate(STALL_CAUSES)})
+                      stalls={c: int(op_stall[o, i]) for i, c in enumerate(STALL_CAUSES)},
+                      dram=DramCounts(busy_cycles=flat.dram_busy[o]))
         stats[name] = st
 
     class _Played:  # what simulator._layers reads of an engine
@@ -171,6 +185,7 @@ def simulate_fast(arch: ArchSpec, trace: Trace, fidelity: str = "model",
     model = {"name": trace.name, "model": trace.model, "image_size": trace.image_size,
              "batch": trace.batch, "quant": trace.quant, "source": trace.source,
              "ops": len(trace.ops), "groups": len(groups),
+             "batch_order": scheduler.batch_order,
              **({"seq_len": trace.seq_len} if trace.seq_len else {})}
     result = SimResult(
         arch_name=arch.name,
@@ -180,12 +195,13 @@ def simulate_fast(arch: ArchSpec, trace: Trace, fidelity: str = "model",
         total_cycles=total,
         unit_busy_cycles={u: int(unit_busy[i]) for i, u in enumerate(flat.units)},
         dram_busy_cycles=int(counters[0]),
+        dram_refreshes=0,  # the bandwidth model does not refresh
         peak_bank_use={b: int(bank_peak[i]) for i, b in enumerate(BUFFERS)},
         events=int(counters[1]),
         wall_time_s=time.perf_counter() - wall0,
         layers=tuple(layers),
         fidelity=fidelity,
-        extra={},
+        extra={"sram_stall_cycles_by_buffer": dict(sorted(flat.sram_stalls.items()))},
         warnings=run_warnings(arch, trace),
     )
     if check:

@@ -310,7 +310,8 @@ def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
     order) to replay instead of searching (a mapping file, mapping.io); ``planned``: a list
     that receives the Scheduler (``accelsim map``).
     ``engine="fast"`` plays the same plan without simpy (engine/fast.py, the same result);
-    it keeps no event log, so ``record=True`` runs simpy. ``record=None``: the log with simpy.
+    it keeps no event log, so ``record=True`` runs simpy. ``record=None``: the log with
+    ``engine="simpy"``, none with ``engine="fast"`` (also when simpy plays it).
     The fast kernel knows the bandwidth DRAM model only: a banked arch, a DRAM request log,
     a fixed mapping or a non-default objective or batch order run simpy.
     """
@@ -334,7 +335,8 @@ def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
         from accelsim.engine.fast import simulate_fast
 
         return simulate_fast(arch, trace, fidelity, check)
-    record = True if record is None else record
+    # record=None: the log with simpy; a fast run simpy plays instead keeps none, as fast would
+    record = engine == "simpy" if record is None else record
     scheduler = Scheduler(arch, trace, fidelity, objective, batch_order, mapping)
     groups = scheduler.plan()
     if planned is not None:
