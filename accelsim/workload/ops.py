@@ -122,9 +122,18 @@ def _rows_of(shape: tuple[int, ...], inner: int) -> int | None:
 
 def _blocks(shape: tuple[int, ...], batch: int, rows: int, cols: int) -> bool:
     """``shape`` holds ``batch`` [rows x cols] matrices: [batch, rows, cols], or a 2-D tiling
-    of them (heads side by side in the columns, windows or images stacked in the rows)."""
+    of them (heads side by side in the columns, windows or images stacked in the rows), or
+    [images, rows, heads x cols] (an imported graph's tokens before the heads are split), or
+    [images, heads, rows, cols] (the batch split over leading dimensions)."""
     if len(shape) == 3:
-        return shape == (batch, rows, cols)
+        g, r, c = shape
+        return shape == (batch, rows, cols) or (
+            r == rows and cols and c % cols == 0 and g * (c // cols) == batch)
+    if len(shape) >= 4:  # [images, heads, rows, cols]: the batch split over leading dims
+        lead = 1
+        for d in shape[:-2]:
+            lead *= d
+        return shape[-2:] == (rows, cols) and lead == batch
     if len(shape) == 2:
         r, c = shape
         return r % rows == 0 and c % cols == 0 and (r // rows) * (c // cols) == batch
@@ -201,14 +210,15 @@ class Matmul(Op):
 
     def layout_problem(self, output: bool, slot: int, shape: tuple[int, ...]) -> str | None:
         """A holds ``batch`` [m, k] matrices and C ``batch`` [m, n] ([batch, m, k], or 2-D with
-        heads side by side); B ``batch`` [k, n] matrices, or [n, k] ones in 2-D (attention's
-        K, stored token-major, is read transposed for Q K^T)."""
+        heads side by side); B ``batch`` [k, n] matrices, or [n, k] ones token-major (2-D, or
+        [images, tokens, heads x d]: attention's K is read transposed for Q K^T)."""
         b, m, n, k = self.batch, self.m, self.n, self.k
         if output:
             return None if _blocks(shape, b, m, n) else f"{b} x [m, n] = [{b}, {m}, {n}]"
         if slot == 0:
             return None if _blocks(shape, b, m, k) else f"{b} x [m, k] = [{b}, {m}, {k}]"
-        ok = _blocks(shape, b, k, n) or (len(shape) == 2 and _blocks(shape, b, n, k))
+        token_major = len(shape) == 2 or (len(shape) == 3 and shape[0] != b)  # not [b, n, k]
+        ok = _blocks(shape, b, k, n) or (token_major and _blocks(shape, b, n, k))
         return None if ok else f"{b} x [k, n] = [{b}, {k}, {n}]"
 
     @property

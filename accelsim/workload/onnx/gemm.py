@@ -145,6 +145,10 @@ def lower_gemm(L: Lowering, node: Node) -> None:
                                            and bool(node.inputs[7]))
     ir = L._emit("gemm", name, op, {"m": m, "n": n, "k": k}, inputs, tail,
                  qlinear=qlinear, role="weight", bias=bias)
+    if op in ("Conv", "ConvInteger", "QLinearConv"):
+        # the im2col GEMM writes its [m, n] result matrix (m = N x OH x OW pixels, n output
+        # channels), pixel-major; the NCHW view of the graph is a layout the DMA absorbs
+        L.out.tensors[tail].shape = (m, n)
     if quant is not None:
         L.out.tensors[tail].quant = quant
     if L.alias.get(x) is not None and L.alias[x].partial and L._numel(inputs[0]) > m * k:
