@@ -274,9 +274,11 @@ class LayerNorm(RowOp):
 
     def layout_problem(self, output: bool, slot: int, shape: tuple[int, ...]) -> str | None:
         """Also a [g x rows, length / g] input: g neighbouring tokens concatenated into one row
-        (Swin's patch merging, then its layernorm over 4C)."""
-        if not output and slot == 0 and len(shape) == 2 and shape[1] and (
-                self.length % shape[1] == 0 and shape[0] == self.rows * (self.length // shape[1])):
+        (Swin's patch merging, then its layernorm over 4C; leading dimensions are flattened:
+        [images, H, W, C] reads as [images x H x W, C])."""
+        rows = _rows_of(shape, shape[-1]) if len(shape) >= 2 else None  # leading dims flattened
+        if not output and slot == 0 and rows is not None and shape[-1] and (
+                self.length % shape[-1] == 0 and rows == self.rows * (self.length // shape[-1])):
             return None
         return super().layout_problem(output, slot, shape)
 
