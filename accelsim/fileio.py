@@ -41,10 +41,13 @@ def _kind(mode: int) -> str:
     return "not a regular file"
 
 
-def check_input_file(path: Path, error: type[AccelsimError], what: str = "file") -> int:
+def check_input_file(path: Path, error: type[AccelsimError], what: str = "file",
+                     max_bytes: int | None = None) -> int:
     """Check that ``path`` (links followed) is a regular file under the size cap; return its size.
 
-    ``what`` names the expected content in messages ("YAML file", "SCALE-Sim topology CSV").
+    ``what`` names the expected content in messages ("YAML file", "SCALE-Sim topology CSV");
+    ``max_bytes`` replaces the text-input cap for files read only in part (an ONNX graph
+    whose weights are skipped).
     """
     try:
         info = os.stat(path)
@@ -58,7 +61,7 @@ def check_input_file(path: Path, error: type[AccelsimError], what: str = "file")
         raise error(f"cannot read file: {exc.strerror}", file=str(path)) from None
     if not stat.S_ISREG(info.st_mode):
         raise error(f"is {_kind(info.st_mode)}, expected a {what}", file=str(path))
-    cap = max_input_bytes()
+    cap = max_input_bytes() if max_bytes is None else max_bytes
     if info.st_size > cap:
         raise error(f"file is {info.st_size:,} bytes, over the {cap:,}-byte input limit "
                     "(set ACCELSIM_MAX_INPUT_BYTES to raise it)", file=str(path))

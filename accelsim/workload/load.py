@@ -12,6 +12,10 @@ from accelsim.suggest import did_you_mean
 from accelsim.workload.models import MODELS, build_trace
 from accelsim.workload.trace import Trace, load_trace_file
 
+#: Largest ONNX file accepted: protobuf's 2 GiB message limit (weights are skipped while
+#: reading, so a 346 MB ViT-B costs no more than its graph)
+ONNX_MAX_BYTES = 2**31
+
 #: ``quant`` value that keeps an ONNX graph's own bit widths
 GRAPH_QUANT = "graph"
 
@@ -36,7 +40,7 @@ def load_trace(model_or_path: str | Path, image_size: int | None = None, batch: 
     if is_onnx(path):
         from accelsim.workload.onnx import import_onnx
 
-        check_input_file(path, TraceError, "ONNX model")
+        check_input_file(path, TraceError, "ONNX model", max_bytes=ONNX_MAX_BYTES)
         scheme = None if quant in (None, GRAPH_QUANT) else quant
         return import_onnx(path, input_shape, unknown_ops, scheme)
     if path.suffix.lower() in (".yaml", ".yml", ".csv") or os.path.lexists(path):

@@ -368,7 +368,11 @@ class Pool(Op):
         return (self.groups * self.channels,)
 
     def layout_problem(self, output: bool, slot: int, shape: tuple[int, ...]) -> str | None:
-        """Rows of ``channels`` elements in and out."""
+        """Rows of ``channels`` elements in and out; the pooled axes may stay as trailing 1s on
+        the output (ONNX GlobalAveragePool keeps them: [N, C, 1] is [N, C] in memory)."""
+        if output:
+            while len(shape) > 1 and shape[-1] == 1 and shape[-2] == self.channels:
+                shape = shape[:-1]
         if _rows_of(shape, self.channels) is not None:
             return None
         return f"[..., channels] = [..., {self.channels}]"
