@@ -120,14 +120,17 @@ def test_numbers_in_yaml_1_2_spelling_run_in_the_keys_unit(
         capsys: pytest.CaptureFixture[str]) -> None:
     """``bandwidth_gbps: 1e3`` is 1000 GB/s (YAML 1.1 read a string, then 1000 B/s)."""
     arch = tmp_path / "fast.yaml"
-    arch.write_text(SOLE.read_text().replace("bandwidth_gbps: 25.6 ", "bandwidth_gbps: 1e3 "))
+    # the flat pipe, where bandwidth_gbps applies (the bundled sole.yaml is banked)
+    arch.write_text(SOLE.read_text().replace(
+        "  model: banked ", "  model: bandwidth\n  bandwidth_gbps: 1e3\n  efficiency: 1.0\n  #", 1))
     code, out, err = run(["simulate", "--arch", str(arch), "--model", files["trace.yaml"],
                           "-f", "json"], monkeypatch, capsys)
     assert code == 0, err
     data = json.loads(out)
     assert data["arch"]["dram"]["bandwidth_gbps"] == 1000.0
     code, out, _ = run(["simulate", "--model", files["trace.yaml"], "-f", "json", "--set",
-                        "dram.bandwidth_gbps=1e3"], monkeypatch, capsys)
+                        "dram.model=bandwidth", "--set", "dram.bandwidth_gbps=1e3"],
+                       monkeypatch, capsys)
     assert json.loads(out)["summary"] == data["summary"]
 
 

@@ -61,7 +61,8 @@ def test_a_scheme_assuming_units_the_arch_lacks():
     ("buffers.input.size_bytes=512", "buffers.input = 512 B is physically implausible"),
 ])
 def test_physically_implausible_values(override, needle):
-    warnings = spec_warnings(load_arch("sole", [override]))
+    flat = ["dram.model=bandwidth"] if override.startswith("dram.bandwidth_gbps") else []
+    warnings = spec_warnings(load_arch("sole", [*flat, override]))
     assert len(warnings) == 1 and needle in warnings[0]
 
 
