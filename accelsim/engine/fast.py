@@ -24,7 +24,7 @@ from accelsim.engine import fast_kernel, invariants
 from accelsim.engine.dram import DramCounts
 from accelsim.engine.plan import Group
 from accelsim.engine.scheduler import Scheduler
-from accelsim.engine.simulator import STALL_CAUSES, _layers, _OpStats
+from accelsim.engine.simulator import STALL_CAUSES, _layers, _OpStats, run_model
 from accelsim.engine.warnings import run_warnings
 from accelsim.errors import SimulationError
 from accelsim.workload.trace import Trace
@@ -182,11 +182,7 @@ def simulate_fast(arch: ArchSpec, trace: Trace, fidelity: str = "model",
     played.stats = stats  # type: ignore[attr-defined]
     layers = _layers(arch, trace, groups, played)  # type: ignore[arg-type]
     total = max((layer.end_cycle for layer in layers), default=0)
-    model = {"name": trace.name, "model": trace.model, "image_size": trace.image_size,
-             "batch": trace.batch, "quant": trace.quant, "source": trace.source,
-             "ops": len(trace.ops), "groups": len(groups),
-             "batch_order": scheduler.batch_order,
-             **({"seq_len": trace.seq_len} if trace.seq_len else {})}
+    model = run_model(trace, groups, scheduler)
     result = SimResult(
         arch_name=arch.name,
         arch=arch.model_dump(mode="json", exclude={"name"}),

@@ -348,11 +348,7 @@ def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
     layers = _layers(arch, trace, groups, engine)
     total = max((layer.end_cycle for layer in layers), default=0)
     wall = time.perf_counter() - wall0
-    model = {"name": trace.name, "model": trace.model, "image_size": trace.image_size,
-             "batch": trace.batch, "quant": trace.quant, "source": trace.source,
-             "ops": len(trace.ops), "groups": len(groups),
-             "batch_order": scheduler.batch_order,
-             **({"seq_len": trace.seq_len} if trace.seq_len else {})}
+    model = run_model(trace, groups, scheduler)
     result = SimResult(
         arch_name=arch.name,
         arch=arch.model_dump(mode="json", exclude={"name"}),
@@ -381,6 +377,14 @@ def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
             banks={name: b.banks for name, b in engine.buffers.items()})
         invariants.check_all(trace, groups, result, observed, arch.dram_bytes_per_cycle)
     return result
+
+
+def run_model(trace: Trace, groups: list[Group], scheduler: Scheduler) -> dict:
+    """The result's model identity, shared by both engines (their JSON must be the same)."""
+    return {"name": trace.name, "model": trace.model, "image_size": trace.image_size,
+            "batch": trace.batch, "quant": trace.quant, "source": trace.source,
+            "ops": len(trace.ops), "groups": len(groups), "batch_order": scheduler.batch_order,
+            **({"seq_len": trace.seq_len} if trace.seq_len else {})}
 
 
 def _layers(arch: ArchSpec, trace: Trace, groups: list[Group],
