@@ -61,18 +61,21 @@ def check_macs(trace: Trace, groups: list[Group], observed: Observed) -> None:
 def check_producers_first(groups: list[Group]) -> None:
     """Every tensor a group reads from DRAM that an op produces comes from an earlier group the
     reader depends on (the loader waits only for ``deps``: anything else would read it early)."""
-    producer = {t: g.index for g in groups for op in g.ops for t in op.outputs}
-    for group in groups:
+    producers: dict[str, set[int]] = {}  # tensor -> the groups so far writing it (an
+    for group in groups:                   # image-major plan writes it once per image)
         for step in group.steps:
             for load in step.loads:
                 if not load.produced:
                     continue
-                src = producer.get(load.tensor)
-                if src is None or src >= group.index or src not in group.deps:
+                src = producers.get(load.tensor, set())
+                if not src & group.deps:
                     raise SimulationError(
                         f"invariant violated: group {group.name!r} reads tensor {load.tensor!r} "
-                        f"produced by group {src} without waiting for it (group index "
-                        f"{group.index}, deps {sorted(group.deps)})")
+                        f"produced by group(s) {sorted(src)} without waiting for one of them "
+                        f"(group index {group.index}, deps {sorted(group.deps)})")
+        for op in group.ops:
+            for t in op.outputs:
+                producers.setdefault(t, set()).add(group.index)
 
 
 def check_bytes(groups: list[Group], result: SimResult) -> None:

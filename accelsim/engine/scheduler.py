@@ -23,6 +23,7 @@ from typing import NamedTuple
 from accelsim.arch.spec import ArchSpec
 from accelsim.cost import sfu as sfu_cost
 from accelsim.cost.dram import AccessPattern
+from accelsim.engine.batch_plan import UnitChoice, compose, order_name
 from accelsim.engine.plan import Group, Load, Step, Work
 from accelsim.engine.tile_costs import TileCosts, tile_for
 from accelsim.errors import MappingError
@@ -64,8 +65,11 @@ class Scheduler:
         self.banks = self.costs.banks
         self.resident: set[str] = set()  # tensors left on chip by a fused producer
         self._residual_of: dict[str, str] = {}  # fused residual add -> its streamed operand
-        self._group_of_tensor: dict[str, int] = {}
+        self.group_of_tensor: dict[str, int] = {}
         self.placement = place_tensors(trace)
+        self.unit_orders: list[UnitChoice] = []  # batch order per unit of groups (batch > 1)
+        self.image_ops: set[str] = set()  # GEMMs run image-major (mappings: per-image tiling)
+        self.per_image: Trace | None = None  # the batch-1 trace those were planned on
 
     # ------------------------------------------------------------------ units and costs
     def unit_of(self, op: Op) -> str:
@@ -119,7 +123,7 @@ class Scheduler:
         full = add.rows * add.length
         if other.is_constant or other.numel != full or self.trace.tensor(tensor).numel != full:
             return None  # a broadcast operand is not a per-tile residual
-        if other.name in self.trace.producers and other.name not in self._group_of_tensor:
+        if other.name in self.trace.producers and other.name not in self.group_of_tensor:
             return None  # produced later in program order (e.g. DeiT's second head): not yet
         return other.name
 
@@ -180,11 +184,11 @@ class Scheduler:
         return AttentionSizing(rows, k_bytes, v_bytes, shared)
 
     def plan(self) -> list[Group]:
-        """The groups to play. A batch-b trace is planned layer-major (as written) and
-        image-major (the batch-1 plan once per image, weights fetched per image); the order
-        moving fewer DRAM bytes wins (ties: layer-major), so a batch never moves more bytes
-        per inference than b batch-1 runs (``self.batch_order`` says which; ``batch_order``
-        forces one)."""
+        """The groups to play. A batch-b trace is planned layer-major (as written) and from the
+        batch-1 plan (image-major); engine.batch_plan picks the order per unit of groups by
+        the objective, never moving more DRAM bytes than b batch-1 runs (``self.batch_order``:
+        layer-major, image-major or mixed; ``self.unit_orders`` per unit; ``batch_order``
+        forces one for every unit)."""
         layer = self._plan_layer_major()
         self.batch_order = "layer-major"
         if self.trace.batch <= 1 or self.requested_order == "layer-major":
@@ -194,12 +198,67 @@ class Scheduler:
             return layer
         sub = Scheduler(self.arch, one, self.fidelity, self.objective, "layer-major",
                         self.fixed)
-        image = _repeat(sub._plan_layer_major(), self.trace.batch)
-        if self.requested_order == "image-major" or _dram_bytes(image) < _dram_bytes(layer):
-            self.batch_order = "image-major"
-            self.mappings = sub.mappings
-            return image
-        return layer
+        single = sub._plan_layer_major()
+        made = compose(layer, single, self, sub, self.trace.batch, self.objective,
+                       self.arch.dram_bytes_per_cycle, self.banks["weight"].banks,
+                       force_image=self.requested_order == "image-major",
+                       replan=lambda first, last: sub._whole_weights(single[first:last + 1]))
+        if made is None:  # the two plans group the ops differently: whole plans compared
+            image = _repeat(single, self.trace.batch)
+            if self.requested_order == "image-major" or _dram_bytes(image) < _dram_bytes(layer):
+                self.batch_order, self.mappings, self.per_image = "image-major", sub.mappings, one
+                self.image_ops = set(sub.mappings)
+                return image
+            return layer
+        groups, self.unit_orders = made
+        self.batch_order = order_name(self.unit_orders)
+        self.per_image = one
+        for c in self.unit_orders:
+            if c.order == "image-major":
+                for g in range(c.first, c.last + 1):
+                    for op in single[g].ops:
+                        if op.name in sub.mappings:
+                            self.mappings[op.name] = sub.mappings[op.name]
+                            self.image_ops.add(op.name)
+        return groups
+
+    def _whole_weights(self, groups: list[Group]) -> list[Group] | None:
+        """``groups`` with each GEMM re-tiled to hold its whole weight in one weight bank
+        (K and N uncut, M as large as the input and output banks allow), so an image-major
+        unit can keep the weights across images (engine.batch_plan); None if any GEMM's weight
+        exceeds a bank or none is re-tiled. Replayed (mapping file) tiles are kept."""
+        out: list[Group] = []
+        changed = False
+        for group in groups:
+            op = group.ops[0]
+            if op.kind != "gemm" or op.name in self.fixed:
+                out.append(group)
+                continue
+            t = self.trace
+            a, b = t.tensor(op.inputs[0]), t.tensor(op.inputs[1])
+            m, n, k = op.m, op.n, op.k  # type: ignore[attr-defined]
+            acc = max(t.tensor(op.outputs[0]).bits, self.array.accumulator_bits)
+            if tensor_bytes(k * n, b.bits) > self.banks["weight"].bank_bytes:
+                return None
+            rows = self.banks["output"].bank_bytes // tensor_bytes(n, acc)
+            if a.name not in self.resident:
+                rows = min(rows, self.banks["input"].bank_bytes // tensor_bytes(k, a.bits))
+            if rows < 1:
+                return None
+            mt = ceil_div(m, ceil_div(m, min(rows, m)))
+            saved = dict(self.mappings)
+            self.fixed[op.name] = (mt, n, k, "nmk")
+            try:
+                again = self._gemm_group(group.index, op, list(group.ops[1:]))
+            except MappingError:
+                return None
+            finally:
+                del self.fixed[op.name]
+                self.mappings = saved
+            again.deps = group.deps
+            out.append(again)
+            changed = True
+        return out if changed else None
 
     def _plan_layer_major(self) -> list[Group]:
         groups: list[Group] = []
@@ -219,11 +278,11 @@ class Scheduler:
             for member in group.ops:
                 done.add(member.name)
             group.deps = frozenset(
-                self._group_of_tensor[t] for member in group.ops for t in member.inputs
-                if t in self._group_of_tensor and self._group_of_tensor[t] != group.index)
+                self.group_of_tensor[t] for member in group.ops for t in member.inputs
+                if t in self.group_of_tensor and self.group_of_tensor[t] != group.index)
             for member in group.ops:
                 for t in member.outputs:
-                    self._group_of_tensor[t] = group.index
+                    self.group_of_tensor[t] = group.index
             groups.append(group)
         return groups
 
@@ -377,13 +436,16 @@ class Scheduler:
                 loads: list[Load] = list(params) if not steps else []
                 if blk == 0:
                     loads.append(self._load("weight", k_bytes, qk.name, kt_.name,
-                                            pattern=self._head(kt_.name, _h, heads, 0, None)))
+                                            pattern=self._head(kt_.name, _h, heads, 0, None,
+                                                               tokens, head_dim)))
                     # K and V sharing one bank leave the other free for the next head's pair
                     loads.append(self._load("weight", v_bytes, sv.name, v.name,
                                             bank=not shared_bank,
-                                            pattern=self._head(v.name, _h, heads, 0, None)))
+                                            pattern=self._head(v.name, _h, heads, 0, None,
+                                                               tokens, head_dim)))
                 loads.extend(self._input_load(q.name, tensor_bytes(rows * head_dim, q.bits),
-                                              qk.name, self._head(q.name, _h, heads, r0, rows)))
+                                              qk.name, self._head(q.name, _h, heads, r0, rows,
+                                                                         tokens, head_dim)))
                 loads.extend(self._residual_loads(sv_epilogue, rows, head_dim, r0,
                                                   _h * head_dim))
                 c_qk, const_qk = timer_qk(rows, tokens, head_dim)
@@ -418,7 +480,8 @@ class Scheduler:
                     epilogue=self._epilogue_work(sv_epilogue, rows, head_dim),
                     write_bytes=tensor_bytes(rows * head_dim, final.bits),
                     write_op=(sv_epilogue[-1] if sv_epilogue else sv).name,
-                    write_pattern=self._head(final.name, _h, heads, r0, rows)))
+                    write_pattern=self._head(final.name, _h, heads, r0, rows, tokens,
+                                             head_dim)))
         ops = (*front, sv, *sv_epilogue)
         group = Group(index, tuple(ops), units, steps)
         group.units = {o.name: ("array" if o.kind in GEMM_KINDS else
@@ -435,10 +498,18 @@ class Scheduler:
                                  f"{block_rows} rows; scores stay on chip")
         return group
 
-    def _head(self, tensor: str, head: int, heads: int, row0: int,
-              rows: int | None) -> AccessPattern:
-        """Rows of one head of a (tokens, heads x head_dim) tensor: its column block."""
+    def _head(self, tensor: str, head: int, heads: int, row0: int, rows: int | None,
+              tokens: int = 0, width: int = 0) -> AccessPattern:
+        """Rows of one head of an [images x tokens, heads x head_dim] tensor: its column block
+        of ``width`` (head_dim) columns in its image's ``tokens`` rows. A batch's heads run
+        image by image (head h is head h % per_image of image h // per_image); rows None: all
+        of the image's rows."""
         p = self.placement[tensor]
+        per_image = p.cols // width if width and p.cols % width == 0 else heads
+        if tokens and heads % per_image == 0 and p.rows == heads // per_image * tokens:
+            image, j = divmod(head, per_image)
+            return self._slice(tensor, image * tokens + row0,
+                               tokens - row0 if rows is None else rows, j * width, width)
         width = p.cols // heads if p.cols % heads == 0 else p.cols
         col0 = head * width if width != p.cols else 0
         return self._slice(tensor, row0, rows, col0, width)

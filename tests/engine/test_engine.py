@@ -180,9 +180,20 @@ def test_reading_a_tensor_before_its_producer_is_an_invariant_violation() -> Non
     early = Group(0, (trace.ops[0],), ("array",),
                   [Step(loads=(Load("output", 4, "g", "d", bank=False, produced=True),),
                         stages=(None,))])
-    with pytest.raises(SimulationError, match="reads tensor 'd' produced by group 1"):
+    with pytest.raises(SimulationError, match=r"reads tensor 'd' produced by group\(s\) \[\]"):
         check_producers_first([early, Group(1, (trace.ops[1],), ("vector",), [])])
     check_producers_first(groups)  # the real plan passes
+    # an image-major plan writes a tensor once per image: a reader waits for one writer (its
+    # image's), not the last one; a reader waiting for none of them is still refused
+    writer = Group(0, (trace.ops[1],), ("vector",), [])
+    again = Group(1, (trace.ops[1],), ("vector",), [])
+    reader = Group(2, (trace.ops[0],), ("array",), [Step(
+        loads=(Load("output", 4, "g", "d", bank=False, produced=True),), stages=(None,))],
+        deps=frozenset({0}))
+    check_producers_first([writer, again, reader])
+    lost = Group(2, reader.ops, reader.stage_units, reader.steps, deps=frozenset())
+    with pytest.raises(SimulationError, match=r"produced by group\(s\) \[0, 1\]"):
+        check_producers_first([writer, again, lost])
 
 
 # --------------------------------------------------------------------------- ViT-B on bundled archs
