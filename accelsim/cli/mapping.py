@@ -60,12 +60,14 @@ def map_cmd(
     rows = mapping_rows(scheduler, result)
     table = Table(title=f"mapping of {trace.name} on {spec.name} (objective {objective}, "
                         f"batch order {scheduler.batch_order})")
-    for col in ("layer", "M x N x K", "tile", "order", "resident", "steps", "est cycles",
-                "sim compute", "sim span", "est DRAM B", "sim DRAM B"):
+    batched = trace.batch > 1  # per-layer batch order (image-major rows: per-image shapes)
+    for col in ("layer", "M x N x K", "tile", "order", "resident", *(["batch order"] * batched),
+                "steps", "est cycles", "sim compute", "sim span", "est DRAM B", "sim DRAM B"):
         table.add_column(col, justify="left" if col == "layer" else "right")
     for r in rows:
         table.add_row(r["layer"], "x".join(map(str, r["shape"])),
-                      "x".join(map(str, r["tile"])), r["order"], r["resident"], str(r["steps"]),
+                      "x".join(map(str, r["tile"])), r["order"], r["resident"],
+                      *([r["batch_order"]] * batched), str(r["steps"]),
                       f"{r['est_cycles']:,}", f"{r['sim_compute_cycles']:,}",
                       f"{r['sim_cycles']:,}", f"{r['est_dram_bytes']:,}",
                       f"{r['sim_dram_bytes']:,}")

@@ -41,6 +41,7 @@ class UnitChoice:
     image_cycles: float
     order: str
     weight_reuse: bool
+    retiled: bool = False  # image-major on the whole-weight tiles (``replan``)
 
 
 def group_bytes(group: Group) -> int:
@@ -131,10 +132,12 @@ def compose(layer_groups: list[Group], one_groups: list[Group], layer: Any, one:
             batch: int, objective: str, dram_bytes_per_cycle: float, weight_banks: int,
             force_image: bool = False,
             replan: Callable[[int, int], list[Group] | None] | None = None,
+            forced: dict[str, str] | None = None,
             ) -> tuple[list[Group], list[UnitChoice]] | None:
     """The batch plan, each unit in the order chosen as the module says (``force_image``:
     every unit image-major; ``replan(first, last)``: the unit's batch-1 groups with each
-    weight tiled whole, or None). None when the two plans do not group the ops alike."""
+    weight tiled whole, or None; ``forced``: op -> the order a mapping file recorded for its
+    unit). None when the two plans do not group the ops alike."""
     if len(layer_groups) != len(one_groups) or any(
             a.name != b.name for a, b in zip(layer_groups, one_groups, strict=True)):
         return None
@@ -166,6 +169,7 @@ def compose(layer_groups: list[Group], one_groups: list[Group], layer: Any, one:
         for cand in ([held] if held else []) + [options[0][0]]:
             if reusable(cand, constants, weight_banks):
                 options.append((cand, True))
+                break  # the whole-weight tiles when they are reusable, else as searched
         best = None
         for cand, keep in options:
             copies = [[held_copy(g, x, batch, 0, frozenset()) if keep else g for g in cand]
@@ -177,11 +181,17 @@ def compose(layer_groups: list[Group], one_groups: list[Group], layer: Any, one:
                 best = (score(objective, ib, ic), ib, ic, cand, keep)
         assert best is not None
         _, ib, ic, cand, keep = best
-        to_layer = not force_image and lb <= ib and (
-            score(objective, lb, lc) <= score(objective, ib, ic))
+        recorded = [forced[op.name] for g in span for op in layer_groups[g].ops
+                    if op.name in (forced or {})]
+        if recorded:
+            to_layer = recorded[0] == "layer-major"
+        else:
+            to_layer = not force_image and lb <= ib and (
+                score(objective, lb, lc) <= score(objective, ib, ic))
         choices.append(UnitChoice(first, last, lb, ib, lc, ic,
                                   "layer-major" if to_layer else "image-major",
-                                  keep and not to_layer))
+                                  keep and not to_layer,
+                                  not to_layer and held is not None and cand is held))
         if to_layer:
             for g in span:
                 src = layer_groups[g]

@@ -59,7 +59,8 @@ class Scheduler:
         self.trace = trace
         self.fidelity, self.objective, self.requested_order = fidelity, objective, batch_order
         self.batch_order = "layer-major"
-        self.fixed = dict(mapping or {})  # op -> (Mt, Nt, Kt, order) replayed from a file
+        # op -> (Mt, Nt, Kt, order[, batch order]) replayed from a file (mapping.io)
+        self.fixed: dict[str, tuple] = dict(mapping or {})
         self.mappings: dict[str, GemmTiling] = {}  # op -> the tiling its group uses
         self.costs = TileCosts(arch, trace, fidelity, objective)
         self.banks = self.costs.banks
@@ -70,6 +71,7 @@ class Scheduler:
         self.unit_orders: list[UnitChoice] = []  # batch order per unit of groups (batch > 1)
         self.image_ops: set[str] = set()  # GEMMs run image-major (mappings: per-image tiling)
         self.per_image: Trace | None = None  # the batch-1 trace those were planned on
+        self.retiled: dict[str, GemmTiling] = {}  # whole-weight tilings (_whole_weights)
 
     # ------------------------------------------------------------------ units and costs
     def unit_of(self, op: Op) -> str:
@@ -189,6 +191,9 @@ class Scheduler:
         the objective, never moving more DRAM bytes than b batch-1 runs (``self.batch_order``:
         layer-major, image-major or mixed; ``self.unit_orders`` per unit; ``batch_order``
         forces one for every unit)."""
+        replay = dict(self.fixed)
+        if self.trace.batch > 1:  # a file's per-image tiles are for the image-major plan
+            self.fixed = {k: v for k, v in replay.items() if v[4:] != ("image-major",)}
         layer = self._plan_layer_major()
         self.batch_order = "layer-major"
         if self.trace.batch <= 1 or self.requested_order == "layer-major":
@@ -197,12 +202,14 @@ class Scheduler:
         if one is None:
             return layer
         sub = Scheduler(self.arch, one, self.fidelity, self.objective, "layer-major",
-                        self.fixed)
+                        {k: v for k, v in replay.items() if v[4:] != ("layer-major",)})
+        forced = {k: v[4] for k, v in replay.items() if v[4:]}
         single = sub._plan_layer_major()
         made = compose(layer, single, self, sub, self.trace.batch, self.objective,
                        self.arch.dram_bytes_per_cycle, self.banks["weight"].banks,
                        force_image=self.requested_order == "image-major",
-                       replan=lambda first, last: sub._whole_weights(single[first:last + 1]))
+                       replan=lambda first, last: sub._whole_weights(single[first:last + 1]),
+                       forced=forced)
         if made is None:  # the two plans group the ops differently: whole plans compared
             image = _repeat(single, self.trace.batch)
             if self.requested_order == "image-major" or _dram_bytes(image) < _dram_bytes(layer):
@@ -218,7 +225,8 @@ class Scheduler:
                 for g in range(c.first, c.last + 1):
                     for op in single[g].ops:
                         if op.name in sub.mappings:
-                            self.mappings[op.name] = sub.mappings[op.name]
+                            self.mappings[op.name] = (sub.retiled if c.retiled
+                                                      else sub.mappings)[op.name]
                             self.image_ops.add(op.name)
         return groups
 
@@ -254,6 +262,7 @@ class Scheduler:
                 return None
             finally:
                 del self.fixed[op.name]
+                self.retiled[op.name] = self.mappings[op.name]
                 self.mappings = saved
             again.deps = group.deps
             out.append(again)

@@ -13,10 +13,14 @@ from accelsim.errors import MappingError
 from accelsim.yamlio import read_yaml
 
 SCHEMA = "accelsim.mapping/1"
+#: a layer's batch order in a file (a batch run's plan: engine.batch_plan)
+BATCH_ORDERS = ("layer-major", "image-major")
 
 
-def read_mapping(path: Path) -> dict[str, tuple[int, int, int, str]]:
-    """op name -> (Mt, Nt, Kt, order); MappingError naming the file and field when malformed."""
+def read_mapping(path: Path) -> dict[str, tuple]:
+    """op name -> (Mt, Nt, Kt, order), followed by the layer's batch order when the file gives
+    one (a batch run: ``image-major`` tiles are per image); MappingError naming the file and
+    field when malformed."""
     data = read_yaml(path, MappingError)
     src = str(path)
     if not isinstance(data, dict) or data.get("schema") != SCHEMA:
@@ -27,7 +31,7 @@ def read_mapping(path: Path) -> dict[str, tuple[int, int, int, str]]:
     if not isinstance(layers, dict) or not layers:
         raise MappingError("no layers", file=src, key="layers",
                            expected="a mapping of GEMM layer name -> {tile, order}")
-    out: dict[str, tuple[int, int, int, str]] = {}
+    out: dict[str, tuple] = {}
     for name, entry in layers.items():
         key = f"layers.{name}"
         if not isinstance(entry, dict):
@@ -42,12 +46,20 @@ def read_mapping(path: Path) -> dict[str, tuple[int, int, int, str]]:
         if order not in ("mnk", "nmk"):
             raise MappingError("unknown loop order", file=src, key=f"{key}.order", value=order,
                                expected="mnk | nmk")
-        out[str(name)] = (tile[0], tile[1], tile[2], order)
+        batch_order = entry.get("batch_order")
+        if batch_order is not None and batch_order not in BATCH_ORDERS:
+            raise MappingError("unknown batch order", file=src, key=f"{key}.batch_order",
+                               value=batch_order, expected=" | ".join(BATCH_ORDERS))
+        out[str(name)] = (tile[0], tile[1], tile[2], order,
+                          *([batch_order] if batch_order else []))
     return out
 
 
 def mapping_rows(scheduler: Any, result: Any) -> list[dict[str, Any]]:
-    """One row per searched GEMM: its mapping, estimate and simulated figures."""
+    """One row per searched GEMM: its mapping, estimate and simulated figures. In a batch
+    run each row says its batch order; an image-major row's shape and tile are per image, its
+    estimate the per-image one times the images (weights kept on chip across images are
+    still counted per image there, not in the simulated bytes)."""
     rows = []
     ops = {op.name: op for op in scheduler.trace.ops}
     # a GEMM's write-back is booked on the last op of its fused epilogue: compare the group's
@@ -55,16 +67,21 @@ def mapping_rows(scheduler: Any, result: Any) -> list[dict[str, Any]]:
     for x in result.layers:
         group_bytes[x.group] = group_bytes.get(x.group, 0) + x.dram_read_bytes + \
             x.dram_write_bytes
+    image_ops = {op.name: op for op in scheduler.per_image.ops} if scheduler.per_image else {}
+    batch = scheduler.trace.batch
     for name, t in scheduler.mappings.items():
-        op = ops[name]
+        image = name in scheduler.image_ops
+        op = image_ops[name] if image else ops[name]
         layer = result.layer(name)
+        times = batch if image else 1  # an image-major GEMM runs its per-image tiling b times
         rows.append({
             "layer": name, "shape": [op.m, op.n, op.k], "batch": getattr(op, "batch", 1),
             "tile": [t.mt, t.nt, t.kt], "order": t.order, "resident": t.resident,
-            "steps": t.steps, "est_cycles": round(t.est_cycles),
+            **({"batch_order": "image-major" if image else "layer-major"} if batch > 1 else {}),
+            "steps": t.steps * times, "est_cycles": round(t.est_cycles * times),
             "sim_compute_cycles": layer.compute_cycles,
             "sim_cycles": layer.cycles,
-            "est_dram_bytes": t.est_dram_bytes,
+            "est_dram_bytes": t.est_dram_bytes * times,
             "sim_dram_bytes": group_bytes[layer.group],
         })
     return rows

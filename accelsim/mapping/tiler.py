@@ -104,14 +104,15 @@ def tile_gemm(op_name: str, rows: int, cols: int, dataflow: str, m: int, n: int,
                       c.est_energy_pj)
 
 
-def fixed_tiling(op_name: str, tile: tuple[int, int, int, str], rows: int, cols: int,
+def fixed_tiling(op_name: str, tile: tuple, rows: int, cols: int,
                  dataflow: str, m: int, n: int, k: int, a_bits: int, b_bits: int, acc_bits: int,
                  input_bank_bytes: int, weight_bank_bytes: int, output_bank_bytes: int,
                  macs_per_pe_per_cycle: int = 1, a_resident: bool = False,
                  pipeline: PipelineModel | None = None) -> GemmTiling:
     """A user-given tiling (a mapping file), checked against the banks and estimated like a
-    searched one; MappingError naming the op and the short buffer when it does not fit."""
-    mt, nt, kt, order = tile
+    searched one; MappingError naming the op and the short buffer when it does not fit.
+    ``tile``: (Mt, Nt, Kt, order), a batch order may follow (engine.batch_plan reads it)."""
+    mt, nt, kt, order = tile[:4]
     if order not in ("mnk", "nmk"):
         raise MappingError(f"op {op_name!r}: loop order must be mnk or nmk, got {order!r}",
                            key=f"layers.{op_name}.order")
