@@ -67,7 +67,7 @@ def map_cmd(
     for r in rows:
         table.add_row(r["layer"], "x".join(map(str, r["shape"])),
                       "x".join(map(str, r["tile"])), r["order"], r["resident"],
-                      *([r["batch_order"]] * batched), str(r["steps"]),
+                      *([r.get("batch_order", "")] * batched), str(r["steps"]),
                       f"{r['est_cycles']:,}", f"{r['sim_compute_cycles']:,}",
                       f"{r['sim_cycles']:,}", f"{r['est_dram_bytes']:,}",
                       f"{r['sim_dram_bytes']:,}")
