@@ -1,8 +1,8 @@
 """Mappings as data (schema ``accelsim.mapping/1``, YAML): per GEMM layer its tile, loop
 order and resident operand, the batch order, and the search's estimate beside the simulated
 cycles and bytes. ``accelsim map`` writes one; ``simulate --mapping FILE`` replays it (the
-peer is ONNXim's ``.mapping`` file). Only ``tile`` and ``order`` are read back; the rest is
-for the reader."""
+peer is ONNXim's ``.mapping`` file). Only ``tile``, ``order`` and, in a batch run,
+``batch_order`` are read back; the rest is for the reader."""
 
 from __future__ import annotations
 
