@@ -48,7 +48,7 @@ def map_cmd(
     from rich.table import Table
 
     from accelsim.arch.load import load_arch
-    from accelsim.mapping.io import mapping_document, mapping_rows
+    from accelsim.mapping.io import fusion_rows, mapping_document, mapping_rows
 
     output_suffix(output, (".yaml", ".yml"))
     spec = load_arch(arch, set_ or [])
@@ -71,7 +71,27 @@ def map_cmd(
                       f"{r['est_cycles']:,}", f"{r['sim_compute_cycles']:,}",
                       f"{r['sim_cycles']:,}", f"{r['est_dram_bytes']:,}",
                       f"{r['sim_dram_bytes']:,}")
-    Console(width=200).print(table)
+    console = Console(width=200)
+    console.print(table)
+    fusion = fusion_rows(scheduler)
+    if fusion:
+        ft = Table(title="fusion choices (LayerNorm output kept on chip, fused attention's "
+                         "row blocks: searched by the objective under the bank capacities)")
+        for col in ("op", "choice", "detail"):
+            ft.add_column(col, justify="left")
+        for name, f in fusion.items():
+            if f["kind"] == "layernorm":
+                ft.add_row(name, "kept on chip" if f["keep_on_chip"] else "written to DRAM",
+                           f"read by {', '.join(f['consumers'])}; "
+                           f"{f['dram_write_bytes_saved']:,} B write saved"
+                           + ("" if f["fits"] else "; does not fit the input buffer"))
+            else:
+                ft.add_row(name, f"{f['row_blocks']} row blocks of {f['rows_per_block']} rows",
+                           f"banks allow up to {f['max_rows_per_block']} rows; est "
+                           f"{f['est_cycles']:,} cycles (largest blocks: "
+                           f"{f['est_cycles_fewest_blocks']:,})")
+        console.print(ft)
     if output is not None:
-        doc = mapping_document(spec.name, trace, scheduler.batch_order, objective, rows)
+        doc = mapping_document(spec.name, trace, scheduler.batch_order, objective, rows,
+                               fusion)
         write_output(output, yaml.safe_dump(doc, sort_keys=False))

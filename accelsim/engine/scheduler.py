@@ -23,6 +23,7 @@ from typing import NamedTuple
 from accelsim.arch.spec import ArchSpec
 from accelsim.cost import sfu as sfu_cost
 from accelsim.cost.dram import AccessPattern
+from accelsim.engine.attention_blocks import BlockChoice, choose_blocks
 from accelsim.engine.batch_plan import UnitChoice, compose, order_name
 from accelsim.engine.plan import Group, Load, Step, Work
 from accelsim.engine.tile_costs import TileCosts, tile_for
@@ -72,6 +73,9 @@ class Scheduler:
         self.image_ops: set[str] = set()  # GEMMs run image-major (mappings: per-image tiling)
         self.per_image: Trace | None = None  # the batch-1 trace those were planned on
         self.retiled: dict[str, GemmTiling] = {}  # whole-weight tilings (_whole_weights)
+        #: fusion choices per op (LayerNorm kept on chip, attention row blocks): mapping.io
+        self.fusion: dict[str, dict] = {}
+        self._blocks: dict[tuple, BlockChoice] = {}
 
     # ------------------------------------------------------------------ units and costs
     def unit_of(self, op: Op) -> str:
@@ -224,6 +228,8 @@ class Scheduler:
             if c.order == "image-major":
                 for g in range(c.first, c.last + 1):
                     for op in single[g].ops:
+                        if op.name in sub.fusion:
+                            self.fusion[op.name] = sub.fusion[op.name]
                         if op.name in sub.mappings:
                             self.mappings[op.name] = (sub.retiled if c.retiled
                                                       else sub.mappings)[op.name]
@@ -353,7 +359,7 @@ class Scheduler:
         shape = (self.array.rows, self.array.cols, self.array.dataflow, m, n, k, a.bits, b.bits,
                  out_bits, self.banks["input"].bank_bytes, self.banks["weight"].bank_bytes,
                  out_bank, p, resident, pipeline)
-        if op.name in self.fixed:
+        if op.name in self.fixed and isinstance(self.fixed[op.name][0], int):
             tiling = fixed_tiling(op.name, self.fixed[op.name], *shape)
         else:
             tiling = tile_for(op.name, *shape)
@@ -426,12 +432,44 @@ class Scheduler:
         tokens, head_dim, heads = qk.m, qk.k, qk.batch
         acc_bits = max(t.tensor(qk.outputs[0]).bits, self.array.accumulator_bits)
         k_bytes, v_bytes, shared_bank = sizing.k_bytes, sizing.v_bytes, sizing.shared_bank
-        blocks = ceil_div(tokens, min(sizing.rows_per_block, tokens))
-        block_rows = ceil_div(tokens, blocks)
         sm_unit = self.unit_of(softmax)
         p_qk, p_sv = self.costs.mac_rate(qk), self.costs.mac_rate(sv)
         timer_qk, timer_sv = self.costs.gemm_timer(p_qk), self.costs.gemm_timer(p_sv)
         prob_bits = t.tensor(softmax.outputs[0]).bits
+        pj = self.costs.pipeline(final.bits, 1).pj_per_byte  # DRAM, input, weight, output
+
+        def stage_cycles(rows: int) -> tuple[int, int, int]:
+            array = timer_qk(rows, tokens, head_dim)[0] + timer_sv(rows, head_dim, tokens)[0]
+            vector = sum(self.costs.row_cycles(e, "vector", rows, tokens) for e in middle) + \
+                sum(self.costs.row_cycles(e, "vector", rows, head_dim) for e in sv_epilogue)
+            return array, vector, self.costs.row_cycles(softmax, sm_unit, rows, tokens)
+
+        def sram_pj(rows: int) -> float:
+            total = 0.0
+            for part in (*self.costs.gemm_sram(rows, tokens, head_dim, q.bits, kt_.bits,
+                                               acc_bits, True, p_qk),
+                         *self.costs.gemm_sram(rows, head_dim, tokens, prob_bits, v.bits,
+                                               acc_bits, True, p_sv)):
+                total += sum(n * pj[("input", "weight", "output").index(b) + 1]
+                             for b, n in part.items())
+            return total
+
+        fixed = self.fixed.get(qk.name)
+        key = (tokens, head_dim, heads, sizing.rows_per_block, fixed)
+        if key not in self._blocks:
+            group_dram = sum(t.tensor(x).size_bytes for x in (q.name, kt_.name, v.name,
+                                                                final.name))
+            self._blocks[key] = choose_blocks(
+                tokens, sizing.rows_per_block, heads, self.objective, stage_cycles, sram_pj,
+                group_dram * pj[0], fixed[1] if fixed and fixed[0] == "rows" else None,
+                self.arch.dram_latency_cycles)
+        choice = self._blocks[key]
+        blocks, block_rows = choice.blocks, choice.block_rows
+        self.fusion[qk.name] = {"kind": "attention", "row_blocks": blocks,
+                                "rows_per_block": block_rows,
+                                "max_rows_per_block": min(sizing.rows_per_block, tokens),
+                                "est_cycles": round(choice.est_cycles),
+                                "est_cycles_fewest_blocks": round(choice.fewest_cycles)}
         sram_r: dict[str, dict[str, int]] = {}
         sram_w: dict[str, dict[str, int]] = {}
         units = ("array", *(["vector"] * len(middle)), sm_unit, "array")
@@ -504,7 +542,8 @@ class Scheduler:
             + tensor_bytes(heads * tokens * tokens, getattr(softmax, "intermediate_bits", 8))
             + tensor_bytes(heads * tokens * tokens, prob_bits))
         group.tiling[qk.name] = (f"fused attention: {heads} heads x {blocks} row blocks of "
-                                 f"{block_rows} rows; scores stay on chip")
+                                 f"{block_rows} rows (the banks allow {choice.fewest_blocks}); "
+                                 "scores stay on chip")
         return group
 
     def _head(self, tensor: str, head: int, heads: int, row0: int, rows: int | None,
@@ -550,11 +589,26 @@ class Scheduler:
         streamed = [name for name in op.inputs[1:] if not t.tensor(name).is_constant]
         in_row = tensor_bytes(length, x.bits) + sum(tensor_bytes(length, t.tensor(s).bits)
                                                    for s in streamed)
-        keep = (op.kind == "layernorm" and self.arch.fusion.layernorm
-                and all(c.kind == "gemm" and c.inputs[0] == out.name
-                        for c in t.consumers.get(out.name, ()))
-                and t.consumers.get(out.name)
-                and out.size_bytes <= self.banks["input"].size_bytes)
+        fits = bool(op.kind == "layernorm" and self.arch.fusion.layernorm
+                    and all(c.kind == "gemm" and c.inputs[0] == out.name
+                            for c in t.consumers.get(out.name, ()))
+                    and t.consumers.get(out.name)
+                    and out.size_bytes <= self.banks["input"].size_bytes)
+        # kept whenever it fits: it saves the write and every consumer's reads of it and frees
+        # their tiles of an input bank, at no cost the model knows; a mapping file may refuse
+        wanted = self.fixed.get(op.name, ("keep", True))
+        if wanted[0] == "keep" and wanted[1] and not fits and op.name in self.fixed:
+            raise MappingError(
+                f"op {op.name!r}: its output ({out.size_bytes} bytes) cannot stay on chip: "
+                f"it needs a LayerNorm read only by GEMMs and fitting the input buffer "
+                f"({self.banks['input'].size_bytes} bytes)",
+                key=f"fusion.{op.name}.keep_on_chip")
+        keep = fits and bool(wanted[1])
+        if op.kind == "layernorm":
+            self.fusion[op.name] = {
+                "kind": "layernorm", "keep_on_chip": keep, "fits": fits,
+                "consumers": [c.name for c in t.consumers.get(out.name, ())],
+                "dram_write_bytes_saved": out.size_bytes if keep else 0}
         in_bank = self.banks["input"].bank_bytes
         out_bank = self.banks["output"].bank_bytes
         rows_t = tile_rows(op.name, rows, in_row, tensor_bytes(out_len, out.bits), in_bank,

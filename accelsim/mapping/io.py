@@ -2,7 +2,8 @@
 order and resident operand, the batch order, and the search's estimate beside the simulated
 cycles and bytes. ``accelsim map`` writes one; ``simulate --mapping FILE`` replays it (the
 peer is ONNXim's ``.mapping`` file). Only ``tile``, ``order`` and, in a batch run,
-``batch_order`` are read back; the rest is for the reader."""
+``batch_order`` are read back, and under ``fusion`` each LayerNorm's ``keep_on_chip`` and each
+fused attention's ``rows_per_block``; the rest is for the reader."""
 
 from __future__ import annotations
 
@@ -32,6 +33,12 @@ def read_mapping(path: Path) -> dict[str, tuple]:
         raise MappingError("no layers", file=src, key="layers",
                            expected="a mapping of GEMM layer name -> {tile, order}")
     out: dict[str, tuple] = {}
+    fusion = data.get("fusion", {})
+    if not isinstance(fusion, dict):
+        raise MappingError("expected a mapping of op name -> fusion choice", file=src,
+                           key="fusion")
+    for name, entry in fusion.items():
+        out[str(name)] = _fusion_choice(entry, src, f"fusion.{name}")
     for name, entry in layers.items():
         key = f"layers.{name}"
         if not isinstance(entry, dict):
@@ -53,6 +60,30 @@ def read_mapping(path: Path) -> dict[str, tuple]:
         out[str(name)] = (tile[0], tile[1], tile[2], order,
                           *([batch_order] if batch_order else []))
     return out
+
+
+def _fusion_choice(entry: Any, src: str, key: str) -> tuple:
+    """("keep", bool) for a LayerNorm, ("rows", n) for a fused attention's QK^T."""
+    if isinstance(entry, dict) and set(entry) >= {"keep_on_chip"}:
+        keep = entry["keep_on_chip"]
+        if not isinstance(keep, bool):
+            raise MappingError("keep_on_chip must be true or false", file=src,
+                               key=f"{key}.keep_on_chip", value=keep)
+        return ("keep", keep)
+    if isinstance(entry, dict) and "rows_per_block" in entry:
+        rows = entry["rows_per_block"]
+        if isinstance(rows, bool) or not isinstance(rows, int) or rows < 1:
+            raise MappingError("rows_per_block must be a positive integer", file=src,
+                               key=f"{key}.rows_per_block", value=rows)
+        return ("rows", rows)
+    raise MappingError("expected keep_on_chip (a LayerNorm) or rows_per_block (a fused "
+                       "attention's QK^T)", file=src, key=key)
+
+
+def fusion_rows(scheduler: Any) -> dict[str, dict[str, Any]]:
+    """The fusion choices per op (LayerNorm output kept on chip, fused attention's row
+    blocks), as the scheduler made them (image-major units: per image)."""
+    return {name: dict(choice) for name, choice in scheduler.fusion.items()}
 
 
 def mapping_rows(scheduler: Any, result: Any) -> list[dict[str, Any]]:
@@ -88,8 +119,11 @@ def mapping_rows(scheduler: Any, result: Any) -> list[dict[str, Any]]:
 
 
 def mapping_document(arch_name: str, trace: Any, batch_order: str, objective: str,
-                     rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """The YAML document of a mapping (per-image rows when the batch ran image-major)."""
+                     rows: list[dict[str, Any]],
+                     fusion: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The YAML document of a mapping (per-image rows when the batch ran image-major); the
+    fusion choices under ``fusion`` (``keep_on_chip`` and ``rows_per_block`` are read back)."""
     return {"schema": SCHEMA, "arch": arch_name, "model": trace.name, "batch": trace.batch,
             "objective": objective, "batch_order": batch_order,
-            "layers": {r["layer"]: {k: v for k, v in r.items() if k != "layer"} for r in rows}}
+            "layers": {r["layer"]: {k: v for k, v in r.items() if k != "layer"} for r in rows},
+            **({"fusion": fusion} if fusion else {})}
