@@ -7,9 +7,12 @@ Fusion (each switchable in the arch's ``fusion`` section):
     from DRAM beside each output tile, so the GEMM's own output never makes the round trip
     (saves one read and one write of the tensor per add, and the add's serial pass);
   * attention: QK^T -> (epilogue) -> softmax -> SV runs per (head, row block) on chip, SOLE-style:
-    the scores never leave the chip (only Q, K, V in and the context out);
+    the scores never leave the chip (only Q, K, V in and the context out); the row blocks are
+    searched by the objective under the bank capacities (engine.attention_blocks);
   * layernorm: a LayerNorm whose consumers are all GEMMs leaves its output in the input buffer
-    (when it fits the whole buffer), so those GEMMs read it without DRAM traffic.
+    (when it fits the whole buffer), so those GEMMs read it without DRAM traffic (a mapping
+    file may force it off: ``fusion.<op>.keep_on_chip``).
+The choices are recorded in ``self.fusion`` (mapping.io writes them).
 Unit choice: GEMMs on the array; softmax / layernorm on the SOLE units, or on the FP32 fallback
 unit when ``sfu.kind: fp32`` or the op computes in float (its input or its output is floating
 point: an imported graph's float LayerNorm may read an int32 accumulator); GELU, add, requant,
