@@ -25,7 +25,8 @@ from accelsim.cli.app import (
 ObjectiveOpt = Annotated[str, typer.Option(
     "--objective", help="what the mapping search minimises: latency | energy | edp")]
 BatchOrderOpt = Annotated[str, typer.Option(
-    "--batch-order", help="auto (fewer DRAM bytes) | layer-major | image-major")]
+    "--batch-order", help="auto (per unit of groups, by the objective, never more DRAM "
+    "bytes than b batch-1 runs) | layer-major | image-major")]
 
 
 @app.command("map")
