@@ -167,15 +167,16 @@ def simulate_cmd(
         fixed = read_mapping(mapping)
         unknown = sorted(set(fixed) - {op.name for op in trace.ops})
         if unknown:
+            section = "layers" if isinstance(fixed[unknown[0]][0], int) else "fusion"
             raise ConfigError("no such layer in the model", file=str(mapping),
-                              key=f"layers.{unknown[0]}")
+                              key=f"{section}.{unknown[0]}")
     try:
         result = simulate_for(arch, spec, trace, fidelity=fidelity, check=check, record=exact,
                               max_events=max_events, dram_requests=dram_trace is not None,
                               objective=objective, batch_order=batch_order, mapping=fixed,
                               engine=engine)
     except MappingError as exc:
-        if mapping is None or not (exc.key or "").startswith("layers."):
+        if mapping is None or not (exc.key or "").startswith(("layers.", "fusion.")):
             raise
         raise MappingError(exc.message, file=str(mapping), key=exc.key) from None
     if dram_trace is not None:

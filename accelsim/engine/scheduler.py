@@ -65,6 +65,14 @@ class Scheduler:
         self.batch_order = "layer-major"
         # op -> (Mt, Nt, Kt, order[, batch order]) replayed from a file (mapping.io)
         self.fixed: dict[str, tuple] = dict(mapping or {})
+        kinds = {op.name: op.kind for op in trace.ops}
+        for name, choice in self.fixed.items():
+            need = {"keep": "layernorm", "rows": "matmul"}.get(str(choice[0]))
+            if need is not None and kinds.get(name, need) != need:
+                raise MappingError(f"op {name!r} is a {kinds[name]}: "
+                                   f"{'keep_on_chip' if need == 'layernorm' else 'rows_per_block'}"
+                                   f" applies to a {need}",
+                                   key=f"fusion.{name}")
         self.mappings: dict[str, GemmTiling] = {}  # op -> the tiling its group uses
         self.costs = TileCosts(arch, trace, fidelity, objective)
         self.banks = self.costs.banks

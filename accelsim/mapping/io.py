@@ -41,6 +41,8 @@ def read_mapping(path: Path) -> dict[str, tuple]:
         out[str(name)] = _fusion_choice(entry, src, f"fusion.{name}")
     for name, entry in layers.items():
         key = f"layers.{name}"
+        if str(name) in out:
+            raise MappingError("op given under both fusion and layers", file=src, key=key)
         if not isinstance(entry, dict):
             raise MappingError("expected a mapping with tile and order", file=src, key=key)
         tile = entry.get("tile")
