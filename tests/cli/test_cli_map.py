@@ -53,3 +53,14 @@ def test_a_mapping_that_does_not_fit_is_refused_in_one_line(tmp_path: Path) -> N
     bad.write_text("schema: accelsim.mapping/1\nlayers: {nope: {tile: [1, 1, 1]}}\n")
     done = run("simulate", "--model", "vit_tiny", "--image-size", "64", "--mapping", str(bad))
     assert done.returncode == 2 and "layers.nope" in done.stderr
+
+
+def test_a_bad_fusion_choice_is_refused_in_one_line(tmp_path: Path) -> None:
+    bad = tmp_path / "fusion.yaml"
+    bad.write_text("schema: accelsim.mapping/1\nlayers: {block0.fc1: {tile: [17, 32, 64]}}\n"
+                   "fusion: {block0.q: {keep_on_chip: false}}\n")
+    done = run("simulate", "--model", "vit_tiny", "--image-size", "64", "--mapping", str(bad))
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "fusion.yaml: fusion.block0.q" in lines[0]
+    assert "keep_on_chip applies to a layernorm" in lines[0]
