@@ -20,12 +20,13 @@ import numpy as np
 
 from accelsim.analysis.records import SimResult
 from accelsim.arch.spec import ArchSpec
+from accelsim.cost import dram as dram_cost
+from accelsim.cost.dram import AccessPattern
 from accelsim.engine import fast_kernel, invariants
-from accelsim.engine.dram import DramCounts
+from accelsim.engine.dram import DramCounts, banked_work_cycles
 from accelsim.engine.plan import Group
 from accelsim.engine.scheduler import Scheduler
-from accelsim.engine.simulator import STALL_CAUSES, _layers, _OpStats, run_model
-from accelsim.engine.warnings import run_warnings
+from accelsim.engine.simulator import STALL_CAUSES, _OpStats, assemble_result
 from accelsim.errors import SimulationError
 from accelsim.workload.trace import Trace
 
@@ -57,20 +58,15 @@ def _i64(values: list[int]) -> np.ndarray:
 class _Flat:
     """The plan as integer arrays (CSR ranges per group and per step)."""
 
-    def __init__(self, arch: ArchSpec, groups: list[Group]) -> None:
-        bpc = arch.dram_bytes_per_cycle
+    def __init__(self, arch: ArchSpec, groups: list[Group], requests: bool = False) -> None:
+        dram = _DramTable(arch)
+        cost_of = dram.cost
         self.units = sorted({u for g in groups for u in g.stage_units} | {"vector"})
         unit_id = {u: i for i, u in enumerate(self.units)}
         self.ops = [op.name for g in groups for op in g.ops]
         op_id = {name: i for i, name in enumerate(self.ops)}
         buf_id = {b: i for i, b in enumerate(BUFFERS)}
         position = {g.index: i for i, g in enumerate(groups)}
-        occupancy: dict[int, int] = {0: 0}
-
-        def cycles(nbytes: int) -> int:  # engine/dram.py's occupancy, the same float test
-            if nbytes not in occupancy:
-                occupancy[nbytes] = math.ceil(nbytes / bpc - 1e-9) if nbytes > 0 else 0
-            return occupancy[nbytes]
 
         # nst, step0, step1, dep0, dep1, close0, close1, pid0
         group_rows: list[tuple[int, ...]] = []
@@ -81,11 +77,18 @@ class _Flat:
         work_rows: list[tuple[int, ...]] = []
         rel_rows: list[tuple[int, int]] = []
         ep_work: list[int] = []
+        # per load, then per step's write-back: same, turn, bursts, op, counts id
+        load_dram: list[tuple[int, int, int, int, int]] = []
+        write_dram: list[tuple[int, int, int, int, int]] = []
         add_load, add_work, add_step = load_rows.append, work_rows.append, step_rows.append
-        #: channel cycles of each op's transfers (bandwidth model: what they occupy, whenever
-        #: they run) and the cycles each buffer's port held a unit: both fixed by the plan
-        self.dram_busy = [0] * len(self.ops)
+        #: what each op's transfers do on the DRAM besides their busy cycles (bursts, ACTs,
+        #: row hits...: fixed by the access patterns), the cycles each buffer's port held a
+        #: unit (fixed by the plan) and, when asked, (pattern, write) of every transfer
         self.sram_stalls: dict[str, int] = {}
+        self.patterns: list[tuple[AccessPattern | None, int, bool]] | None = (
+            [] if requests else None)
+        write_patterns: list[tuple[AccessPattern | None, int, bool]] = []
+        no_transfer = (0, 0, 0, 0, 0)
         pid = 0
         for g in groups:
             n = len(g.stage_units)
@@ -97,9 +100,15 @@ class _Flat:
                     closing.append(len(step_rows))
                 load0, w0, rel0, ep0 = len(load_rows), len(work_rows), len(rel_rows), len(ep_work)
                 for ld in step.loads:
-                    self.dram_busy[op_id[ld.op]] += cycles(ld.dram_bytes)
-                    add_load((buf_id[ld.buffer], ld.dram_bytes, cycles(ld.dram_bytes),
-                              op_id[ld.op], ld.bank, ld.produced, ld.epilogue))
+                    o = op_id[ld.op]
+                    if ld.dram_bytes > 0:
+                        load_dram.append((*cost_of(ld.pattern, ld.dram_bytes, False), o))
+                    else:
+                        load_dram.append(no_transfer)
+                    if self.patterns is not None:
+                        self.patterns.append((ld.pattern, ld.dram_bytes, False))
+                    add_load((buf_id[ld.buffer], ld.dram_bytes, o, ld.bank, ld.produced,
+                              ld.epilogue))
                 for w in step.stages:
                     add_work(none if w is None else (unit_id[w.unit], w.cycles, w.port_cycles,
                                                      w.amount, op_id[w.op]))
@@ -111,11 +120,15 @@ class _Flat:
                     if w is not None and w.port_cycles:
                         self.sram_stalls[w.port_buffer] = (self.sram_stalls.get(w.port_buffer, 0)
                                                            + w.port_cycles)
-                if step.write_bytes:
-                    self.dram_busy[op_id[step.write_op]] += cycles(step.write_bytes)
+                if step.write_bytes > 0:
+                    o = op_id[step.write_op]
+                    write_dram.append((*cost_of(step.write_pattern, step.write_bytes, True), o))
+                else:
+                    write_dram.append(no_transfer)
+                if self.patterns is not None:
+                    write_patterns.append((step.write_pattern, step.write_bytes, True))
                 add_step((load0, len(load_rows), w0, rel0, len(rel_rows), ep0, len(ep_work),
                           step.opens_out, step.closes_out, step.write_bytes,
-                          cycles(step.write_bytes),
                           op_id[step.write_op] if step.write_bytes else 0))
             group_rows.append((n, step0, len(step_rows), dep0, len(deps), close0, len(closing),
                                pid))
@@ -133,73 +146,124 @@ class _Flat:
             group_rows, 8)
         g_pid0 = np.append(g_pid, np.int64(pid))
         rel = columns(rel_rows, 2)
+        t_same, t_turn, t_bursts, t_cid, t_op = columns(load_dram + write_dram, 5)
+        #: each op's bursts, ACTs, hits, misses, conflicts, read and write bursts (banked)
+        self.dram_counts = np.zeros((len(self.ops), 7), np.int64)
+        np.add.at(self.dram_counts, t_op, np.asarray(dram.counts, np.int64)[t_cid])
+        t_write = np.zeros(len(load_dram) + len(write_dram), np.int64)
+        t_write[len(load_dram):] = 1
+        if self.patterns is not None:
+            self.patterns.extend(write_patterns)
+        self.transfers = len(t_same)
         self.args = [g_nst, g_step0, g_step1, g_dep0, g_dep1, _i64(deps), g_close0, g_close1,
-                     _i64(closing), g_pid0, *columns(step_rows, 12), *columns(load_rows, 7),
-                     *columns(work_rows, 5), *rel, _i64(ep_work), _i64(self.banks)]
+                     _i64(closing), g_pid0, *columns(step_rows, 11), *columns(load_rows, 6),
+                     *columns(work_rows, 5), *rel, _i64(ep_work), _i64(self.banks),
+                     t_same, t_turn, t_write, t_bursts, t_op, dram.refresh_period,
+                     dram.refresh_cycles]
 
 
-def simulate_fast(arch: ArchSpec, trace: Trace, fidelity: str = "model",
-                  check: bool = False) -> SimResult:
-    """simulate(..., engine="fast", record=False): the same result without simpy."""
+class _DramTable:
+    """Per transfer, what engine/dram.py decides without the clock: the channel cycles before
+    refresh (the same direction as the last transfer, or turning around), whether it moves
+    bursts, and its counts (bursts, ACTs, hits, misses, conflicts, read / write bursts) for the
+    banked model; the occupancy alone for the bandwidth pipe. Memoised by pattern."""
+
+    def __init__(self, arch: ArchSpec) -> None:
+        self.banked = arch.dram.model == "banked"
+        self.bytes_per_cycle = arch.dram_bytes_per_cycle
+        self.refresh_period = self.refresh_cycles = 0
+        self._memo: dict[tuple, tuple[int, int, int, int]] = {}
+        #: counts of each distinct transfer (row 0: none)
+        self.counts: list[tuple[int, ...]] = [(0,) * 7]
+        if self.banked:
+            self.geometry = dram_cost.dram_geometry(arch.dram)
+            self.clock_hz = arch.clock_hz
+            g = self.geometry
+            self.refresh_period = dram_cost.tck_to_cycles(g.tREFI, g.tCK_ns, arch.clock_hz)
+            self.refresh_cycles = dram_cost.tck_to_cycles(g.tRFC, g.tCK_ns, arch.clock_hz)
+
+    def cost(self, pattern: AccessPattern | None, nbytes: int, write: bool
+             ) -> tuple[int, int, int, int]:
+        """(cycles same way, cycles turning around, moves bursts, row of its counts)."""
+        key = (pattern, nbytes, write) if self.banked else nbytes
+        known = self._memo.get(key)
+        if known is not None:
+            return known
+        if not self.banked:  # engine/dram.py's occupancy, the same float test
+            cycles = math.ceil(nbytes / self.bytes_per_cycle - 1e-9)
+            known = (cycles, cycles, 1, 0)
+        else:
+            if pattern is None:
+                pattern = AccessPattern(0, nbytes, 0, 1)
+            c = dram_cost.transfer_cost(self.geometry, pattern, write)
+            g, hz = self.geometry, self.clock_hz
+            self.counts.append((c.bursts, c.activates, c.row_hits, c.row_misses,
+                                c.row_conflicts, 0 if write else c.bursts,
+                                c.bursts if write else 0))
+            known = (banked_work_cycles(g, hz, c, write, write),
+                     banked_work_cycles(g, hz, c, not write, write), 1 if c.bursts else 0,
+                     len(self.counts) - 1)
+        self._memo[key] = known
+        return known
+
+
+def simulate_fast(arch: ArchSpec, trace: Trace, fidelity: str = "model", check: bool = False,
+                  dram_requests: bool = False, objective: str = "latency",
+                  batch_order: str = "auto",
+                  mapping: dict[str, tuple[int, int, int, str]] | None = None,
+                  planned: list | None = None) -> SimResult:
+    """simulate(..., engine="fast", record=False): the same result without simpy (the
+    options are simulator.simulate's)."""
     wall0 = time.perf_counter()
-    scheduler = Scheduler(arch, trace, fidelity, "latency", "auto", None)
+    scheduler = Scheduler(arch, trace, fidelity, objective, batch_order, mapping)
     groups = scheduler.plan()
-    flat = _Flat(arch, groups)
+    if planned is not None:
+        planned.append(scheduler)
+    flat = _Flat(arch, groups, dram_requests)
     n_ops = len(flat.ops)
     op_i = np.zeros((n_ops, 8), np.int64)
     op_i[:, 0] = -1
     op_i[:, 2] = -1
+    op_dram_busy = np.zeros(n_ops, np.int64)
+    request_log = np.zeros(flat.transfers, np.int64)
     op_fill = np.zeros((n_ops, 3), np.int64)
     op_stall = np.zeros((n_ops, len(STALL_CAUSES)), np.int64)
     unit_busy = np.zeros(len(flat.units), np.int64)
-    counters = np.zeros(6, np.int64)
+    counters = np.zeros(7, np.int64)
     bank_peak = np.zeros(3, np.int64)
     done = np.zeros(len(groups), np.int64)
     pcs = np.zeros(flat.n_proc + 1, np.int64)
     got = np.zeros(flat.n_proc + 1, np.int64)
     _kernel(flat.steps)(len(flat.units), arch.dram_latency_cycles, *flat.args,
-                        op_i, op_fill, op_stall, unit_busy, counters, bank_peak, done, pcs, got)
+                        op_i, op_dram_busy, request_log, op_fill, op_stall, unit_busy,
+                        counters, bank_peak, done, pcs, got)
     if (pcs == -2).any():
         raise SimulationError("fast engine: a process reached an unknown state (a bug)")
     if not done.all():
         _deadlock(groups, flat, done, pcs, counters)
     stats = {}
-    for o, name in enumerate(flat.ops):
-        start, end, first, busy, amount, read, write, drains = (int(x) for x in op_i[o])
-        st = _OpStats(start=None if start < 0 else start, end=end,
-                      first_compute=None if first < 0 else first, busy=busy, amount=amount,
-                      dram_read=read, dram_write=write, drains=drains,
-                      fills={b: int(op_fill[o, i]) for i, b in enumerate(BUFFERS)
-                             if op_fill[o, i]},
-                      stalls={c: int(op_stall[o, i]) for i, c in enumerate(STALL_CAUSES)},
-                      dram=DramCounts(busy_cycles=flat.dram_busy[o]))
-        stats[name] = st
-
-    class _Played:  # what simulator._layers reads of an engine
-        pass
-
-    played = _Played()
-    played.stats = stats  # type: ignore[attr-defined]
-    layers = _layers(arch, trace, groups, played)  # type: ignore[arg-type]
-    total = max((layer.end_cycle for layer in layers), default=0)
-    model = run_model(trace, groups, scheduler)
-    result = SimResult(
-        arch_name=arch.name,
-        arch=arch.model_dump(mode="json", exclude={"name"}),
-        model=model,
-        clock_hz=arch.clock_hz,
-        total_cycles=total,
-        unit_busy_cycles={u: int(unit_busy[i]) for i, u in enumerate(flat.units)},
-        dram_busy_cycles=int(counters[0]),
-        dram_refreshes=0,  # the bandwidth model does not refresh
-        peak_bank_use={b: int(bank_peak[i]) for i, b in enumerate(BUFFERS)},
-        events=int(counters[1]),
-        wall_time_s=time.perf_counter() - wall0,
-        layers=tuple(layers),
-        fidelity=fidelity,
-        extra={"sram_stall_cycles_by_buffer": dict(sorted(flat.sram_stalls.items()))},
-        warnings=run_warnings(arch, trace),
-    )
+    fills = op_fill.tolist()
+    stalls = op_stall.tolist()
+    counts = flat.dram_counts.tolist()
+    dram_busy = op_dram_busy.tolist()
+    for o, (start, end, first, busy, amount, read, write, drains) in enumerate(op_i.tolist()):
+        bursts, acts, hits, misses, conflicts, read_bursts, write_bursts = counts[o]
+        stats[flat.ops[o]] = _OpStats(
+            start=None if start < 0 else start, end=end,
+            first_compute=None if first < 0 else first, busy=busy, amount=amount,
+            dram_read=read, dram_write=write, drains=drains,
+            fills={b: fills[o][i] for i, b in enumerate(BUFFERS) if fills[o][i]},
+            stalls=dict(zip(STALL_CAUSES, stalls[o], strict=True)),
+            dram=DramCounts(dram_busy[o], bursts, acts, hits, misses, conflicts, read_bursts,
+                            write_bursts))
+    extra: dict = {"sram_stall_cycles_by_buffer": dict(sorted(flat.sram_stalls.items()))}
+    if flat.patterns is not None:
+        extra["dram_requests"] = [_request(*flat.patterns[t])
+                                  for t in request_log[:counters[6]].tolist()]
+    result = assemble_result(
+        arch, trace, fidelity, scheduler, groups, stats,
+        dict(zip(flat.units, unit_busy.tolist(), strict=True)), int(counters[0]),
+        dict(zip(BUFFERS, bank_peak.tolist(), strict=True)), int(counters[1]), wall0, extra)
     if check:
         g_pid0 = flat.args[9]
         steps_by_stage = {(g.index, j): int(got[g_pid0[i] + j]) for i, g in enumerate(groups)
@@ -210,6 +274,13 @@ def simulate_fast(arch: ArchSpec, trace: Trace, fidelity: str = "model",
             banks=dict(zip(BUFFERS, flat.banks, strict=True)))
         invariants.check_all(trace, groups, result, observed, arch.dram_bytes_per_cycle)
     return result
+
+
+def _request(pattern: AccessPattern | None, nbytes: int,
+             write: bool) -> tuple[int, int, int, int, bool]:
+    """A DRAM request log row as engine/dram.py writes it (no pattern: one run)."""
+    p = pattern if pattern is not None else AccessPattern(0, nbytes, 0, 1)
+    return (p.base_bytes, p.run_bytes, p.stride_bytes, p.runs, write)
 
 
 def _deadlock(groups: list[Group], flat: _Flat, done: np.ndarray, pcs: np.ndarray,
