@@ -2,19 +2,14 @@
 
 Same plan, same semantics, same SimResult as engine/simulator.py (byte-identical JSON, tested
 in tests/engine/test_fast_engine.py); what it does not keep is the event log (simpy stays the
-engine for ``record=True``). Plans of at least ``JIT_MIN_STEPS`` steps run the numba-compiled
-kernel (``cache=True``: compiled once per machine, then loaded from the cache); smaller plans
-run the same kernel as plain Python, where loading numba would cost more than it saves, unless
-the compiled kernel is already loaded in this process (a sweep worker pays the load once).
-``ACCELSIM_JIT=0`` / ``=1`` forces either path; without numba the Python path runs.
+engine for ``record=True``). engine/jit.py picks the numba-compiled kernel or the same source
+as plain Python (``ACCELSIM_JIT``).
 """
 
 from __future__ import annotations
 
 import math
-import os
 import time
-from collections.abc import Callable
 
 import numpy as np
 
@@ -22,7 +17,7 @@ from accelsim.analysis.records import SimResult
 from accelsim.arch.spec import ArchSpec
 from accelsim.cost import dram as dram_cost
 from accelsim.cost.dram import AccessPattern
-from accelsim.engine import fast_kernel, invariants
+from accelsim.engine import invariants, jit
 from accelsim.engine.dram import DramCounts, banked_work_cycles
 from accelsim.engine.plan import Group
 from accelsim.engine.scheduler import Scheduler
@@ -31,24 +26,6 @@ from accelsim.errors import SimulationError
 from accelsim.workload.trace import Trace
 
 BUFFERS = ("input", "weight", "output")
-#: below this many steps the plain-Python kernel is faster than loading the compiled one
-JIT_MIN_STEPS = 600
-_compiled: Callable[..., None] | None = None
-
-
-def _kernel(steps: int) -> Callable[..., None]:
-    """The numba-compiled kernel for big plans, the plain-Python one otherwise."""
-    global _compiled
-    forced = os.environ.get("ACCELSIM_JIT", "")
-    if forced == "0" or (forced != "1" and steps < JIT_MIN_STEPS and _compiled is None):
-        return fast_kernel.play
-    if _compiled is None:
-        try:
-            import numba
-        except ImportError:  # numba is a dependency, but the Python path needs none
-            return fast_kernel.play
-        _compiled = numba.njit(cache=True)(fast_kernel.play)
-    return _compiled
 
 
 def _i64(values: list[int]) -> np.ndarray:
@@ -136,6 +113,7 @@ class _Flat:
         assert arch.buffers is not None
         self.banks = [arch.buffers.role(b).banks for b in BUFFERS]
         self.steps = len(step_rows)
+        self.groups = len(groups)
         self.n_proc = pid
 
         def columns(rows: list[tuple[int, ...]], width: int) -> list[np.ndarray]:
@@ -207,6 +185,21 @@ class _DramTable:
         return known
 
 
+def play(arch: ArchSpec, flat: _Flat) -> tuple[np.ndarray, ...]:
+    """Run the kernel on a flattened plan; its output arrays (fast_kernel.play's order)."""
+    n_ops = len(flat.ops)
+    op_i = np.zeros((n_ops, 8), np.int64)
+    op_i[:, 0] = -1
+    op_i[:, 2] = -1
+    outputs = (op_i, np.zeros(n_ops, np.int64), np.zeros(flat.transfers, np.int64),
+               np.zeros((n_ops, 3), np.int64), np.zeros((n_ops, len(STALL_CAUSES)), np.int64),
+               np.zeros(len(flat.units), np.int64), np.zeros(7, np.int64),
+               np.zeros(3, np.int64), np.zeros(flat.groups, np.int64),
+               np.zeros(flat.n_proc + 1, np.int64), np.zeros(flat.n_proc + 1, np.int64))
+    jit.kernel(flat.steps)(len(flat.units), arch.dram_latency_cycles, *flat.args, *outputs)
+    return outputs
+
+
 def simulate_fast(arch: ArchSpec, trace: Trace, fidelity: str = "model", check: bool = False,
                   dram_requests: bool = False, objective: str = "latency",
                   batch_order: str = "auto",
@@ -220,23 +213,8 @@ def simulate_fast(arch: ArchSpec, trace: Trace, fidelity: str = "model", check: 
     if planned is not None:
         planned.append(scheduler)
     flat = _Flat(arch, groups, dram_requests)
-    n_ops = len(flat.ops)
-    op_i = np.zeros((n_ops, 8), np.int64)
-    op_i[:, 0] = -1
-    op_i[:, 2] = -1
-    op_dram_busy = np.zeros(n_ops, np.int64)
-    request_log = np.zeros(flat.transfers, np.int64)
-    op_fill = np.zeros((n_ops, 3), np.int64)
-    op_stall = np.zeros((n_ops, len(STALL_CAUSES)), np.int64)
-    unit_busy = np.zeros(len(flat.units), np.int64)
-    counters = np.zeros(7, np.int64)
-    bank_peak = np.zeros(3, np.int64)
-    done = np.zeros(len(groups), np.int64)
-    pcs = np.zeros(flat.n_proc + 1, np.int64)
-    got = np.zeros(flat.n_proc + 1, np.int64)
-    _kernel(flat.steps)(len(flat.units), arch.dram_latency_cycles, *flat.args,
-                        op_i, op_dram_busy, request_log, op_fill, op_stall, unit_busy,
-                        counters, bank_peak, done, pcs, got)
+    (op_i, op_dram_busy, request_log, op_fill, op_stall, unit_busy, counters, bank_peak, done,
+     pcs, got) = play(arch, flat)
     if (pcs == -2).any():
         raise SimulationError("fast engine: a process reached an unknown state (a bug)")
     if not done.all():
