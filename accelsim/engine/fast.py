@@ -32,112 +32,167 @@ def _i64(values: list[int]) -> np.ndarray:
     return np.asarray(values, dtype=np.int64) if values else np.zeros(0, np.int64)
 
 
-class _Flat:
-    """The plan as integer arrays (CSR ranges per group and per step)."""
+class _Block:
+    """One group's steps as integer rows, indices relative to the group's first load, work,
+    release and epilogue entry (so the copies an image-major plan shares are flattened once)."""
 
-    def __init__(self, arch: ArchSpec, groups: list[Group], requests: bool = False) -> None:
-        dram = _DramTable(arch)
-        cost_of = dram.cost
-        self.units = sorted({u for g in groups for u in g.stage_units} | {"vector"})
-        unit_id = {u: i for i, u in enumerate(self.units)}
-        self.ops = [op.name for g in groups for op in g.ops]
-        op_id = {name: i for i, name in enumerate(self.ops)}
+    def __init__(self, flat: _Flat, g: Group) -> None:
+        cost_of, op_id, unit_id = flat.dram.cost, flat.op_id, flat.unit_id
         buf_id = {b: i for i, b in enumerate(BUFFERS)}
-        position = {g.index: i for i, g in enumerate(groups)}
-
-        # nst, step0, step1, dep0, dep1, close0, close1, pid0
-        group_rows: list[tuple[int, ...]] = []
-        deps: list[int] = []
-        closing: list[int] = []
         step_rows: list[tuple[int, ...]] = []
         load_rows: list[tuple[int, ...]] = []
         work_rows: list[tuple[int, ...]] = []
         rel_rows: list[tuple[int, int]] = []
         ep_work: list[int] = []
-        # per load, then per step's write-back: same, turn, bursts, op, counts id
+        closing: list[int] = []
+        # per load, then per step's write-back: same, turn, bursts, counts id, op
         load_dram: list[tuple[int, int, int, int, int]] = []
         write_dram: list[tuple[int, int, int, int, int]] = []
         add_load, add_work, add_step = load_rows.append, work_rows.append, step_rows.append
-        #: what each op's transfers do on the DRAM besides their busy cycles (bursts, ACTs,
-        #: row hits...: fixed by the access patterns), the cycles each buffer's port held a
-        #: unit (fixed by the plan) and, when asked, (pattern, write) of every transfer
+        #: the cycles each buffer's port held a unit and, when asked, (pattern, bytes, write)
+        #: of every load and write-back
         self.sram_stalls: dict[str, int] = {}
         self.patterns: list[tuple[AccessPattern | None, int, bool]] | None = (
-            [] if requests else None)
+            [] if flat.patterns is not None else None)
         write_patterns: list[tuple[AccessPattern | None, int, bool]] = []
         no_transfer = (0, 0, 0, 0, 0)
-        pid = 0
-        for g in groups:
-            n = len(g.stage_units)
-            step0, dep0, close0 = len(step_rows), len(deps), len(closing)
-            deps.extend(position[d] for d in sorted(g.deps))
-            none = (-1, 0, 0, 0, op_id[g.ops[0].name])  # a stage with no work on this step
-            for step in g.steps:
-                if step.closes_out:
-                    closing.append(len(step_rows))
-                load0, w0, rel0, ep0 = len(load_rows), len(work_rows), len(rel_rows), len(ep_work)
-                for ld in step.loads:
-                    o = op_id[ld.op]
-                    if ld.dram_bytes > 0:
-                        load_dram.append((*cost_of(ld.pattern, ld.dram_bytes, False), o))
-                    else:
-                        load_dram.append(no_transfer)
-                    if self.patterns is not None:
-                        self.patterns.append((ld.pattern, ld.dram_bytes, False))
-                    add_load((buf_id[ld.buffer], ld.dram_bytes, o, ld.bank, ld.produced,
-                              ld.epilogue))
-                for w in step.stages:
-                    add_work(none if w is None else (unit_id[w.unit], w.cycles, w.port_cycles,
-                                                     w.amount, op_id[w.op]))
-                rel_rows.extend((buf_id[b], at) for b, at in step.releases)
-                for w in step.epilogue:
-                    ep_work.append(len(work_rows))
-                    add_work((unit_id[w.unit], w.cycles, w.port_cycles, w.amount, op_id[w.op]))
-                for w in (*step.stages, *step.epilogue):
-                    if w is not None and w.port_cycles:
-                        self.sram_stalls[w.port_buffer] = (self.sram_stalls.get(w.port_buffer, 0)
-                                                           + w.port_cycles)
-                if step.write_bytes > 0:
-                    o = op_id[step.write_op]
-                    write_dram.append((*cost_of(step.write_pattern, step.write_bytes, True), o))
+        none = (-1, 0, 0, 0, op_id[g.ops[0].name])  # a stage with no work on this step
+        for step in g.steps:
+            if step.closes_out:
+                closing.append(len(step_rows))
+            load0, w0, rel0, ep0 = len(load_rows), len(work_rows), len(rel_rows), len(ep_work)
+            for ld in step.loads:
+                o = op_id[ld.op]
+                if ld.dram_bytes > 0:
+                    load_dram.append((*cost_of(ld.pattern, ld.dram_bytes, False), o))
                 else:
-                    write_dram.append(no_transfer)
+                    load_dram.append(no_transfer)
                 if self.patterns is not None:
-                    write_patterns.append((step.write_pattern, step.write_bytes, True))
-                add_step((load0, len(load_rows), w0, rel0, len(rel_rows), ep0, len(ep_work),
-                          step.opens_out, step.closes_out, step.write_bytes,
-                          op_id[step.write_op] if step.write_bytes else 0))
-            group_rows.append((n, step0, len(step_rows), dep0, len(deps), close0, len(closing),
-                               pid))
+                    self.patterns.append((ld.pattern, ld.dram_bytes, False))
+                add_load((buf_id[ld.buffer], ld.dram_bytes, o, ld.bank, ld.produced,
+                          ld.epilogue))
+            for w in step.stages:
+                add_work(none if w is None else (unit_id[w.unit], w.cycles, w.port_cycles,
+                                                 w.amount, op_id[w.op]))
+            rel_rows.extend((buf_id[b], at) for b, at in step.releases)
+            for w in step.epilogue:
+                ep_work.append(len(work_rows))
+                add_work((unit_id[w.unit], w.cycles, w.port_cycles, w.amount, op_id[w.op]))
+            for w in (*step.stages, *step.epilogue):
+                if w is not None and w.port_cycles:
+                    self.sram_stalls[w.port_buffer] = (self.sram_stalls.get(w.port_buffer, 0)
+                                                       + w.port_cycles)
+            if step.write_bytes > 0:
+                o = op_id[step.write_op]
+                write_dram.append((*cost_of(step.write_pattern, step.write_bytes, True), o))
+            else:
+                write_dram.append(no_transfer)
+            if self.patterns is not None:
+                write_patterns.append((step.write_pattern, step.write_bytes, True))
+            add_step((load0, len(load_rows), w0, rel0, len(rel_rows), ep0, len(ep_work),
+                      step.opens_out, step.closes_out, step.write_bytes,
+                      op_id[step.write_op] if step.write_bytes else 0))
+        if self.patterns is not None:
+            self.write_patterns = write_patterns
+        self.steps = _rows(step_rows, 11)
+        self.loads = _rows(load_rows, 6)
+        self.works = _rows(work_rows, 5)
+        self.rels = _rows(rel_rows, 2)
+        self.ep_work = _i64(ep_work)
+        self.closing = _i64(closing)
+        self.load_dram = _rows(load_dram, 5)
+        self.write_dram = _rows(write_dram, 5)
+
+
+def _rows(rows: list[tuple[int, ...]], width: int) -> np.ndarray:
+    return np.asarray(rows, dtype=np.int64).reshape(len(rows), width)
+
+
+class _Flat:
+    """The plan as integer arrays (CSR ranges per group and per step)."""
+
+    def __init__(self, arch: ArchSpec, groups: list[Group], requests: bool = False) -> None:
+        self.dram = dram = _DramTable(arch)
+        self.units = sorted({u for g in groups for u in g.stage_units} | {"vector"})
+        self.unit_id = {u: i for i, u in enumerate(self.units)}
+        #: op names in plan order, once each (an image-major plan repeats them)
+        self.ops = list(dict.fromkeys(op.name for g in groups for op in g.ops))
+        self.op_id = {name: i for i, name in enumerate(self.ops)}
+        self.patterns: list[tuple[AccessPattern | None, int, bool]] | None = (
+            [] if requests else None)
+        position = {g.index: i for i, g in enumerate(groups)}
+        blocks: dict[int, _Block] = {}  # id(steps list) -> its block
+        # nst, step0, step1, dep0, dep1, close0, close1, pid0
+        group_rows: list[tuple[int, ...]] = []
+        deps: list[int] = []
+        parts: list[tuple[_Block, int, int, int, int, int]] = []
+        step_n = load_n = work_n = rel_n = ep_n = close_n = pid = 0
+        self.sram_stalls: dict[str, int] = {}
+        for g in groups:
+            block = blocks.get(id(g.steps))
+            if block is None:
+                block = blocks[id(g.steps)] = _Block(self, g)
+            parts.append((block, step_n, load_n, work_n, rel_n, ep_n))
+            for buffer, cycles in block.sram_stalls.items():
+                self.sram_stalls[buffer] = self.sram_stalls.get(buffer, 0) + cycles
+            n = len(g.stage_units)
+            dep0 = len(deps)
+            deps.extend(position[d] for d in sorted(g.deps))
+            n_steps, n_close = len(block.steps), len(block.closing)
+            group_rows.append((n, step_n, step_n + n_steps, dep0, len(deps), close_n,
+                               close_n + n_close, pid))
+            step_n += n_steps
+            load_n += len(block.loads)
+            work_n += len(block.works)
+            rel_n += len(block.rels)
+            ep_n += len(block.ep_work)
+            close_n += n_close
             pid += n + 1
         assert arch.buffers is not None
         self.banks = [arch.buffers.role(b).banks for b in BUFFERS]
-        self.steps = len(step_rows)
+        self.steps = step_n
         self.groups = len(groups)
         self.n_proc = pid
+        shift = np.array([[1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0], [0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0],
+                          [0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0]],
+                         np.int64)
+        steps = np.concatenate([b.steps + np.array([lo, wo, ro, eo]) @ shift
+                                for b, _, lo, wo, ro, eo in parts]) if parts else _rows([], 11)
+        closing = np.concatenate([b.closing + so for b, so, *_ in parts]) if parts else _i64([])
+        ep_work = np.concatenate([b.ep_work + wo for b, _, _, wo, _, _ in parts]) if parts \
+            else _i64([])
 
-        def columns(rows: list[tuple[int, ...]], width: int) -> list[np.ndarray]:
-            array = np.asarray(rows, dtype=np.int64).reshape(len(rows), width)
-            return [np.ascontiguousarray(array[:, i]) for i in range(width)]
+        def stacked(name: str, width: int) -> np.ndarray:
+            arrays = [getattr(b, name) for b, *_ in parts]
+            return np.concatenate(arrays) if arrays else _rows([], width)
 
-        g_nst, g_step0, g_step1, g_dep0, g_dep1, g_close0, g_close1, g_pid = columns(
-            group_rows, 8)
-        g_pid0 = np.append(g_pid, np.int64(pid))
-        rel = columns(rel_rows, 2)
-        t_same, t_turn, t_bursts, t_cid, t_op = columns(load_dram + write_dram, 5)
-        #: each op's bursts, ACTs, hits, misses, conflicts, read and write bursts (banked)
+        loads, works, rels = stacked("loads", 6), stacked("works", 5), stacked("rels", 2)
+        load_dram, write_dram = stacked("load_dram", 5), stacked("write_dram", 5)
+        transfers = np.concatenate([load_dram, write_dram])
+        t_same, t_turn, t_bursts, t_cid, t_op = _columns(transfers)
+        #: each op's bursts, ACTs, hits, misses, conflicts, read and write bursts (banked),
+        #: fixed by the access patterns (their busy cycles are the kernel's)
         self.dram_counts = np.zeros((len(self.ops), 7), np.int64)
         np.add.at(self.dram_counts, t_op, np.asarray(dram.counts, np.int64)[t_cid])
-        t_write = np.zeros(len(load_dram) + len(write_dram), np.int64)
+        t_write = np.zeros(len(transfers), np.int64)
         t_write[len(load_dram):] = 1
         if self.patterns is not None:
-            self.patterns.extend(write_patterns)
-        self.transfers = len(t_same)
+            for b, *_ in parts:
+                self.patterns.extend(b.patterns or ())
+            for b, *_ in parts:
+                self.patterns.extend(b.write_patterns)
+        self.transfers = len(transfers)
+        g_nst, g_step0, g_step1, g_dep0, g_dep1, g_close0, g_close1, g_pid = _columns(
+            _rows(group_rows, 8))
+        g_pid0 = np.append(g_pid, np.int64(pid))
         self.args = [g_nst, g_step0, g_step1, g_dep0, g_dep1, _i64(deps), g_close0, g_close1,
-                     _i64(closing), g_pid0, *columns(step_rows, 11), *columns(load_rows, 6),
-                     *columns(work_rows, 5), *rel, _i64(ep_work), _i64(self.banks),
-                     t_same, t_turn, t_write, t_bursts, t_op, dram.refresh_period,
-                     dram.refresh_cycles]
+                     closing, g_pid0, *_columns(steps), *_columns(loads), *_columns(works),
+                     *_columns(rels), ep_work, _i64(self.banks), t_same, t_turn, t_write,
+                     t_bursts, t_op, dram.refresh_period, dram.refresh_cycles]
+
+
+def _columns(array: np.ndarray) -> list[np.ndarray]:
+    return [np.ascontiguousarray(array[:, i]) for i in range(array.shape[1])]
 
 
 class _DramTable:
