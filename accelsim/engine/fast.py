@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import time
+from functools import lru_cache
 
 import numpy as np
 
@@ -112,7 +113,7 @@ class _Flat:
     """The plan as integer arrays (CSR ranges per group and per step)."""
 
     def __init__(self, arch: ArchSpec, groups: list[Group], requests: bool = False) -> None:
-        self.dram = dram = _DramTable(arch)
+        self.dram = dram = _dram_table(arch)
         self.units = sorted({u for g in groups for u in g.stage_units} | {"vector"})
         self.unit_id = {u: i for i, u in enumerate(self.units)}
         #: op names in plan order, once each (an image-major plan repeats them)
@@ -199,21 +200,23 @@ class _DramTable:
     """Per transfer, what engine/dram.py decides without the clock: the channel cycles before
     refresh (the same direction as the last transfer, or turning around), whether it moves
     bursts, and its counts (bursts, ACTs, hits, misses, conflicts, read / write bursts) for the
-    banked model; the occupancy alone for the bandwidth pipe. Memoised by pattern."""
+    banked model; the occupancy alone for the bandwidth pipe. Memoised by pattern and by cost,
+    and kept between runs on the same DRAM (``_dram_table``: a sweep worker, a benchmark)."""
 
-    def __init__(self, arch: ArchSpec) -> None:
-        self.banked = arch.dram.model == "banked"
-        self.bytes_per_cycle = arch.dram_bytes_per_cycle
+    def __init__(self, geometry: dram_cost.DramGeometry | None, clock_hz: float,
+                 bytes_per_cycle: float) -> None:
+        self.banked = geometry is not None
+        self.bytes_per_cycle = bytes_per_cycle
         self.refresh_period = self.refresh_cycles = 0
-        self._memo: dict[tuple, tuple[int, int, int, int]] = {}
+        self._memo: dict[tuple | int, tuple[int, int, int, int]] = {}
+        self._by_cost: dict[tuple[dram_cost.DramCost, bool], tuple[int, int, int, int]] = {}
         #: counts of each distinct transfer (row 0: none)
         self.counts: list[tuple[int, ...]] = [(0,) * 7]
-        if self.banked:
-            self.geometry = dram_cost.dram_geometry(arch.dram)
-            self.clock_hz = arch.clock_hz
-            g = self.geometry
-            self.refresh_period = dram_cost.tck_to_cycles(g.tREFI, g.tCK_ns, arch.clock_hz)
-            self.refresh_cycles = dram_cost.tck_to_cycles(g.tRFC, g.tCK_ns, arch.clock_hz)
+        if geometry is not None:
+            self.geometry = g = geometry
+            self.clock_hz = clock_hz
+            self.refresh_period = dram_cost.tck_to_cycles(g.tREFI, g.tCK_ns, clock_hz)
+            self.refresh_cycles = dram_cost.tck_to_cycles(g.tRFC, g.tCK_ns, clock_hz)
 
     def cost(self, pattern: AccessPattern | None, nbytes: int, write: bool
              ) -> tuple[int, int, int, int]:
@@ -229,15 +232,31 @@ class _DramTable:
             if pattern is None:
                 pattern = AccessPattern(0, nbytes, 0, 1)
             c = dram_cost.transfer_cost(self.geometry, pattern, write)
-            g, hz = self.geometry, self.clock_hz
-            self.counts.append((c.bursts, c.activates, c.row_hits, c.row_misses,
-                                c.row_conflicts, 0 if write else c.bursts,
-                                c.bursts if write else 0))
-            known = (banked_work_cycles(g, hz, c, write, write),
-                     banked_work_cycles(g, hz, c, not write, write), 1 if c.bursts else 0,
-                     len(self.counts) - 1)
+            known = self._by_cost.get((c, write))
+            if known is None:
+                g, hz = self.geometry, self.clock_hz
+                self.counts.append((c.bursts, c.activates, c.row_hits, c.row_misses,
+                                    c.row_conflicts, 0 if write else c.bursts,
+                                    c.bursts if write else 0))
+                known = self._by_cost[(c, write)] = (
+                    banked_work_cycles(g, hz, c, write, write),
+                    banked_work_cycles(g, hz, c, not write, write), 1 if c.bursts else 0,
+                    len(self.counts) - 1)
         self._memo[key] = known
         return known
+
+
+@lru_cache(maxsize=16)
+def _table(geometry: dram_cost.DramGeometry | None, clock_hz: float,
+           bytes_per_cycle: float) -> _DramTable:
+    return _DramTable(geometry, clock_hz, bytes_per_cycle)
+
+
+def _dram_table(arch: ArchSpec) -> _DramTable:
+    """The transfer table of ``arch``'s DRAM, shared by runs on the same DRAM and clock."""
+    banked = arch.dram.model == "banked"
+    return _table(dram_cost.dram_geometry(arch.dram) if banked else None,
+                  arch.clock_hz if banked else 0.0, arch.dram_bytes_per_cycle)
 
 
 def play(arch: ArchSpec, flat: _Flat) -> tuple[np.ndarray, ...]:
@@ -255,18 +274,12 @@ def play(arch: ArchSpec, flat: _Flat) -> tuple[np.ndarray, ...]:
     return outputs
 
 
-def simulate_fast(arch: ArchSpec, trace: Trace, fidelity: str = "model", check: bool = False,
-                  dram_requests: bool = False, objective: str = "latency",
-                  batch_order: str = "auto",
-                  mapping: dict[str, tuple[int, int, int, str]] | None = None,
-                  planned: list | None = None) -> SimResult:
-    """simulate(..., engine="fast", record=False): the same result without simpy (the
-    options are simulator.simulate's)."""
-    wall0 = time.perf_counter()
-    scheduler = Scheduler(arch, trace, fidelity, objective, batch_order, mapping)
-    groups = scheduler.plan()
-    if planned is not None:
-        planned.append(scheduler)
+def simulate_fast(arch: ArchSpec, trace: Trace, scheduler: Scheduler, groups: list[Group],
+                  fidelity: str = "model", check: bool = False, dram_requests: bool = False,
+                  wall0: float | None = None) -> SimResult:
+    """simulate(..., engine="fast", record=False) on the scheduler's plan ``groups``: the
+    same result without simpy."""
+    wall0 = time.perf_counter() if wall0 is None else wall0
     flat = _Flat(arch, groups, dram_requests)
     (op_i, op_dram_busy, request_log, op_fill, op_stall, unit_busy, counters, bank_peak, done,
      pcs, got) = play(arch, flat)

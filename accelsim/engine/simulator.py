@@ -35,6 +35,8 @@ from accelsim.mapping.batch import BATCH_ORDERS
 from accelsim.mapping.search import OBJECTIVES
 from accelsim.workload.trace import Trace
 
+#: event cores: auto (fast unless the event log is kept), simpy (the reference), fast
+ENGINES = ("auto", "simpy", "fast")
 STALL_CAUSES = ("dram", "bank", "dependency", "unit", "sram", "writeback")
 
 
@@ -292,7 +294,7 @@ def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
              max_events: int | None = None, dram_requests: bool = False,
              objective: str = "latency", batch_order: str = "auto",
              mapping: dict[str, tuple[int, int, int, str]] | None = None,
-             planned: list | None = None, engine: str = "simpy") -> SimResult:
+             planned: list | None = None, engine: str = "auto") -> SimResult:
     """Simulate ``trace`` on ``arch``; deterministic (same inputs, same result).
 
     ``fidelity="pe"`` times every GEMM tile with the cycle-by-cycle PE-grid model instead of
@@ -309,10 +311,12 @@ def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
     (mapping.batch); the result's model says which ran. ``mapping``: op name -> (Mt, Nt, Kt,
     order) to replay instead of searching (a mapping file, mapping.io); ``planned``: a list
     that receives the Scheduler (``accelsim map``).
-    ``engine="fast"`` plays the same plan without simpy (engine/fast.py, the same result, both
-    DRAM models, every mapping option, the DRAM request log); it keeps no event log, so
-    ``record=True`` runs simpy. ``record=None``: the log with ``engine="simpy"``, none with
-    ``engine="fast"``.
+    ``engine="fast"`` plays the same plan without simpy (engine/fast.py: the same result, both
+    DRAM models, every mapping option, the DRAM request log) but keeps no event log, so
+    ``record=True`` runs simpy. ``engine="simpy"``: the reference event core (the log unless
+    ``record=False``). ``engine="auto"`` (default): fast unless the log is kept, i.e. fast with
+    ``record=False``, simpy with ``record=True`` or ``None`` (a plain ``simulate(arch,
+    trace)`` keeps its event log, as before the fast engine existed).
     """
     wall0 = time.perf_counter()
     if fidelity not in ("model", "pe"):
@@ -324,21 +328,27 @@ def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
     if batch_order not in BATCH_ORDERS:
         raise SimulationError("unknown batch order", key="--batch-order", value=batch_order,
                               expected=" | ".join(BATCH_ORDERS))
-    if engine not in ("simpy", "fast"):
+    if engine not in ENGINES:
         raise SimulationError("unknown engine", key="--engine", value=engine,
-                              expected="simpy | fast")
+                              expected=" | ".join(ENGINES))
     budget.check_work(arch, trace, max_events)
-    if engine == "fast" and not record:
-        from accelsim.engine.fast import simulate_fast
-
-        return simulate_fast(arch, trace, fidelity, check, dram_requests, objective,
-                             batch_order, mapping, planned)
-    # record=None: the log with simpy
-    record = True if record is None else record
     scheduler = Scheduler(arch, trace, fidelity, objective, batch_order, mapping)
     groups = scheduler.plan()
     if planned is not None:
         planned.append(scheduler)
+    if not record and engine != "simpy":
+        from accelsim.engine import jit
+
+        # auto: the compiled kernel when it pays (engine/jit.py), else simpy (faster than the
+        # kernel's Python path); record=None keeps the log
+        if engine == "fast" or (record is not None
+                                and jit.compiled(sum(len(g.steps) for g in groups))):
+            from accelsim.engine.fast import simulate_fast
+
+            return simulate_fast(arch, trace, scheduler, groups, fidelity, check, dram_requests,
+                                 wall0)
+    # record=None: the log with simpy
+    record = True if record is None else record
     engine = _Engine(arch, groups, record)
     if dram_requests:
         engine.dram.requests = []
