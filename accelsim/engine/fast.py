@@ -40,73 +40,83 @@ class _Block:
     def __init__(self, flat: _Flat, g: Group) -> None:
         cost_of, op_id, unit_id = flat.dram.cost, flat.op_id, flat.unit_id
         buf_id = {b: i for i, b in enumerate(BUFFERS)}
-        step_rows: list[tuple[int, ...]] = []
-        load_rows: list[tuple[int, ...]] = []
-        work_rows: list[tuple[int, ...]] = []
-        rel_rows: list[tuple[int, int]] = []
+        # flat lists of the rows (numpy reads a flat int list much faster than tuples)
+        steps: list[int] = []
+        loads: list[int] = []
+        works: list[int] = []
+        rels: list[int] = []
         ep_work: list[int] = []
         closing: list[int] = []
         # per load, then per step's write-back: same, turn, bursts, counts id, op
-        load_dram: list[tuple[int, int, int, int, int]] = []
-        write_dram: list[tuple[int, int, int, int, int]] = []
-        add_load, add_work, add_step = load_rows.append, work_rows.append, step_rows.append
+        load_dram: list[int] = []
+        write_dram: list[int] = []
         #: the cycles each buffer's port held a unit and, when asked, (pattern, bytes, write)
         #: of every load and write-back
         self.sram_stalls: dict[str, int] = {}
-        self.patterns: list[tuple[AccessPattern | None, int, bool]] | None = (
-            [] if flat.patterns is not None else None)
-        write_patterns: list[tuple[AccessPattern | None, int, bool]] = []
+        patterns = self.patterns = [] if flat.patterns is not None else None
+        self.write_patterns: list[tuple[AccessPattern | None, int, bool]] = []
         no_transfer = (0, 0, 0, 0, 0)
         none = (-1, 0, 0, 0, op_id[g.ops[0].name])  # a stage with no work on this step
-        for step in g.steps:
+        stalls = self.sram_stalls
+        n_load = n_work = n_rel = n_ep = 0
+        for index, step in enumerate(g.steps):
             if step.closes_out:
-                closing.append(len(step_rows))
-            load0, w0, rel0, ep0 = len(load_rows), len(work_rows), len(rel_rows), len(ep_work)
+                closing.append(index)
+            load0, w0, rel0, ep0 = n_load, n_work, n_rel, n_ep
             for ld in step.loads:
                 o = op_id[ld.op]
                 if ld.dram_bytes > 0:
-                    load_dram.append((*cost_of(ld.pattern, ld.dram_bytes, False), o))
+                    load_dram.extend(cost_of(ld.pattern, ld.dram_bytes, False))
+                    load_dram.append(o)
                 else:
-                    load_dram.append(no_transfer)
-                if self.patterns is not None:
-                    self.patterns.append((ld.pattern, ld.dram_bytes, False))
-                add_load((buf_id[ld.buffer], ld.dram_bytes, o, ld.bank, ld.produced,
-                          ld.epilogue))
+                    load_dram.extend(no_transfer)
+                if patterns is not None:
+                    patterns.append((ld.pattern, ld.dram_bytes, False))
+                loads.extend((buf_id[ld.buffer], ld.dram_bytes, o, ld.bank, ld.produced,
+                              ld.epilogue))
+                n_load += 1
             for w in step.stages:
-                add_work(none if w is None else (unit_id[w.unit], w.cycles, w.port_cycles,
-                                                 w.amount, op_id[w.op]))
-            rel_rows.extend((buf_id[b], at) for b, at in step.releases)
+                if w is None:
+                    works.extend(none)
+                else:
+                    works.extend((unit_id[w.unit], w.cycles, w.port_cycles, w.amount,
+                                  op_id[w.op]))
+                    if w.port_cycles:
+                        stalls[w.port_buffer] = stalls.get(w.port_buffer, 0) + w.port_cycles
+                n_work += 1
+            for b, at in step.releases:
+                rels.extend((buf_id[b], at))
+                n_rel += 1
             for w in step.epilogue:
-                ep_work.append(len(work_rows))
-                add_work((unit_id[w.unit], w.cycles, w.port_cycles, w.amount, op_id[w.op]))
-            for w in (*step.stages, *step.epilogue):
-                if w is not None and w.port_cycles:
-                    self.sram_stalls[w.port_buffer] = (self.sram_stalls.get(w.port_buffer, 0)
-                                                       + w.port_cycles)
+                ep_work.append(n_work)
+                works.extend((unit_id[w.unit], w.cycles, w.port_cycles, w.amount, op_id[w.op]))
+                if w.port_cycles:
+                    stalls[w.port_buffer] = stalls.get(w.port_buffer, 0) + w.port_cycles
+                n_work += 1
+                n_ep += 1
             if step.write_bytes > 0:
-                o = op_id[step.write_op]
-                write_dram.append((*cost_of(step.write_pattern, step.write_bytes, True), o))
+                write_dram.extend(cost_of(step.write_pattern, step.write_bytes, True))
+                write_dram.append(op_id[step.write_op])
             else:
-                write_dram.append(no_transfer)
-            if self.patterns is not None:
-                write_patterns.append((step.write_pattern, step.write_bytes, True))
-            add_step((load0, len(load_rows), w0, rel0, len(rel_rows), ep0, len(ep_work),
-                      step.opens_out, step.closes_out, step.write_bytes,
-                      op_id[step.write_op] if step.write_bytes else 0))
-        if self.patterns is not None:
-            self.write_patterns = write_patterns
-        self.steps = _rows(step_rows, 11)
-        self.loads = _rows(load_rows, 6)
-        self.works = _rows(work_rows, 5)
-        self.rels = _rows(rel_rows, 2)
-        self.ep_work = _i64(ep_work)
-        self.closing = _i64(closing)
+                write_dram.extend(no_transfer)
+            if patterns is not None:
+                self.write_patterns.append((step.write_pattern, step.write_bytes, True))
+            steps.extend((load0, n_load, w0, rel0, n_rel, ep0, n_ep, step.opens_out,
+                          step.closes_out, step.write_bytes,
+                          op_id[step.write_op] if step.write_bytes else 0))
+        self.steps = _rows(steps, 11)
+        self.loads = _rows(loads, 6)
+        self.works = _rows(works, 5)
+        self.rels = _rows(rels, 2)
+        self.ep_work = _rows(ep_work, 1)[:, 0]
+        self.closing = _rows(closing, 1)[:, 0]
         self.load_dram = _rows(load_dram, 5)
         self.write_dram = _rows(write_dram, 5)
 
 
-def _rows(rows: list[tuple[int, ...]], width: int) -> np.ndarray:
-    return np.asarray(rows, dtype=np.int64).reshape(len(rows), width)
+def _rows(values: list[int], width: int) -> np.ndarray:
+    """A flat list of ints as rows of ``width``."""
+    return np.fromiter(values, np.int64, len(values)).reshape(-1, width)
 
 
 class _Flat:
@@ -184,7 +194,7 @@ class _Flat:
                 self.patterns.extend(b.write_patterns)
         self.transfers = len(transfers)
         g_nst, g_step0, g_step1, g_dep0, g_dep1, g_close0, g_close1, g_pid = _columns(
-            _rows(group_rows, 8))
+            _rows([x for row in group_rows for x in row], 8))
         g_pid0 = np.append(g_pid, np.int64(pid))
         self.args = [g_nst, g_step0, g_step1, g_dep0, g_dep1, _i64(deps), g_close0, g_close1,
                      closing, g_pid0, *_columns(steps), *_columns(loads), *_columns(works),
