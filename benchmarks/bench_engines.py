@@ -9,21 +9,23 @@ the same plan (engine/simulator.py's _Engine.run). Both engines must give the sa
 
     python benchmarks/bench_engines.py [--runs 5] [--cases vit_b,vit_l384,vit_b_b64]
 
+The fast engine is measured with its compiled kernel loaded (``ACCELSIM_JIT=1`` unless set):
+in-process steady state, as a notebook or a sweep worker runs it (engine/jit.py).
+
 Targets (issue 19): ViT-B fast <= 30 ms and >= 10x simpy; ViT-L@384 <= 0.2 s.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 from pathlib import Path
 
-import numpy as np
-
 from accelsim import build_trace, load_arch
 from accelsim.analysis.report import result_json
-from accelsim.engine import fast
+from accelsim.engine import fast, jit
 from accelsim.engine.scheduler import Scheduler
 from accelsim.engine.simulator import _Engine, simulate
 
@@ -45,17 +47,10 @@ def _kernel_seconds(arch, groups, runs: int) -> tuple[float, float, int]:
     """Median seconds of flattening the plan and of the compiled kernel; the plan's steps."""
     flat_s = _median(lambda: fast._Flat(arch, groups), runs)
     flat = fast._Flat(arch, groups)
-    kernel = fast._kernel(flat.steps)
+    jit.kernel(flat.steps)  # loaded before the timing
 
     def play() -> None:
-        n = len(flat.ops)
-        op_i = np.zeros((n, 8), np.int64)
-        op_i[:, 0] = op_i[:, 2] = -1
-        kernel(len(flat.units), arch.dram_latency_cycles, *flat.args, op_i,
-               np.zeros((n, 3), np.int64), np.zeros((n, 6), np.int64),
-               np.zeros(len(flat.units), np.int64), np.zeros(6, np.int64),
-               np.zeros(3, np.int64), np.zeros(len(groups), np.int64),
-               np.zeros(flat.n_proc + 1, np.int64), np.zeros(flat.n_proc + 1, np.int64))
+        fast.play(arch, flat)
 
     return flat_s, _median(play, runs), flat.steps
 
@@ -65,6 +60,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5, help="repetitions per case (median)")
     parser.add_argument("--cases", default=",".join(CASES), help=f"of {', '.join(CASES)}")
     args = parser.parse_args()
+    os.environ.setdefault("ACCELSIM_JIT", "1")
     arch = load_arch(ROOT / "arch_configs" / "sole.yaml")
     print(f"{'case':<10} {'steps':>6} {'plan s':>8} {'simpy s':>8} {'fast s':>8} "
           f"{'ratio':>6} {'flat s':>7} {'kernel s':>9} {'simpy play s':>12} {'play ratio':>10}")
@@ -72,9 +68,10 @@ def main() -> None:
         model, size, batch = CASES[name]
         trace = build_trace(model, image_size=size, batch=batch)
         runs = args.runs if batch == 1 and size == 224 else max(1, args.runs // 3)
-        want = result_json(simulate(arch, trace, record=False))  # warm-up
+        want = result_json(simulate(arch, trace, record=False, engine="simpy"))  # warm-up
         assert result_json(simulate(arch, trace, engine="fast")) == want, name
-        simpy_s = _median(lambda: simulate(arch, trace, record=False), runs)  # noqa: B023
+        simpy_s = _median(lambda: simulate(arch, trace, record=False, engine="simpy"),  # noqa: B023
+                          runs)
         fast_s = _median(lambda: simulate(arch, trace, engine="fast"), runs)  # noqa: B023
         plan_s = _median(lambda: Scheduler(arch, trace, "model").plan(), runs)  # noqa: B023
         groups = Scheduler(arch, trace, "model").plan()

@@ -98,8 +98,9 @@ def simulate_cmd(
     mapping: Annotated[Optional[Path], typer.Option(  # noqa: UP045
         "--mapping", help="replay a mapping file (accelsim map -o FILE.yaml)")] = None,
     engine: Annotated[str, typer.Option(
-        "--engine", help="simpy (reference, keeps the event log) | fast (same numbers, "
-                         "compiled; --plot/--group/--timeline/HTML run simpy)")] = "simpy",
+        "--engine", help="auto (fast unless a view needs the event log) | simpy (reference, "
+                         "keeps the event log) | fast (same numbers, compiled; "
+                         "--plot/--group/--timeline/HTML run simpy)")] = "auto",
 ) -> None:
     """Simulate a model on an accelerator: summary, per-block view, slowest layers (-o x.html:
     report). Several --arch or --model names compare the runs."""
@@ -120,9 +121,9 @@ def simulate_cmd(
     check_figure_options(dpi, style_name)
     size = parse_figsize(figsize)
     limit = parse_layers(layers)
-    if engine not in ("simpy", "fast"):
+    if engine not in ("auto", "simpy", "fast"):
         raise ConfigError("unknown engine", key="--engine", value=engine,
-                          expected="simpy | fast")
+                          expected="auto | simpy | fast")
     if group is not None and group not in ("kind", "block", "unit"):
         raise ConfigError("unknown group-by key", key="--group", value=group,
                           expected="kind | block | unit")

@@ -133,13 +133,17 @@ class BankedDram(Dram):
 
     def _work_cycles(self, cost: dram_cost.DramCost, previous_write: bool | None,
                      write: bool) -> int:
-        """Accelerator cycles of a transfer before refresh: its nCK plus the part of a
-        read/write turnaround its first ACT does not hide."""
-        if not cost.bursts:
-            return 0
-        extra = max(dram_cost.turnaround_tck(self.geometry, previous_write, write)
-                    - cost.first_column_tck, 0)
-        return self._cycles(cost.busy_tck + extra)
+        return banked_work_cycles(self.geometry, self.clock_hz, cost, previous_write, write)
+
+
+def banked_work_cycles(g: dram_cost.DramGeometry, clock_hz: float, cost: dram_cost.DramCost,
+                       previous_write: bool | None, write: bool) -> int:
+    """Accelerator cycles of a banked transfer before refresh: its nCK plus the part of a
+    read/write turnaround its first ACT does not hide (also the fast engine's table)."""
+    if not cost.bursts:
+        return 0
+    extra = max(dram_cost.turnaround_tck(g, previous_write, write) - cost.first_column_tck, 0)
+    return dram_cost.tck_to_cycles(cost.busy_tck + extra, g.tCK_ns, clock_hz)
 
 
 def make_dram(env: simpy.Environment, arch: ArchSpec) -> Dram:

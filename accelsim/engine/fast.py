@@ -2,204 +2,324 @@
 
 Same plan, same semantics, same SimResult as engine/simulator.py (byte-identical JSON, tested
 in tests/engine/test_fast_engine.py); what it does not keep is the event log (simpy stays the
-engine for ``record=True``). Plans of at least ``JIT_MIN_STEPS`` steps run the numba-compiled
-kernel (``cache=True``: compiled once per machine, then loaded from the cache); smaller plans
-run the same kernel as plain Python, where loading numba would cost more than it saves, unless
-the compiled kernel is already loaded in this process (a sweep worker pays the load once).
-``ACCELSIM_JIT=0`` / ``=1`` forces either path; without numba the Python path runs.
+engine for ``record=True``). engine/jit.py picks the numba-compiled kernel or the same source
+as plain Python (``ACCELSIM_JIT``).
 """
 
 from __future__ import annotations
 
 import math
-import os
 import time
-from collections.abc import Callable
+from functools import lru_cache
 
 import numpy as np
 
 from accelsim.analysis.records import SimResult
 from accelsim.arch.spec import ArchSpec
-from accelsim.engine import fast_kernel, invariants
-from accelsim.engine.dram import DramCounts
+from accelsim.cost import dram as dram_cost
+from accelsim.cost.dram import AccessPattern
+from accelsim.engine import invariants, jit
+from accelsim.engine.dram import DramCounts, banked_work_cycles
 from accelsim.engine.plan import Group
 from accelsim.engine.scheduler import Scheduler
-from accelsim.engine.simulator import STALL_CAUSES, _layers, _OpStats, run_model
-from accelsim.engine.warnings import run_warnings
+from accelsim.engine.simulator import STALL_CAUSES, _OpStats, assemble_result
 from accelsim.errors import SimulationError
 from accelsim.workload.trace import Trace
 
 BUFFERS = ("input", "weight", "output")
-#: below this many steps the plain-Python kernel is faster than loading the compiled one
-JIT_MIN_STEPS = 600
-_compiled: Callable[..., None] | None = None
-
-
-def _kernel(steps: int) -> Callable[..., None]:
-    """The numba-compiled kernel for big plans, the plain-Python one otherwise."""
-    global _compiled
-    forced = os.environ.get("ACCELSIM_JIT", "")
-    if forced == "0" or (forced != "1" and steps < JIT_MIN_STEPS and _compiled is None):
-        return fast_kernel.play
-    if _compiled is None:
-        try:
-            import numba
-        except ImportError:  # numba is a dependency, but the Python path needs none
-            return fast_kernel.play
-        _compiled = numba.njit(cache=True)(fast_kernel.play)
-    return _compiled
 
 
 def _i64(values: list[int]) -> np.ndarray:
     return np.asarray(values, dtype=np.int64) if values else np.zeros(0, np.int64)
 
 
+class _Block:
+    """One group's steps as integer rows, indices relative to the group's first load, work,
+    release and epilogue entry (so the copies an image-major plan shares are flattened once)."""
+
+    def __init__(self, flat: _Flat, g: Group) -> None:
+        cost_of, op_id, unit_id = flat.dram.cost, flat.op_id, flat.unit_id
+        buf_id = {b: i for i, b in enumerate(BUFFERS)}
+        # flat lists of the rows (numpy reads a flat int list much faster than tuples)
+        steps: list[int] = []
+        loads: list[int] = []
+        works: list[int] = []
+        rels: list[int] = []
+        ep_work: list[int] = []
+        closing: list[int] = []
+        # per load, then per step's write-back: same, turn, bursts, counts id, op
+        load_dram: list[int] = []
+        write_dram: list[int] = []
+        #: the cycles each buffer's port held a unit and, when asked, (pattern, bytes, write)
+        #: of every load and write-back
+        self.sram_stalls: dict[str, int] = {}
+        patterns = self.patterns = [] if flat.patterns is not None else None
+        self.write_patterns: list[tuple[AccessPattern | None, int, bool]] = []
+        no_transfer = (0, 0, 0, 0, 0)
+        none = (-1, 0, 0, 0, op_id[g.ops[0].name])  # a stage with no work on this step
+        stalls = self.sram_stalls
+        n_load = n_work = n_rel = n_ep = 0
+        for index, step in enumerate(g.steps):
+            if step.closes_out:
+                closing.append(index)
+            load0, w0, rel0, ep0 = n_load, n_work, n_rel, n_ep
+            for ld in step.loads:
+                o = op_id[ld.op]
+                if ld.dram_bytes > 0:
+                    load_dram.extend(cost_of(ld.pattern, ld.dram_bytes, False))
+                    load_dram.append(o)
+                else:
+                    load_dram.extend(no_transfer)
+                if patterns is not None:
+                    patterns.append((ld.pattern, ld.dram_bytes, False))
+                loads.extend((buf_id[ld.buffer], ld.dram_bytes, o, ld.bank, ld.produced,
+                              ld.epilogue))
+                n_load += 1
+            for w in step.stages:
+                if w is None:
+                    works.extend(none)
+                else:
+                    works.extend((unit_id[w.unit], w.cycles, w.port_cycles, w.amount,
+                                  op_id[w.op]))
+                    if w.port_cycles:
+                        stalls[w.port_buffer] = stalls.get(w.port_buffer, 0) + w.port_cycles
+                n_work += 1
+            for b, at in step.releases:
+                rels.extend((buf_id[b], at))
+                n_rel += 1
+            for w in step.epilogue:
+                ep_work.append(n_work)
+                works.extend((unit_id[w.unit], w.cycles, w.port_cycles, w.amount, op_id[w.op]))
+                if w.port_cycles:
+                    stalls[w.port_buffer] = stalls.get(w.port_buffer, 0) + w.port_cycles
+                n_work += 1
+                n_ep += 1
+            if step.write_bytes > 0:
+                write_dram.extend(cost_of(step.write_pattern, step.write_bytes, True))
+                write_dram.append(op_id[step.write_op])
+            else:
+                write_dram.extend(no_transfer)
+            if patterns is not None:
+                self.write_patterns.append((step.write_pattern, step.write_bytes, True))
+            steps.extend((load0, n_load, w0, rel0, n_rel, ep0, n_ep, step.opens_out,
+                          step.closes_out, step.write_bytes,
+                          op_id[step.write_op] if step.write_bytes else 0))
+        self.steps = _rows(steps, 11)
+        self.loads = _rows(loads, 6)
+        self.works = _rows(works, 5)
+        self.rels = _rows(rels, 2)
+        self.ep_work = _rows(ep_work, 1)[:, 0]
+        self.closing = _rows(closing, 1)[:, 0]
+        self.load_dram = _rows(load_dram, 5)
+        self.write_dram = _rows(write_dram, 5)
+
+
+def _rows(values: list[int], width: int) -> np.ndarray:
+    """A flat list of ints as rows of ``width``."""
+    return np.fromiter(values, np.int64, len(values)).reshape(-1, width)
+
+
 class _Flat:
     """The plan as integer arrays (CSR ranges per group and per step)."""
 
-    def __init__(self, arch: ArchSpec, groups: list[Group]) -> None:
-        bpc = arch.dram_bytes_per_cycle
+    def __init__(self, arch: ArchSpec, groups: list[Group], requests: bool = False) -> None:
+        self.dram = dram = _dram_table(arch)
         self.units = sorted({u for g in groups for u in g.stage_units} | {"vector"})
-        unit_id = {u: i for i, u in enumerate(self.units)}
-        self.ops = [op.name for g in groups for op in g.ops]
-        op_id = {name: i for i, name in enumerate(self.ops)}
-        buf_id = {b: i for i, b in enumerate(BUFFERS)}
+        self.unit_id = {u: i for i, u in enumerate(self.units)}
+        #: op names in plan order, once each (an image-major plan repeats them)
+        self.ops = list(dict.fromkeys(op.name for g in groups for op in g.ops))
+        self.op_id = {name: i for i, name in enumerate(self.ops)}
+        self.patterns: list[tuple[AccessPattern | None, int, bool]] | None = (
+            [] if requests else None)
         position = {g.index: i for i, g in enumerate(groups)}
-        occupancy: dict[int, int] = {0: 0}
-
-        def cycles(nbytes: int) -> int:  # engine/dram.py's occupancy, the same float test
-            if nbytes not in occupancy:
-                occupancy[nbytes] = math.ceil(nbytes / bpc - 1e-9) if nbytes > 0 else 0
-            return occupancy[nbytes]
-
+        blocks: dict[int, _Block] = {}  # id(steps list) -> its block
         # nst, step0, step1, dep0, dep1, close0, close1, pid0
         group_rows: list[tuple[int, ...]] = []
         deps: list[int] = []
-        closing: list[int] = []
-        step_rows: list[tuple[int, ...]] = []
-        load_rows: list[tuple[int, ...]] = []
-        work_rows: list[tuple[int, ...]] = []
-        rel_rows: list[tuple[int, int]] = []
-        ep_work: list[int] = []
-        add_load, add_work, add_step = load_rows.append, work_rows.append, step_rows.append
-        #: channel cycles of each op's transfers (bandwidth model: what they occupy, whenever
-        #: they run) and the cycles each buffer's port held a unit: both fixed by the plan
-        self.dram_busy = [0] * len(self.ops)
+        parts: list[tuple[_Block, int, int, int, int, int]] = []
+        step_n = load_n = work_n = rel_n = ep_n = close_n = pid = 0
         self.sram_stalls: dict[str, int] = {}
-        pid = 0
         for g in groups:
+            block = blocks.get(id(g.steps))
+            if block is None:
+                block = blocks[id(g.steps)] = _Block(self, g)
+            parts.append((block, step_n, load_n, work_n, rel_n, ep_n))
+            for buffer, cycles in block.sram_stalls.items():
+                self.sram_stalls[buffer] = self.sram_stalls.get(buffer, 0) + cycles
             n = len(g.stage_units)
-            step0, dep0, close0 = len(step_rows), len(deps), len(closing)
+            dep0 = len(deps)
             deps.extend(position[d] for d in sorted(g.deps))
-            none = (-1, 0, 0, 0, op_id[g.ops[0].name])  # a stage with no work on this step
-            for step in g.steps:
-                if step.closes_out:
-                    closing.append(len(step_rows))
-                load0, w0, rel0, ep0 = len(load_rows), len(work_rows), len(rel_rows), len(ep_work)
-                for ld in step.loads:
-                    self.dram_busy[op_id[ld.op]] += cycles(ld.dram_bytes)
-                    add_load((buf_id[ld.buffer], ld.dram_bytes, cycles(ld.dram_bytes),
-                              op_id[ld.op], ld.bank, ld.produced, ld.epilogue))
-                for w in step.stages:
-                    add_work(none if w is None else (unit_id[w.unit], w.cycles, w.port_cycles,
-                                                     w.amount, op_id[w.op]))
-                rel_rows.extend((buf_id[b], at) for b, at in step.releases)
-                for w in step.epilogue:
-                    ep_work.append(len(work_rows))
-                    add_work((unit_id[w.unit], w.cycles, w.port_cycles, w.amount, op_id[w.op]))
-                for w in (*step.stages, *step.epilogue):
-                    if w is not None and w.port_cycles:
-                        self.sram_stalls[w.port_buffer] = (self.sram_stalls.get(w.port_buffer, 0)
-                                                           + w.port_cycles)
-                if step.write_bytes:
-                    self.dram_busy[op_id[step.write_op]] += cycles(step.write_bytes)
-                add_step((load0, len(load_rows), w0, rel0, len(rel_rows), ep0, len(ep_work),
-                          step.opens_out, step.closes_out, step.write_bytes,
-                          cycles(step.write_bytes),
-                          op_id[step.write_op] if step.write_bytes else 0))
-            group_rows.append((n, step0, len(step_rows), dep0, len(deps), close0, len(closing),
-                               pid))
+            n_steps, n_close = len(block.steps), len(block.closing)
+            group_rows.append((n, step_n, step_n + n_steps, dep0, len(deps), close_n,
+                               close_n + n_close, pid))
+            step_n += n_steps
+            load_n += len(block.loads)
+            work_n += len(block.works)
+            rel_n += len(block.rels)
+            ep_n += len(block.ep_work)
+            close_n += n_close
             pid += n + 1
         assert arch.buffers is not None
         self.banks = [arch.buffers.role(b).banks for b in BUFFERS]
-        self.steps = len(step_rows)
+        self.steps = step_n
+        self.groups = len(groups)
         self.n_proc = pid
+        shift = np.array([[1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0], [0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0],
+                          [0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0]],
+                         np.int64)
+        steps = np.concatenate([b.steps + np.array([lo, wo, ro, eo]) @ shift
+                                for b, _, lo, wo, ro, eo in parts]) if parts else _rows([], 11)
+        closing = np.concatenate([b.closing + so for b, so, *_ in parts]) if parts else _i64([])
+        ep_work = np.concatenate([b.ep_work + wo for b, _, _, wo, _, _ in parts]) if parts \
+            else _i64([])
 
-        def columns(rows: list[tuple[int, ...]], width: int) -> list[np.ndarray]:
-            array = np.asarray(rows, dtype=np.int64).reshape(len(rows), width)
-            return [np.ascontiguousarray(array[:, i]) for i in range(width)]
+        def stacked(name: str, width: int) -> np.ndarray:
+            arrays = [getattr(b, name) for b, *_ in parts]
+            return np.concatenate(arrays) if arrays else _rows([], width)
 
-        g_nst, g_step0, g_step1, g_dep0, g_dep1, g_close0, g_close1, g_pid = columns(
-            group_rows, 8)
+        loads, works, rels = stacked("loads", 6), stacked("works", 5), stacked("rels", 2)
+        load_dram, write_dram = stacked("load_dram", 5), stacked("write_dram", 5)
+        transfers = np.concatenate([load_dram, write_dram])
+        t_same, t_turn, t_bursts, t_cid, t_op = _columns(transfers)
+        #: each op's bursts, ACTs, hits, misses, conflicts, read and write bursts (banked),
+        #: fixed by the access patterns (their busy cycles are the kernel's)
+        self.dram_counts = np.zeros((len(self.ops), 7), np.int64)
+        np.add.at(self.dram_counts, t_op, np.asarray(dram.counts, np.int64)[t_cid])
+        t_write = np.zeros(len(transfers), np.int64)
+        t_write[len(load_dram):] = 1
+        if self.patterns is not None:
+            for b, *_ in parts:
+                self.patterns.extend(b.patterns or ())
+            for b, *_ in parts:
+                self.patterns.extend(b.write_patterns)
+        self.transfers = len(transfers)
+        g_nst, g_step0, g_step1, g_dep0, g_dep1, g_close0, g_close1, g_pid = _columns(
+            _rows([x for row in group_rows for x in row], 8))
         g_pid0 = np.append(g_pid, np.int64(pid))
-        rel = columns(rel_rows, 2)
         self.args = [g_nst, g_step0, g_step1, g_dep0, g_dep1, _i64(deps), g_close0, g_close1,
-                     _i64(closing), g_pid0, *columns(step_rows, 12), *columns(load_rows, 7),
-                     *columns(work_rows, 5), *rel, _i64(ep_work), _i64(self.banks)]
+                     closing, g_pid0, *_columns(steps), *_columns(loads), *_columns(works),
+                     *_columns(rels), ep_work, _i64(self.banks), t_same, t_turn, t_write,
+                     t_bursts, t_op, dram.refresh_period, dram.refresh_cycles]
 
 
-def simulate_fast(arch: ArchSpec, trace: Trace, fidelity: str = "model",
-                  check: bool = False) -> SimResult:
-    """simulate(..., engine="fast", record=False): the same result without simpy."""
-    wall0 = time.perf_counter()
-    scheduler = Scheduler(arch, trace, fidelity, "latency", "auto", None)
-    groups = scheduler.plan()
-    flat = _Flat(arch, groups)
+def _columns(array: np.ndarray) -> list[np.ndarray]:
+    return [np.ascontiguousarray(array[:, i]) for i in range(array.shape[1])]
+
+
+class _DramTable:
+    """Per transfer, what engine/dram.py decides without the clock: the channel cycles before
+    refresh (the same direction as the last transfer, or turning around), whether it moves
+    bursts, and its counts (bursts, ACTs, hits, misses, conflicts, read / write bursts) for the
+    banked model; the occupancy alone for the bandwidth pipe. Memoised by pattern and by cost,
+    and kept between runs on the same DRAM (``_dram_table``: a sweep worker, a benchmark)."""
+
+    def __init__(self, geometry: dram_cost.DramGeometry | None, clock_hz: float,
+                 bytes_per_cycle: float) -> None:
+        self.banked = geometry is not None
+        self.bytes_per_cycle = bytes_per_cycle
+        self.refresh_period = self.refresh_cycles = 0
+        self._memo: dict[tuple | int, tuple[int, int, int, int]] = {}
+        self._by_cost: dict[tuple[dram_cost.DramCost, bool], tuple[int, int, int, int]] = {}
+        #: counts of each distinct transfer (row 0: none)
+        self.counts: list[tuple[int, ...]] = [(0,) * 7]
+        if geometry is not None:
+            self.geometry = g = geometry
+            self.clock_hz = clock_hz
+            self.refresh_period = dram_cost.tck_to_cycles(g.tREFI, g.tCK_ns, clock_hz)
+            self.refresh_cycles = dram_cost.tck_to_cycles(g.tRFC, g.tCK_ns, clock_hz)
+
+    def cost(self, pattern: AccessPattern | None, nbytes: int, write: bool
+             ) -> tuple[int, int, int, int]:
+        """(cycles same way, cycles turning around, moves bursts, row of its counts)."""
+        key = (pattern, nbytes, write) if self.banked else nbytes
+        known = self._memo.get(key)
+        if known is not None:
+            return known
+        if not self.banked:  # engine/dram.py's occupancy, the same float test
+            cycles = math.ceil(nbytes / self.bytes_per_cycle - 1e-9)
+            known = (cycles, cycles, 1, 0)
+        else:
+            if pattern is None:
+                pattern = AccessPattern(0, nbytes, 0, 1)
+            c = dram_cost.transfer_cost(self.geometry, pattern, write)
+            known = self._by_cost.get((c, write))
+            if known is None:
+                g, hz = self.geometry, self.clock_hz
+                self.counts.append((c.bursts, c.activates, c.row_hits, c.row_misses,
+                                    c.row_conflicts, 0 if write else c.bursts,
+                                    c.bursts if write else 0))
+                known = self._by_cost[(c, write)] = (
+                    banked_work_cycles(g, hz, c, write, write),
+                    banked_work_cycles(g, hz, c, not write, write), 1 if c.bursts else 0,
+                    len(self.counts) - 1)
+        self._memo[key] = known
+        return known
+
+
+@lru_cache(maxsize=16)
+def _table(geometry: dram_cost.DramGeometry | None, clock_hz: float,
+           bytes_per_cycle: float) -> _DramTable:
+    return _DramTable(geometry, clock_hz, bytes_per_cycle)
+
+
+def _dram_table(arch: ArchSpec) -> _DramTable:
+    """The transfer table of ``arch``'s DRAM, shared by runs on the same DRAM and clock."""
+    banked = arch.dram.model == "banked"
+    return _table(dram_cost.dram_geometry(arch.dram) if banked else None,
+                  arch.clock_hz if banked else 0.0, arch.dram_bytes_per_cycle)
+
+
+def play(arch: ArchSpec, flat: _Flat) -> tuple[np.ndarray, ...]:
+    """Run the kernel on a flattened plan; its output arrays (fast_kernel.play's order)."""
     n_ops = len(flat.ops)
     op_i = np.zeros((n_ops, 8), np.int64)
     op_i[:, 0] = -1
     op_i[:, 2] = -1
-    op_fill = np.zeros((n_ops, 3), np.int64)
-    op_stall = np.zeros((n_ops, len(STALL_CAUSES)), np.int64)
-    unit_busy = np.zeros(len(flat.units), np.int64)
-    counters = np.zeros(6, np.int64)
-    bank_peak = np.zeros(3, np.int64)
-    done = np.zeros(len(groups), np.int64)
-    pcs = np.zeros(flat.n_proc + 1, np.int64)
-    got = np.zeros(flat.n_proc + 1, np.int64)
-    _kernel(flat.steps)(len(flat.units), arch.dram_latency_cycles, *flat.args,
-                        op_i, op_fill, op_stall, unit_busy, counters, bank_peak, done, pcs, got)
+    outputs = (op_i, np.zeros(n_ops, np.int64), np.zeros(flat.transfers, np.int64),
+               np.zeros((n_ops, 3), np.int64), np.zeros((n_ops, len(STALL_CAUSES)), np.int64),
+               np.zeros(len(flat.units), np.int64), np.zeros(7, np.int64),
+               np.zeros(3, np.int64), np.zeros(flat.groups, np.int64),
+               np.zeros(flat.n_proc + 1, np.int64), np.zeros(flat.n_proc + 1, np.int64))
+    jit.kernel(flat.steps)(len(flat.units), arch.dram_latency_cycles, *flat.args, *outputs)
+    return outputs
+
+
+def simulate_fast(arch: ArchSpec, trace: Trace, scheduler: Scheduler, groups: list[Group],
+                  fidelity: str = "model", check: bool = False, dram_requests: bool = False,
+                  wall0: float | None = None) -> SimResult:
+    """simulate(..., engine="fast", record=False) on the scheduler's plan ``groups``: the
+    same result without simpy."""
+    wall0 = time.perf_counter() if wall0 is None else wall0
+    flat = _Flat(arch, groups, dram_requests)
+    (op_i, op_dram_busy, request_log, op_fill, op_stall, unit_busy, counters, bank_peak, done,
+     pcs, got) = play(arch, flat)
     if (pcs == -2).any():
         raise SimulationError("fast engine: a process reached an unknown state (a bug)")
     if not done.all():
         _deadlock(groups, flat, done, pcs, counters)
     stats = {}
-    for o, name in enumerate(flat.ops):
-        start, end, first, busy, amount, read, write, drains = (int(x) for x in op_i[o])
-        st = _OpStats(start=None if start < 0 else start, end=end,
-                      first_compute=None if first < 0 else first, busy=busy, amount=amount,
-                      dram_read=read, dram_write=write, drains=drains,
-                      fills={b: int(op_fill[o, i]) for i, b in enumerate(BUFFERS)
-                             if op_fill[o, i]},
-                      stalls={c: int(op_stall[o, i]) for i, c in enumerate(STALL_CAUSES)},
-                      dram=DramCounts(busy_cycles=flat.dram_busy[o]))
-        stats[name] = st
-
-    class _Played:  # what simulator._layers reads of an engine
-        pass
-
-    played = _Played()
-    played.stats = stats  # type: ignore[attr-defined]
-    layers = _layers(arch, trace, groups, played)  # type: ignore[arg-type]
-    total = max((layer.end_cycle for layer in layers), default=0)
-    model = run_model(trace, groups, scheduler)
-    result = SimResult(
-        arch_name=arch.name,
-        arch=arch.model_dump(mode="json", exclude={"name"}),
-        model=model,
-        clock_hz=arch.clock_hz,
-        total_cycles=total,
-        unit_busy_cycles={u: int(unit_busy[i]) for i, u in enumerate(flat.units)},
-        dram_busy_cycles=int(counters[0]),
-        dram_refreshes=0,  # the bandwidth model does not refresh
-        peak_bank_use={b: int(bank_peak[i]) for i, b in enumerate(BUFFERS)},
-        events=int(counters[1]),
-        wall_time_s=time.perf_counter() - wall0,
-        layers=tuple(layers),
-        fidelity=fidelity,
-        extra={"sram_stall_cycles_by_buffer": dict(sorted(flat.sram_stalls.items()))},
-        warnings=run_warnings(arch, trace),
-    )
+    fills = op_fill.tolist()
+    stalls = op_stall.tolist()
+    counts = flat.dram_counts.tolist()
+    dram_busy = op_dram_busy.tolist()
+    for o, (start, end, first, busy, amount, read, write, drains) in enumerate(op_i.tolist()):
+        bursts, acts, hits, misses, conflicts, read_bursts, write_bursts = counts[o]
+        stats[flat.ops[o]] = _OpStats(
+            start=None if start < 0 else start, end=end,
+            first_compute=None if first < 0 else first, busy=busy, amount=amount,
+            dram_read=read, dram_write=write, drains=drains,
+            fills={b: fills[o][i] for i, b in enumerate(BUFFERS) if fills[o][i]},
+            stalls=dict(zip(STALL_CAUSES, stalls[o], strict=True)),
+            dram=DramCounts(dram_busy[o], bursts, acts, hits, misses, conflicts, read_bursts,
+                            write_bursts))
+    extra: dict = {"sram_stall_cycles_by_buffer": dict(sorted(flat.sram_stalls.items()))}
+    if flat.patterns is not None:
+        extra["dram_requests"] = [_request(*flat.patterns[t])
+                                  for t in request_log[:counters[6]].tolist()]
+    result = assemble_result(
+        arch, trace, fidelity, scheduler, groups, stats,
+        dict(zip(flat.units, unit_busy.tolist(), strict=True)), int(counters[0]),
+        dict(zip(BUFFERS, bank_peak.tolist(), strict=True)), int(counters[1]), wall0, extra)
     if check:
         g_pid0 = flat.args[9]
         steps_by_stage = {(g.index, j): int(got[g_pid0[i] + j]) for i, g in enumerate(groups)
@@ -210,6 +330,13 @@ def simulate_fast(arch: ArchSpec, trace: Trace, fidelity: str = "model",
             banks=dict(zip(BUFFERS, flat.banks, strict=True)))
         invariants.check_all(trace, groups, result, observed, arch.dram_bytes_per_cycle)
     return result
+
+
+def _request(pattern: AccessPattern | None, nbytes: int,
+             write: bool) -> tuple[int, int, int, int, bool]:
+    """A DRAM request log row as engine/dram.py writes it (no pattern: one run)."""
+    p = pattern if pattern is not None else AccessPattern(0, nbytes, 0, 1)
+    return (p.base_bytes, p.run_bytes, p.stride_bytes, p.runs, write)
 
 
 def _deadlock(groups: list[Group], flat: _Flat, done: np.ndarray, pcs: np.ndarray,

@@ -34,21 +34,35 @@ def play(  # noqa: C901, PLR0912, PLR0913, PLR0915 - one flat state machine, num
     closing: np.ndarray, g_pid0: np.ndarray,
     s_load0: np.ndarray, s_load1: np.ndarray, s_w0: np.ndarray, s_rel0: np.ndarray,
     s_rel1: np.ndarray, s_ep0: np.ndarray, s_ep1: np.ndarray, s_opens: np.ndarray,
-    s_closes: np.ndarray, s_wbytes: np.ndarray, s_wcycles: np.ndarray, s_wop: np.ndarray,
-    l_buf: np.ndarray, l_bytes: np.ndarray, l_cycles: np.ndarray, l_op: np.ndarray,
+    s_closes: np.ndarray, s_wbytes: np.ndarray, s_wop: np.ndarray,
+    l_buf: np.ndarray, l_bytes: np.ndarray, l_op: np.ndarray,
     l_bank: np.ndarray, l_produced: np.ndarray, l_epilogue: np.ndarray,
     w_unit: np.ndarray, w_cycles: np.ndarray, w_port: np.ndarray, w_amount: np.ndarray,
     w_op: np.ndarray, rel_buf: np.ndarray, rel_at: np.ndarray, ep_work: np.ndarray,
     bank_init: np.ndarray,
-    op_i: np.ndarray, op_fill: np.ndarray, op_stall: np.ndarray,
+    t_same: np.ndarray, t_turn: np.ndarray, t_write: np.ndarray, t_bursts: np.ndarray,
+    t_op: np.ndarray, refresh_period: int, refresh_cycles: int,
+    op_i: np.ndarray, op_dram_busy: np.ndarray, request_log: np.ndarray, op_fill: np.ndarray,
+    op_stall: np.ndarray,
     unit_busy: np.ndarray, counters: np.ndarray, bank_peak: np.ndarray,
     done_trig: np.ndarray, pc_out: np.ndarray, got_out: np.ndarray,
 ) -> None:
     """Play the plan; results land in the output arrays.
 
+    DRAM transfers are numbered loads first (``li``), then write-backs (``n_loads + step``);
+    ``t_same[t]`` / ``t_turn[t]``: channel cycles of transfer t before refresh when the channel's
+    last transfer went the same way / the other way (a read/write turnaround; both the plain
+    occupancy on the bandwidth model), chosen when the transfer *requests* the channel as
+    engine/dram.py does; ``t_write``: its direction; ``t_bursts``: it moves bursts (sets the
+    direction, enters the request log of a banked channel; 1 for every bandwidth transfer);
+    ``t_op``: the op its busy cycles count for. ``refresh_period`` / ``refresh_cycles``: all-bank
+    refresh every period for that long (0: no refresh; cost.dram.refresh_end_cycle).
+
     ``op_i[o]``: start (-1: none), end, first compute (-1: none), busy, amount, DRAM read,
-    DRAM write, drains. ``op_fill[o, buffer]``: DMA fill bytes; ``op_stall[o, cause]``.
-    ``counters``: DRAM busy cycles, recorder events, last cycle, banks in use (3).
+    DRAM write, drains. ``op_dram_busy[o]``: channel cycles of its transfers.
+    ``op_fill[o, buffer]``: DMA fill bytes; ``op_stall[o, cause]``. ``request_log``: transfer
+    ids in the order the channel granted them (``counters[6]`` of them).
+    ``counters``: DRAM busy cycles, recorder events, last cycle, banks in use (3), requests.
     ``pc_out[pid]``: final program counter of every process (-1: finished), for the deadlock
     report; ``got_out[pid]``: steps each stage took from its inbox (the invariants' count).
     """
@@ -81,6 +95,10 @@ def play(  # noqa: C901, PLR0912, PLR0913, PLR0915 - one flat state machine, num
     c_t0 = np.zeros(n_proc + 1, np.int64)  # _compute / transfer sub-routine
     c_t1 = np.zeros(n_proc + 1, np.int64)
     c_ret = np.zeros(n_proc + 1, np.int64)
+    c_tr = np.zeros(n_proc + 1, np.int64)  # the transfer of the DRAM sub-routine
+    n_loads = l_buf.shape[0]
+    last_dir = -1  # direction of the channel's last transfer with bursts (-1: none yet)
+    n_logged = 0
     # resources (capacity 1, FCFS): busy flag and a ring of waiting processes
     r_busy = np.zeros(n_res, np.int64)
     r_q = np.zeros((n_res, n_proc + 2), np.int64)
@@ -204,7 +222,12 @@ def play(  # noqa: C901, PLR0912, PLR0913, PLR0915 - one flat state machine, num
         while True:
             q = pc[cur]
             # ---- shared sub-routines: DRAM transfer (100..102), unit compute (110..112)
-            if q == 100:  # request the channel for transfer of v_x bytes (cycles in c_t1)
+            if q == 100:  # request the channel for transfer c_tr (its cycles fixed now)
+                tr = c_tr[cur]
+                if last_dir >= 0 and last_dir != t_write[tr]:
+                    c_t1[cur] = t_turn[tr]
+                else:
+                    c_t1[cur] = t_same[tr]
                 r_q[dram, (r_head[dram] + r_len[dram]) % qcap] = cur
                 r_len[dram] += 1
                 if r_busy[dram] == 0:
@@ -216,16 +239,43 @@ def play(  # noqa: C901, PLR0912, PLR0913, PLR0915 - one flat state machine, num
                     eid += 1
                 pc[cur] = 101
                 break
-            if q == 101:
-                heapq.heappush(heap, (now + c_t1[cur], 1, eid, RESUME, cur, 0))
+            if q == 101:  # granted: the work, stretched by the refreshes inside it
+                tr = c_tr[cur]
+                if t_bursts[tr] == 1:
+                    request_log[n_logged] = tr
+                    n_logged += 1
+                work = c_t1[cur]
+                end = now + work
+                if refresh_period > 0:
+                    into = now % refresh_period
+                    if not (into + work <= refresh_period
+                            and (now < refresh_period or into >= refresh_cycles)):
+                        t = now
+                        left = work
+                        while True:
+                            k = t // refresh_period
+                            if k > 0 and t - k * refresh_period < refresh_cycles:
+                                t = k * refresh_period + refresh_cycles
+                            window = (t // refresh_period + 1) * refresh_period
+                            if t + left <= window:
+                                end = t + left
+                                break
+                            left -= window - t
+                            t = window + refresh_cycles
+                c_t1[cur] = end - now
+                heapq.heappush(heap, (end, 1, eid, RESUME, cur, 0))
                 eid += 1
                 pc[cur] = 102
                 break
             if q == 102:
+                tr = c_tr[cur]
                 r_busy[dram] = 0
                 heapq.heappush(heap, (now, 1, eid, RELEASE, dram, 0))
                 eid += 1
                 dram_busy += c_t1[cur]
+                op_dram_busy[t_op[tr]] += c_t1[cur]
+                if t_bursts[tr] == 1:
+                    last_dir = t_write[tr]
                 pc[cur] = c_ret[cur]
                 continue
             if q == 110:  # request the unit of work v_w
@@ -364,7 +414,7 @@ def play(  # noqa: C901, PLR0912, PLR0913, PLR0915 - one flat state machine, num
                     li = v_x[cur]
                     if l_bytes[li] > 0:
                         c_t0[cur] = now
-                        c_t1[cur] = l_cycles[li]
+                        c_tr[cur] = li
                         events += 1
                         # the transfer returns to 20 + (7 or 9) to finish the read
                         c_ret[cur] = 20 + c_ret[cur]
@@ -640,7 +690,7 @@ def play(  # noqa: C901, PLR0912, PLR0913, PLR0915 - one flat state machine, num
                     if s_wbytes[s] > 0:
                         v_t0[cur] = now
                         events += 1
-                        c_t1[cur] = s_wcycles[s]
+                        c_tr[cur] = n_loads + s
                         c_ret[cur] = 8
                         pc[cur] = 100
                         continue
@@ -688,6 +738,7 @@ def play(  # noqa: C901, PLR0912, PLR0913, PLR0915 - one flat state machine, num
     counters[2] = now
     for bf in range(3):
         counters[3 + bf] = b_use[bf]
+    counters[6] = n_logged
     for p in range(n_proc + 1):
         pc_out[p] = pc[p]
         got_out[p] = in_got[p]

@@ -381,6 +381,9 @@ class Scheduler:
         sram_w = {"output": 0}
         params = self._param_loads(op, op.inputs[:2])
         b_is_weight = b.role == "weight"
+        write_op = (epilogue[-1] if epilogue else op).name
+        tile_memo: dict[tuple, tuple] = {}
+        tile_uses: dict[tuple, int] = {}
         for bi in range(batch):
             for (m0, mt), (n0, nt), (k0, kt), a_new, b_new, a_last, b_last, opens, closes in \
                     loop_nest(tiling, m, n, k):
@@ -396,29 +399,36 @@ class Scheduler:
                                                   self._slice(a.name, bi * m + m0, mt, k0, kt)))
                 if opens:
                     loads.extend(self._residual_loads(epilogue, mt, nt, bi * m + m0, n0))
-                cycles, const = timer(mt, nt, kt)
-                if not steps:
-                    cycles += const
                 releases = []
                 if a_last and not resident:
                     releases.append(("input", 0))
                 if b_last:
                     releases.append(("weight", 0))
-                out_elems = mt * nt
-                reads, writes = self.costs.gemm_sram(mt, nt, kt, a.bits, b.bits, acc_bits, opens, p)
-                _accumulate(sram_r, reads)
-                _accumulate(sram_w, writes)
+                # what a tile costs depends on its shape only: priced once per shape
+                key = (mt, nt, kt, opens, closes, not steps)
+                known = tile_memo.get(key)
+                if known is None:
+                    cycles, const = timer(mt, nt, kt)
+                    if not steps:
+                        cycles += const
+                    reads, writes = self.costs.gemm_sram(mt, nt, kt, a.bits, b.bits, acc_bits,
+                                                         opens, p)
+                    known = tile_memo[key] = (
+                        (Work("array", cycles, op.name, mt * nt * kt,
+                              *self.costs.port(cycles, reads, writes)),),
+                        self._epilogue_work(epilogue, mt, nt) if closes else (),
+                        tensor_bytes(mt * nt, final.bits) if closes else 0, reads, writes)
+                stages, ep_work, write_bytes, reads, writes = known
+                tile_uses[key] = tile_uses.get(key, 0) + 1
                 steps.append(Step(
-                    loads=tuple(loads),
-                    stages=(Work("array", cycles, op.name, mt * nt * kt,
-                                 *self.costs.port(cycles, reads, writes)),),
-                    releases=tuple(releases), opens_out=opens, closes_out=closes,
-                    epilogue=self._epilogue_work(epilogue, mt, nt) if closes else (),
-                    write_bytes=tensor_bytes(out_elems, final.bits) if closes else 0,
-                    write_op=(epilogue[-1] if epilogue else op).name,
+                    loads=tuple(loads), stages=stages, releases=tuple(releases),
+                    opens_out=opens, closes_out=closes, epilogue=ep_work,
+                    write_bytes=write_bytes, write_op=write_op,
                     write_pattern=self._slice(final.name, bi * m + m0, mt, n0, nt)
                     if closes else None))
-
+        for key, uses in tile_uses.items():
+            _accumulate(sram_r, tile_memo[key][3], uses)
+            _accumulate(sram_w, tile_memo[key][4], uses)
         ops = (op, *epilogue)
         group = Group(index, ops, ("array",), steps)
         group.units = {o.name: ("array" if o is op else "vector") for o in ops}
@@ -487,6 +497,8 @@ class Scheduler:
         steps: list[Step] = []
         params = self._param_loads(qk, qk.inputs[:2]) + tuple(
             ld for e in middle for ld in self._param_loads(e, (e.inputs[0],)))
+        block_memo: dict[tuple[int, bool], tuple] = {}
+        block_uses: dict[tuple[int, bool], int] = {}
         for _h in range(heads):
             for blk in range(blocks):
                 r0 = blk * block_rows
@@ -506,40 +518,29 @@ class Scheduler:
                                                                          tokens, head_dim)))
                 loads.extend(self._residual_loads(sv_epilogue, rows, head_dim, r0,
                                                   _h * head_dim))
-                c_qk, const_qk = timer_qk(rows, tokens, head_dim)
-                c_sv, const_sv = timer_sv(rows, head_dim, tokens)
-                if not steps:
-                    c_qk += const_qk
-                    c_sv += const_sv
-                r_qk, w_qk = self.costs.gemm_sram(rows, tokens, head_dim, q.bits, kt_.bits,
-                                                  acc_bits, True, p_qk)
-                r_sv, w_sv = self.costs.gemm_sram(rows, head_dim, tokens, prob_bits, v.bits,
-                                                  acc_bits, True, p_sv)
-                for name, part in ((qk.name, r_qk), (sv.name, r_sv)):
-                    _accumulate(sram_r.setdefault(name, {}), part)
-                for name, part in ((qk.name, w_qk), (sv.name, w_sv)):
-                    _accumulate(sram_w.setdefault(name, {}), part)
-                work: list[Work | None] = [Work("array", c_qk, qk.name, rows * tokens * head_dim,
-                                                *self.costs.port(c_qk, r_qk, w_qk))]
-                for e in middle:
-                    work.append(Work("vector", self.costs.row_cycles(e, "vector", rows, tokens),
-                                     e.name, rows * tokens))
-                work.append(Work(sm_unit, self.costs.row_cycles(softmax, sm_unit, rows, tokens),
-                                 softmax.name, rows * tokens))
-                work.append(Work("array", c_sv, sv.name, rows * head_dim * tokens,
-                                 *self.costs.port(c_sv, r_sv, w_sv)))
+                key = (rows, not steps)
+                known = block_memo.get(key)
+                if known is None:
+                    known = block_memo[key] = self._attention_block(
+                        qk, sv, middle, softmax, sv_epilogue, sm_unit, rows, not steps)
+                work, parts = known
+                block_uses[key] = block_uses.get(key, 0) + 1
                 last = blk == blocks - 1
                 releases = [("input", 0)] if q.name not in self.resident else []
                 if last:
                     releases += ([("weight", len(units) - 1)] if shared_bank else
                                  [("weight", 0), ("weight", len(units) - 1)])
                 steps.append(Step(
-                    loads=tuple(loads), stages=tuple(work), releases=tuple(releases),
-                    epilogue=self._epilogue_work(sv_epilogue, rows, head_dim),
+                    loads=tuple(loads), stages=work[:-1], releases=tuple(releases),
+                    epilogue=work[-1],
                     write_bytes=tensor_bytes(rows * head_dim, final.bits),
                     write_op=(sv_epilogue[-1] if sv_epilogue else sv).name,
                     write_pattern=self._head(final.name, _h, heads, r0, rows, tokens,
                                              head_dim)))
+        for key, uses in block_uses.items():
+            for name, part_r, part_w in block_memo[key][1]:
+                _accumulate(sram_r.setdefault(name, {}), part_r, uses)
+                _accumulate(sram_w.setdefault(name, {}), part_w, uses)
         ops = (*front, sv, *sv_epilogue)
         group = Group(index, tuple(ops), units, steps)
         group.units = {o.name: ("array" if o.kind in GEMM_KINDS else
@@ -556,6 +557,39 @@ class Scheduler:
                                  f"{block_rows} rows (the banks allow {choice.fewest_blocks}); "
                                  "scores stay on chip")
         return group
+
+    def _attention_block(self, qk: Op, sv: Op, middle: list[Op], softmax: Op,
+                         sv_epilogue: list[Op], sm_unit: str, rows: int, first: bool
+                         ) -> tuple[tuple, tuple]:
+        """One (head, row block) step's work per stage (the output-path epilogue last) and
+        its SRAM bytes ((op, reads, writes) of QK^T and SV); ``first``: the group's first
+        step pays the array's fill and drain."""
+        t = self.trace
+        q, kt_, v = (t.tensor(name) for name in (qk.inputs[0], qk.inputs[1], sv.inputs[1]))
+        tokens, head_dim = qk.m, qk.k  # type: ignore[attr-defined]
+        acc_bits = max(t.tensor(qk.outputs[0]).bits, self.array.accumulator_bits)
+        prob_bits = t.tensor(softmax.outputs[0]).bits
+        p_qk, p_sv = self.costs.mac_rate(qk), self.costs.mac_rate(sv)
+        c_qk, const_qk = self.costs.gemm_timer(p_qk)(rows, tokens, head_dim)
+        c_sv, const_sv = self.costs.gemm_timer(p_sv)(rows, head_dim, tokens)
+        if first:
+            c_qk += const_qk
+            c_sv += const_sv
+        r_qk, w_qk = self.costs.gemm_sram(rows, tokens, head_dim, q.bits, kt_.bits, acc_bits,
+                                          True, p_qk)
+        r_sv, w_sv = self.costs.gemm_sram(rows, head_dim, tokens, prob_bits, v.bits, acc_bits,
+                                          True, p_sv)
+        work: list = [Work("array", c_qk, qk.name, rows * tokens * head_dim,
+                           *self.costs.port(c_qk, r_qk, w_qk))]
+        for e in middle:
+            work.append(Work("vector", self.costs.row_cycles(e, "vector", rows, tokens),
+                             e.name, rows * tokens))
+        work.append(Work(sm_unit, self.costs.row_cycles(softmax, sm_unit, rows, tokens),
+                         softmax.name, rows * tokens))
+        work.append(Work("array", c_sv, sv.name, rows * head_dim * tokens,
+                         *self.costs.port(c_sv, r_sv, w_sv)))
+        work.append(self._epilogue_work(sv_epilogue, rows, head_dim))
+        return tuple(work), ((qk.name, r_qk, w_qk), (sv.name, r_sv, w_sv))
 
     def _head(self, tensor: str, head: int, heads: int, row0: int, rows: int | None,
               tokens: int = 0, width: int = 0) -> AccessPattern:
@@ -691,6 +725,6 @@ def _repeat(groups: list[Group], times: int) -> list[Group]:
     return out
 
 
-def _accumulate(total: dict[str, int], part: dict[str, int]) -> None:
+def _accumulate(total: dict[str, int], part: dict[str, int], times: int = 1) -> None:
     for key, value in part.items():
-        total[key] = total.get(key, 0) + value
+        total[key] = total.get(key, 0) + value * times

@@ -35,6 +35,8 @@ from accelsim.mapping.batch import BATCH_ORDERS
 from accelsim.mapping.search import OBJECTIVES
 from accelsim.workload.trace import Trace
 
+#: event cores: auto (fast unless the event log is kept), simpy (the reference), fast
+ENGINES = ("auto", "simpy", "fast")
 STALL_CAUSES = ("dram", "bank", "dependency", "unit", "sram", "writeback")
 
 
@@ -292,7 +294,7 @@ def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
              max_events: int | None = None, dram_requests: bool = False,
              objective: str = "latency", batch_order: str = "auto",
              mapping: dict[str, tuple[int, int, int, str]] | None = None,
-             planned: list | None = None, engine: str = "simpy") -> SimResult:
+             planned: list | None = None, engine: str = "auto") -> SimResult:
     """Simulate ``trace`` on ``arch``; deterministic (same inputs, same result).
 
     ``fidelity="pe"`` times every GEMM tile with the cycle-by-cycle PE-grid model instead of
@@ -309,11 +311,12 @@ def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
     (mapping.batch); the result's model says which ran. ``mapping``: op name -> (Mt, Nt, Kt,
     order) to replay instead of searching (a mapping file, mapping.io); ``planned``: a list
     that receives the Scheduler (``accelsim map``).
-    ``engine="fast"`` plays the same plan without simpy (engine/fast.py, the same result);
-    it keeps no event log, so ``record=True`` runs simpy. ``record=None``: the log with
-    ``engine="simpy"``, none with ``engine="fast"`` (also when simpy plays it).
-    The fast kernel knows the bandwidth DRAM model only: a banked arch, a DRAM request log,
-    a fixed mapping or a non-default objective or batch order run simpy.
+    ``engine="fast"`` plays the same plan without simpy (engine/fast.py: the same result, both
+    DRAM models, every mapping option, the DRAM request log) but keeps no event log, so
+    ``record=True`` runs simpy. ``engine="simpy"``: the reference event core (the log unless
+    ``record=False``). ``engine="auto"`` (default): fast unless the log is kept, i.e. fast with
+    ``record=False``, simpy with ``record=True`` or ``None`` (a plain ``simulate(arch,
+    trace)`` keeps its event log, as before the fast engine existed).
     """
     wall0 = time.perf_counter()
     if fidelity not in ("model", "pe"):
@@ -325,51 +328,41 @@ def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
     if batch_order not in BATCH_ORDERS:
         raise SimulationError("unknown batch order", key="--batch-order", value=batch_order,
                               expected=" | ".join(BATCH_ORDERS))
-    if engine not in ("simpy", "fast"):
+    if engine not in ENGINES:
         raise SimulationError("unknown engine", key="--engine", value=engine,
-                              expected="simpy | fast")
+                              expected=" | ".join(ENGINES))
     budget.check_work(arch, trace, max_events)
-    if (engine == "fast" and not record and arch.dram.model == "bandwidth" and not dram_requests
-            and mapping is None and planned is None and objective == "latency"
-            and batch_order == "auto"):
-        from accelsim.engine.fast import simulate_fast
-
-        return simulate_fast(arch, trace, fidelity, check)
-    # record=None: the log with simpy; a fast run simpy plays instead keeps none, as fast would
-    record = engine == "simpy" if record is None else record
     scheduler = Scheduler(arch, trace, fidelity, objective, batch_order, mapping)
     groups = scheduler.plan()
     if planned is not None:
         planned.append(scheduler)
+    if not record and engine != "simpy":
+        from accelsim.engine import jit
+
+        # auto: the compiled kernel when it pays (engine/jit.py), else simpy (faster than the
+        # kernel's Python path); record=None keeps the log
+        if engine == "fast" or (record is not None
+                                and jit.compiled(sum(len(g.steps) for g in groups))):
+            from accelsim.engine.fast import simulate_fast
+
+            return simulate_fast(arch, trace, scheduler, groups, fidelity, check, dram_requests,
+                                 wall0)
+    # record=None: the log with simpy
+    record = True if record is None else record
     engine = _Engine(arch, groups, record)
     if dram_requests:
         engine.dram.requests = []
     engine.run()
-    layers = _layers(arch, trace, groups, engine)
-    total = max((layer.end_cycle for layer in layers), default=0)
-    wall = time.perf_counter() - wall0
-    model = run_model(trace, groups, scheduler)
-    result = SimResult(
-        arch_name=arch.name,
-        arch=arch.model_dump(mode="json", exclude={"name"}),
-        model=model,
-        clock_hz=arch.clock_hz,
-        total_cycles=total,
-        unit_busy_cycles=dict(sorted(engine.unit_busy.items())),
-        dram_busy_cycles=engine.dram.busy_cycles,
-        dram_refreshes=_refreshes(arch, total),
-        peak_bank_use={b.name: b.max_in_use for b in engine.buffers.values()},
-        events=engine.rec.count,
-        wall_time_s=wall,
-        layers=tuple(layers),
-        fidelity=fidelity,
-        extra={"sram_stall_cycles_by_buffer": dict(sorted(engine.sram_stalls.items())),
-               **({"event_log": engine.rec.rows, "spans": engine.rec.spans} if record else {}),
-               **({"dram_requests": [(p.base_bytes, p.run_bytes, p.stride_bytes, p.runs, w)
-                                     for p, w in engine.dram.requests]}
-                  if engine.dram.requests is not None else {})},
-        warnings=run_warnings(arch, trace),
-    )
+    extra: dict = {"sram_stall_cycles_by_buffer": dict(sorted(engine.sram_stalls.items()))}
+    if record:
+        extra.update(event_log=engine.rec.rows, spans=engine.rec.spans)
+    if engine.dram.requests is not None:
+        extra["dram_requests"] = [(p.base_bytes, p.run_bytes, p.stride_bytes, p.runs, w)
+                                  for p, w in engine.dram.requests]
+    result = assemble_result(
+        arch, trace, fidelity, scheduler, groups, engine.stats, dict(sorted(
+            engine.unit_busy.items())), engine.dram.busy_cycles,
+        {b.name: b.max_in_use for b in engine.buffers.values()}, engine.rec.count, wall0, extra)
     if check:
         observed = invariants.Observed(
             amount_by_op={name: st.amount for name, st in engine.stats.items()},
@@ -377,6 +370,35 @@ def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
             banks={name: b.banks for name, b in engine.buffers.items()})
         invariants.check_all(trace, groups, result, observed, arch.dram_bytes_per_cycle)
     return result
+
+
+def assemble_result(arch: ArchSpec, trace: Trace, fidelity: str, scheduler: Scheduler,
+                    groups: list[Group], stats: dict[str, _OpStats],
+                    unit_busy_cycles: dict[str, int], dram_busy_cycles: int,
+                    peak_bank_use: dict[str, int], events: int, wall0: float,
+                    extra: dict) -> SimResult:
+    """The SimResult of a played plan, from what either engine measured (per-op stats and
+    the run's totals): the one place both engines build it, so their JSON is the same."""
+    layers = _layers(arch, trace, groups, stats)
+    total = max((layer.end_cycle for layer in layers), default=0)
+    wall = time.perf_counter() - wall0
+    return SimResult(
+        arch_name=arch.name,
+        arch=arch.model_dump(mode="json", exclude={"name"}),
+        model=run_model(trace, groups, scheduler),
+        clock_hz=arch.clock_hz,
+        total_cycles=total,
+        unit_busy_cycles=unit_busy_cycles,
+        dram_busy_cycles=dram_busy_cycles,
+        dram_refreshes=_refreshes(arch, total),
+        peak_bank_use=peak_bank_use,
+        events=events,
+        wall_time_s=wall,
+        layers=tuple(layers),
+        fidelity=fidelity,
+        extra=extra,
+        warnings=run_warnings(arch, trace),
+    )
 
 
 def run_model(trace: Trace, groups: list[Group], scheduler: Scheduler) -> dict:
@@ -388,7 +410,7 @@ def run_model(trace: Trace, groups: list[Group], scheduler: Scheduler) -> dict:
 
 
 def _layers(arch: ArchSpec, trace: Trace, groups: list[Group],
-            engine: _Engine) -> list[LayerResult]:
+            stats: dict[str, _OpStats]) -> list[LayerResult]:
     assert arch.array is not None
     array = arch.array
     out: list[LayerResult] = []
@@ -408,7 +430,7 @@ def _layers(arch: ArchSpec, trace: Trace, groups: list[Group],
             seen.add(op.name)
             times = copies[op.name]
             op = ops.get(op.name, op)
-            st = engine.stats[op.name]
+            st = stats[op.name]
             unit = group.units.get(op.name, group.stage_units[0])
             start = st.start if st.start is not None else 0
             end = max(st.end, start)

@@ -56,9 +56,18 @@ class TileCosts:
         self.trace = trace
         self.fidelity = fidelity
         self.banks = {role: arch.buffers.role(role) for role in ("input", "weight", "output")}
+        self._row_memo: dict[tuple[str, str, int, int], int] = {}
 
     def row_cycles(self, op: Op, unit: str, rows: int, length: int) -> int:
-        """Cycles of ``rows`` x ``length`` elements of a non-GEMM op on ``unit`` (cost.sfu)."""
+        """Cycles of ``rows`` x ``length`` elements of a non-GEMM op on ``unit`` (cost.sfu);
+        they depend on the op's kind only (memoised: every block repeats the shapes)."""
+        key = (op.kind, unit, rows, length)
+        cycles = self._row_memo.get(key)
+        if cycles is None:
+            cycles = self._row_memo[key] = self._row_cycles(op, unit, rows, length)
+        return cycles
+
+    def _row_cycles(self, op: Op, unit: str, rows: int, length: int) -> int:
         sfu = self.arch.sfu
         if unit == "e2softmax":
             u = sfu.e2softmax

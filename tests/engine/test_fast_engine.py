@@ -1,10 +1,12 @@
 """The fast engine (engine/fast.py) against simpy: byte-identical JSON reports.
 
-Every bundled simulated arch x models (ViT, DeiT, Swin, BERT), batch 2, residual fusion,
-one-bank and tiny buffers, and a seeded sample of benchmarks/fuzz_engine.py's random
-configurations. Most cases force the numba-compiled kernel (compiled once per checkout,
-``cache=True``; faster than the Python path once compiled); two force the plain-Python path
-of the same source (a big plan and a small one), as a machine without numba runs it.
+Every bundled simulated arch x models (ViT, DeiT, Swin, BERT) as shipped (banked DRAM on sole and
+edge_16x16) and with the bandwidth pipe, batch 2, residual fusion, one-bank and tiny buffers,
+fixed mappings, objectives, batch orders, the DRAM request log, and a seeded sample of
+benchmarks/fuzz_engine.py's random configurations (a third of them banked). Most cases force
+the numba-compiled kernel (compiled once per checkout, ``cache=True``; faster than the Python
+path once compiled); two force the plain-Python path of the same source (a big plan and a
+small one), as a machine without numba runs it.
 """
 
 from __future__ import annotations
@@ -19,16 +21,17 @@ import pytest
 from accelsim import build_trace, load_arch
 from accelsim.analysis.report import result_json
 from accelsim.arch.load import arch_from_dict
-from accelsim.engine import fast
+from accelsim.engine import fast_kernel, jit
 from accelsim.engine.scheduler import Scheduler
 from accelsim.engine.simulator import simulate
 from accelsim.errors import ConfigError, MappingError, SimulationError
 
 ROOT = Path(__file__).resolve().parents[2]
 ARCHS = ("sole", "edge_16x16", "tpu_v1_like")
-#: sole and edge_16x16 ship banked DRAM, which the fast kernel does not model (simpy runs it);
-#: as a bandwidth pipe they exercise the kernel
+#: sole and edge_16x16 ship banked DRAM; as a bandwidth pipe they exercise the other model
 BANDWIDTH = {"dram.model": "bandwidth"}
+#: ViT-B/16 on the bundled sole (banked LPDDR4-3200): the README's 18.38 ms
+VIT_BASE_SOLE_CYCLES = 18_384_009
 _traces: dict[tuple, object] = {}
 
 
@@ -48,17 +51,33 @@ def _compiled(monkeypatch) -> None:
 
 
 def bundled(name: str, overrides: dict | None = None):
-    """A bundled arch the fast kernel plays: banked DRAM swapped for the bandwidth model."""
+    """A bundled arch with the bandwidth DRAM model (banked DRAM swapped for it)."""
     arch = load_arch(name, {**({} if name == "tpu_v1_like" else BANDWIDTH), **(overrides or {})})
     assert arch.dram.model == "bandwidth"
     return arch
 
 
-def assert_same(arch, tr) -> str:
+def fast_json(arch, tr, **options) -> str:
+    """The fast engine's JSON, making sure it never ran simpy's engine (which would compare
+    simpy with itself)."""
+    from accelsim.engine import simulator
+
+    real = simulator._Engine
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("engine='fast' ran simpy's engine")
+
+    simulator._Engine = refuse
+    try:
+        return result_json(simulate(arch, tr, engine="fast", **options))
+    finally:
+        simulator._Engine = real
+
+
+def assert_same(arch, tr, **options) -> str:
     """Both engines' JSON, equal byte for byte; returns it."""
-    assert arch.dram.model == "bandwidth"  # else engine="fast" would run simpy too
-    want = result_json(simulate(arch, tr, record=False, engine="simpy"))
-    got = result_json(simulate(arch, tr, engine="fast"))
+    want = result_json(simulate(arch, tr, record=False, engine="simpy", **options))
+    got = fast_json(arch, tr, **options)
     assert got == want
     return got
 
@@ -66,10 +85,24 @@ def assert_same(arch, tr) -> str:
 @pytest.mark.parametrize("arch", ARCHS)
 @pytest.mark.parametrize("model", [("vit_tiny", 224), ("deit_small", 64), ("swin_tiny", 224),
                                    ("bert_base", None)])
-def test_bundled_arch_x_model(arch, model) -> None:
+def test_bundled_arch_x_model_as_shipped(arch, model) -> None:
+    # sole and edge_16x16 ship banked LPDDR4 (refresh, turnarounds, row buffers)
     name, size = model
     tr = trace(name, size, seq_len=32 if name == "bert_base" else None)
-    text = assert_same(bundled(arch), tr)
+    spec = load_arch(arch)
+    text = assert_same(spec, tr)
+    data = json.loads(text)
+    assert data["summary"]["total_cycles"] > 0
+    if spec.dram.model == "banked":
+        layers = data["layers"]
+        assert sum(layer["dram_activates"] for layer in layers) > 0
+        assert 0 < max(layer["dram_row_hit_rate"] for layer in layers) <= 1
+
+
+@pytest.mark.parametrize("arch", ("sole", "edge_16x16"))
+def test_bundled_arch_bandwidth(arch) -> None:
+    # the shipped banked DRAM swapped for the flat pipe (tpu_v1_like ships one)
+    text = assert_same(bundled(arch), trace("deit_small", 64))
     data = json.loads(text)
     assert data["summary"]["total_cycles"] > 0
     assert data["summary"]["events"] > 0
@@ -87,24 +120,44 @@ def test_variants(overrides) -> None:
 
 
 def test_vit_base_compiled_and_python_paths(monkeypatch) -> None:
-    # ViT-B/16 on sole: 3.5k steps, the compiled kernel by default; the Python path of the
-    # same source gives the same bytes
+    # ViT-B/16 on sole as shipped (banked LPDDR4): 3.5k steps, the compiled kernel once its
+    # cache exists; the Python path of the same source gives the same bytes
     pytest.importorskip("numba")
-    arch, tr = bundled("sole"), trace("vit_base", 224)
-    want = result_json(simulate(arch, tr, record=False))
-    assert json.loads(want)["summary"]["total_cycles"] == 18_196_537  # bandwidth DRAM
+    arch, tr = load_arch("sole"), trace("vit_base", 224)
+    want = result_json(simulate(arch, tr, record=False, engine="simpy"))
+    assert json.loads(want)["summary"]["total_cycles"] == VIT_BASE_SOLE_CYCLES
+    assert fast_json(arch, tr) == want  # ACCELSIM_JIT=1: compiled (and cached) here
     monkeypatch.delenv("ACCELSIM_JIT")
-    assert fast._kernel(10_000) is not fast.fast_kernel.play
-    assert result_json(simulate(arch, tr, engine="fast")) == want
+    assert jit.kernel(10_000) is not fast_kernel.play
     monkeypatch.setenv("ACCELSIM_JIT", "0")
-    assert fast._kernel(10_000) is fast.fast_kernel.play
-    assert result_json(simulate(arch, tr, engine="fast")) == want
+    assert jit.kernel(10_000) is fast_kernel.play
+    assert fast_json(arch, tr) == want
 
 
 def test_small_plan_python_path(monkeypatch) -> None:
     monkeypatch.setenv("ACCELSIM_JIT", "0")
-    assert fast._kernel(1) is fast.fast_kernel.play
+    assert jit.kernel(1) is fast_kernel.play
     assert_same(bundled("edge_16x16", {"fusion.residual": True}), trace("deit_tiny", 64))
+    assert_same(load_arch("sole"), trace("deit_tiny", 32))
+
+
+def test_cold_cache_runs_python_and_compiles_in_background(monkeypatch) -> None:
+    # no compiled kernel in numba's cache: a big plan takes the Python path at once and one
+    # background compile is started (never the compiler inside the command)
+    pytest.importorskip("numba")
+    monkeypatch.delenv("ACCELSIM_JIT")
+    monkeypatch.setattr(jit, "_compiled", None)
+    monkeypatch.setattr(jit, "_compiling", False)
+    monkeypatch.setattr(jit, "_played_steps", 0)
+    monkeypatch.setattr(jit, "_cached", lambda dispatcher: False)
+    started = []
+    monkeypatch.setattr(jit, "_compile_in_background", started.append)
+    assert not jit.compiled(jit.JIT_MIN_STEPS // 2)  # a small plan: numba is not even loaded
+    assert not started
+    assert jit.kernel(jit.JIT_MIN_STEPS) is fast_kernel.play  # the process has played enough
+    assert len(started) == 1
+    assert jit.kernel(10 * jit.JIT_MIN_STEPS) is fast_kernel.play
+    assert len(started) == 1  # one background compile per process
 
 
 def _fuzz_module():
@@ -122,7 +175,7 @@ def test_fuzz_sample() -> None:
     # left to the fuzz script (one such 2 KiB-buffer case alone takes 20 s in simpy)
     fuzz = _fuzz_module()
     rng = random.Random(19)
-    compared = refused = 0
+    compared = refused = banked = 0
     while compared < 8:
         key = (rng.choice(["vit_tiny", "deit_tiny"]), rng.choice([32, 64]),
                rng.choice([1, 1, 2]), rng.choice(["sole", "w8a8", "w4a4", "fp16", "w4a8"]))
@@ -131,16 +184,18 @@ def test_fuzz_sample() -> None:
         try:
             if sum(len(g.steps) for g in Scheduler(arch, tr, "model").plan()) > 1500:
                 continue
-            want = result_json(simulate(arch, tr, record=False, check=True))
+            want = result_json(simulate(arch, tr, record=False, check=True, engine="simpy"))
         except MappingError as exc:
             with pytest.raises(MappingError) as got:
                 simulate(arch, tr, engine="fast")
             assert str(got.value) == str(exc)
             refused += 1
             continue
-        assert result_json(simulate(arch, tr, engine="fast", check=True)) == want, (key, arch)
+        assert fast_json(arch, tr, check=True) == want, (key, arch)
         compared += 1
+        banked += arch.dram.model == "banked"
     assert compared == 8
+    assert banked >= 2  # the kernel's banked DRAM, not only the flat pipe
 
 
 def test_record_runs_simpy_and_bad_engine() -> None:
@@ -153,19 +208,42 @@ def test_record_runs_simpy_and_bad_engine() -> None:
         simulate(arch, tr, engine="simpyy")
 
 
-def test_banked_arch_fast_runs_simpy(monkeypatch) -> None:
-    # banked DRAM is simpy's alone: engine="fast" falls back and gives the simpy bytes, without
-    # entering the fast kernel
-    arch, tr = load_arch("edge_16x16"), trace("deit_tiny", 64)
-    assert arch.dram.model == "banked"
-    want = result_json(simulate(arch, tr, record=False, engine="simpy"))
-    assert json.loads(want)["summary"]["dram_refreshes"] > 0
+@pytest.mark.parametrize("options", [
+    {"objective": "energy"}, {"objective": "edp"}, {"batch_order": "layer-major"},
+    {"batch_order": "image-major"}, {"dram_requests": True}])
+def test_plan_options_banked(options) -> None:
+    # the options only change the plan (or log the requests): the kernel plays them all
+    arch, tr = load_arch("edge_16x16"), trace("deit_tiny", 32, batch=2)
+    text = assert_same(arch, tr, **options)
+    if "dram_requests" in options:
+        planned: list = []
+        got = simulate(arch, tr, engine="fast", dram_requests=True, planned=planned)
+        steps = [s for g in planned[0].plan() for s in g.steps]
+        # one row per transfer, in the order the channel served them
+        assert len(got.extra["dram_requests"]) == sum(
+            sum(1 for ld in s.loads if ld.dram_bytes) + (s.write_bytes > 0) for s in steps)
+        assert json.loads(text)["extra"]["dram_requests"] == [
+            list(row) for row in got.extra["dram_requests"]]
 
-    def refuse(*args, **kwargs):
-        raise AssertionError("the fast kernel ran a banked arch")
 
-    monkeypatch.setattr(fast, "simulate_fast", refuse)
-    assert result_json(simulate(arch, tr, engine="fast")) == want
+def test_fixed_mapping_and_planned() -> None:
+    # a mapping file's tiles replayed by both engines; planned receives the scheduler
+    arch, tr = load_arch("sole"), trace("vit_tiny", 64)
+    planned: list = []
+    simulate(arch, tr, engine="fast", planned=planned)
+    mapping = {name: (t.mt // 2 or 1, t.nt, t.kt, t.order)
+               for name, t in planned[0].mappings.items()}
+    assert_same(arch, tr, mapping=mapping)
+
+
+def test_banked_refresh_and_turnaround_exercised() -> None:
+    # a tiny refresh interval puts refreshes inside transfers, small banks alternate reads
+    # and writes: both engines stretch and turn around alike
+    arch = load_arch("edge_16x16", {"dram.timing.tREFI": 600,
+                                    "dram.timing.channels": 2})
+    tr = trace("vit_tiny", 32)
+    data = json.loads(assert_same(arch, tr))
+    assert data["summary"]["dram_refreshes"] > 100
 
 
 def test_cli_engine_fast_json_equals_simpy(tmp_path) -> None:
@@ -185,7 +263,8 @@ def test_cli_engine_fast_json_equals_simpy(tmp_path) -> None:
     assert paths[0].read_bytes() == paths[1].read_bytes()
     res = runner.invoke(app, ["simulate", "--model", "deit_tiny", "--engine", "numba"])
     assert isinstance(res.exception, ConfigError)
-    assert str(res.exception) == "--engine: unknown engine (got 'numba'); expected simpy | fast"
+    assert str(res.exception) == ("--engine: unknown engine (got 'numba'); expected auto | simpy | "
+                                  "fast")
 
 
 def _hand_plan(tmp_path, monkeypatch, releases: tuple) -> tuple:
@@ -234,7 +313,7 @@ def test_deadlock_reported_alike(tmp_path, monkeypatch) -> None:
     # one input bank that no step frees: the second load waits forever in both engines
     arch, tr = _hand_plan(tmp_path, monkeypatch, ())
     with pytest.raises(SimulationError) as want:
-        simulate(arch, tr, record=False)
+        simulate(arch, tr, record=False, engine="simpy")
     with pytest.raises(SimulationError) as got:
         simulate(arch, tr, engine="fast")
     assert "deadlock: 1 group(s) never finished" in str(want.value)
@@ -253,7 +332,7 @@ def test_pe_fidelity_same(tmp_path) -> None:
                            "array": {"rows": 8, "cols": 8, "dataflow": "os"},
                            "buffers": {"input": buf, "weight": buf, "output": buf},
                            "dram": {"bandwidth_gbps": 16, "latency_ns": 100}}, "test")
-    want = simulate(arch, tr, fidelity="pe", record=False)
+    want = simulate(arch, tr, fidelity="pe", record=False, engine="simpy")
     got = simulate(arch, tr, fidelity="pe", engine="fast")
     assert got.fidelity == "pe"
     assert result_json(got) == result_json(want)
