@@ -25,6 +25,7 @@ import simpy
 from accelsim.arch.spec import ArchSpec
 from accelsim.cost import dram as dram_cost
 from accelsim.cost.dram import AccessPattern
+from accelsim.engine.queues import Channel
 
 
 @dataclass(slots=True)
@@ -58,7 +59,7 @@ class Dram:
         self.env = env
         self.bytes_per_cycle = bytes_per_cycle
         self.latency_cycles = latency_cycles
-        self.channel = simpy.Resource(env, capacity=1)
+        self.channel = Channel(env)
         self.busy_cycles = 0
         #: (pattern, write) of every transfer in issue order, when asked (--dram-trace)
         self.requests: list[tuple[AccessPattern, bool]] | None = None

@@ -26,6 +26,7 @@ from accelsim.engine import budget, invariants
 from accelsim.engine.buffer import PingPongBuffer
 from accelsim.engine.dram import DramCounts, make_dram
 from accelsim.engine.plan import Group, Load, Step, Work
+from accelsim.engine.queues import Channel, Fifo
 from accelsim.engine.recorder import Recorder
 from accelsim.engine.scheduler import Scheduler
 from accelsim.engine.tile_costs import mac_rate, op_precision
@@ -70,7 +71,7 @@ class _Engine:
                                              self.rec)
                         for role in ("input", "weight", "output")}
         unit_names = sorted({u for g in groups for u in g.stage_units} | {"vector"})
-        self.units = {u: simpy.Resource(self.env, capacity=1) for u in unit_names}
+        self.units = {u: Channel(self.env) for u in unit_names}
         self.unit_busy = dict.fromkeys(unit_names, 0)
         self.sram_stalls: dict[str, int] = {}  # buffer -> cycles its port held a unit
         self.done = {g.index: self.env.event() for g in groups}
@@ -111,7 +112,7 @@ class _Engine:
                                                   + work.port_cycles)
 
     # ------------------------------------------------------------------ processes
-    def loader(self, ready: dict[int, simpy.Store]) -> Generator[simpy.Event, None, None]:
+    def loader(self, ready: dict[int, Fifo]) -> Generator[simpy.Event, None, None]:
         env = self.env
         for group in self.groups:
             deps_waited = False
@@ -162,9 +163,9 @@ class _Engine:
             st.touch(t1, int(self.env.now))
         return arrival
 
-    def stage(self, group: Group, j: int, inbox: simpy.Store, outbox: simpy.Store | None,
-              tokens_in: simpy.Store | None, tokens_out: simpy.Store | None,
-              writer: simpy.Store) -> Generator[simpy.Event, None, None]:
+    def stage(self, group: Group, j: int, inbox: Fifo, outbox: Fifo | None,
+              tokens_in: Fifo | None, tokens_out: Fifo | None,
+              writer: Fifo) -> Generator[simpy.Event, None, None]:
         env = self.env
         last = j == len(group.stage_units) - 1
         component = f"{group.stage_units[j]}"
@@ -219,7 +220,7 @@ class _Engine:
                 yield writer.put((step, operands))
         self.finished_stages.append(f"{group.name}[{j}]")
 
-    def writer(self, group: Group, inbox: simpy.Store) -> Generator[simpy.Event, None, None]:
+    def writer(self, group: Group, inbox: Fifo) -> Generator[simpy.Event, None, None]:
         env = self.env
         closing = sum(1 for s in group.steps if s.closes_out)
         landed = 0
@@ -257,17 +258,17 @@ class _Engine:
     # ------------------------------------------------------------------ run
     def run(self) -> None:
         env = self.env
-        ready: dict[int, simpy.Store] = {}
+        ready: dict[int, Fifo] = {}
         for group in self.groups:
             n = len(group.stage_units)
-            inboxes = [simpy.Store(env) for _ in range(n)]
+            inboxes = [Fifo(env) for _ in range(n)]
             ready[group.index] = inboxes[0]
             tokens = []
             for _ in range(n - 1):
-                store = simpy.Store(env, capacity=2)
+                store = Fifo(env, capacity=2)
                 store.items.extend([0, 0])  # ping-pong between consecutive stages
                 tokens.append(store)
-            writer = simpy.Store(env)
+            writer = Fifo(env)
             for j in range(n):
                 env.process(self.stage(
                     group, j, inboxes[j], inboxes[j + 1] if j + 1 < n else None,
