@@ -97,8 +97,9 @@ class _Engine:
             yield env.timeout(work.cycles + work.port_cycles)
         t2 = int(env.now)
         self.rec(t2, component, "end", work.op)
-        self.rec.span(f"{work.unit} stalls", "unit", t0, t1, work.op)
-        self.rec.span(f"{work.unit} stalls", "sram", t2 - work.port_cycles, t2, work.op)
+        if self.rec.enabled:
+            self.rec.span(f"{work.unit} stalls", "unit", t0, t1, work.op)
+            self.rec.span(f"{work.unit} stalls", "sram", t2 - work.port_cycles, t2, work.op)
         self.unit_busy[work.unit] += work.cycles
         st = self.stats[work.op]
         st.touch(t1, t2)
@@ -157,7 +158,8 @@ class _Engine:
             self.rec(t1, "dma", "read", load.op)
             arrival = yield from self.dram.transfer(load.dram_bytes, load.pattern, False,
                                                     st.dram)
-            self.rec.span("DRAM channel", "read", *self.dram.last_span, load.op)
+            if self.rec.enabled:
+                self.rec.span("DRAM channel", "read", *self.dram.last_span, load.op)
             st.dram_read += load.dram_bytes
             st.fills[load.buffer] = st.fills.get(load.buffer, 0) + load.dram_bytes
             st.touch(t1, int(self.env.now))
@@ -205,7 +207,8 @@ class _Engine:
                 yield out_buf.acquire()
                 out_buf.taken(step.write_op or op)
             st.stalls["bank"] += int(env.now) - t1
-            self.rec.span(f"{group.stage_units[j]} stalls", "bank", t1, int(env.now), op)
+            if self.rec.enabled:
+                self.rec.span(f"{group.stage_units[j]} stalls", "bank", t1, int(env.now), op)
             if work is not None and work.cycles + work.port_cycles > 0:
                 yield from self._compute(work, component)
             for buffer, at in step.releases:
@@ -245,7 +248,8 @@ class _Engine:
                 st = self.stats[step.write_op]
                 t1 = yield from self.dram.transfer(step.write_bytes, step.write_pattern, True,
                                                    st.dram)
-                self.rec.span("DRAM channel", "write", *self.dram.last_span, step.write_op)
+                if self.rec.enabled:
+                    self.rec.span("DRAM channel", "write", *self.dram.last_span, step.write_op)
                 landed = max(landed, t1)
                 st.dram_write += step.write_bytes
                 st.drains += step.write_bytes
