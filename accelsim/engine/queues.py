@@ -76,6 +76,12 @@ class Channel:
 
     def request(self) -> ChannelRequest:
         req = ChannelRequest(self)
+        if not self.busy and not self.waiting:  # free and nobody ahead: granted now
+            self.busy = True
+            req._ok = True
+            req._value = None
+            self._schedule(req, NORMAL)
+            return req
         self.waiting.append(req)
         if not self.busy:
             self._grant()
@@ -124,6 +130,12 @@ class Fifo:
     def put(self, item: Any) -> Event:
         ev = Event(self.env)
         ev.callbacks.append(self._try_get)
+        if not self.putters and len(self.items) < self.capacity:  # room, nobody ahead
+            self.items.append(item)
+            ev._ok = True
+            ev._value = None
+            self._schedule(ev, NORMAL)
+            return ev
         ev.item = item  # type: ignore[attr-defined]
         self.putters.append(ev)
         self._try_put()
@@ -132,6 +144,11 @@ class Fifo:
     def get(self) -> Event:
         ev = Event(self.env)
         ev.callbacks.append(self._try_put)
+        if not self.getters and self.items:  # an item there, nobody ahead
+            ev._ok = True
+            ev._value = self.items.popleft()
+            self._schedule(ev, NORMAL)
+            return ev
         self.getters.append(ev)
         self._try_get()
         return ev
