@@ -230,15 +230,22 @@ def channel_schedule(g: DramGeometry, segments: list[tuple[int, int, int, int, i
     return (t_last + tb if t_last >= 0 else 0), first_col, activates, hits, misses, conflicts
 
 
-def transfer_cost(g: DramGeometry, pattern: AccessPattern, write: bool) -> DramCost:
-    """Cost of moving ``pattern`` (module docstring); memoised by shape and row alignment."""
+def pattern_shape(g: DramGeometry, pattern: AccessPattern) -> tuple[int, int, int, int]:
+    """(base, run, stride, runs) of ``pattern`` with equal-cost patterns made equal: one run
+    when the runs touch (or there is one), the base reduced modulo ``period_bytes`` (a shift
+    that only renames rows). Two patterns of one shape cost the same; a memo key."""
     p = pattern
     if p.runs <= 1 or p.stride_bytes == p.run_bytes:
         run, stride, runs = p.run_bytes * max(p.runs, 1), 0, 1
     else:
         run, stride, runs = p.run_bytes, p.stride_bytes, p.runs
     base = p.base_bytes % g.period_bytes if g.period_bytes else p.base_bytes
-    return _transfer_cost(g, base, run, stride, runs, write)
+    return base, run, stride, runs
+
+
+def transfer_cost(g: DramGeometry, pattern: AccessPattern, write: bool) -> DramCost:
+    """Cost of moving ``pattern`` (module docstring); memoised by shape (pattern_shape)."""
+    return _transfer_cost(g, *pattern_shape(g, pattern), write)
 
 
 @lru_cache(maxsize=65536)

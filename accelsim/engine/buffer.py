@@ -8,6 +8,7 @@ from collections import deque
 
 import simpy
 
+from accelsim.engine.queues import Fifo
 from accelsim.engine.recorder import Recorder
 
 
@@ -17,7 +18,7 @@ class PingPongBuffer:
         self.env = env
         self.name = name
         self.banks = banks
-        self.free = simpy.Store(env, capacity=banks)
+        self.free = Fifo(env, capacity=banks)
         self.free.items.extend(range(banks))
         self.in_use = 0
         self.max_in_use = 0

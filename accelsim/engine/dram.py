@@ -25,6 +25,7 @@ import simpy
 from accelsim.arch.spec import ArchSpec
 from accelsim.cost import dram as dram_cost
 from accelsim.cost.dram import AccessPattern
+from accelsim.engine.queues import Channel
 
 
 @dataclass(slots=True)
@@ -58,7 +59,7 @@ class Dram:
         self.env = env
         self.bytes_per_cycle = bytes_per_cycle
         self.latency_cycles = latency_cycles
-        self.channel = simpy.Resource(env, capacity=1)
+        self.channel = Channel(env)
         self.busy_cycles = 0
         #: (pattern, write) of every transfer in issue order, when asked (--dram-trace)
         self.requests: list[tuple[AccessPattern, bool]] | None = None
@@ -97,6 +98,10 @@ class BankedDram(Dram):
         #: (pattern, write, previous direction) -> (cost, cycles before refresh)
         self._memo: dict[tuple[AccessPattern, bool, bool | None],
                          tuple[dram_cost.DramCost, int]] = {}
+        #: the same by the pattern's shape (cost.dram.pattern_shape): patterns of other tensors
+        #: at the same row alignment cost the same
+        self._by_shape: dict[tuple[tuple[int, int, int, int], bool, bool | None],
+                             tuple[dram_cost.DramCost, int]] = {}
 
     def _cycles(self, tck: int) -> int:
         return dram_cost.tck_to_cycles(tck, self.geometry.tCK_ns, self.clock_hz)
@@ -108,8 +113,13 @@ class BankedDram(Dram):
         key = (pattern, write, self.last_write)
         known = self._memo.get(key)
         if known is None:
-            cost = dram_cost.transfer_cost(self.geometry, pattern, write)
-            known = self._memo[key] = (cost, self._work_cycles(cost, self.last_write, write))
+            shape = (dram_cost.pattern_shape(self.geometry, pattern), write, self.last_write)
+            known = self._by_shape.get(shape)
+            if known is None:
+                cost = dram_cost.transfer_cost(self.geometry, pattern, write)
+                known = self._by_shape[shape] = (cost, self._work_cycles(cost, self.last_write,
+                                                                          write))
+            self._memo[key] = known
         cost, work = known
         with self.channel.request() as req:
             yield req

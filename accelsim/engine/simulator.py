@@ -26,6 +26,7 @@ from accelsim.engine import budget, invariants
 from accelsim.engine.buffer import PingPongBuffer
 from accelsim.engine.dram import DramCounts, make_dram
 from accelsim.engine.plan import Group, Load, Step, Work
+from accelsim.engine.queues import Channel, Fifo
 from accelsim.engine.recorder import Recorder
 from accelsim.engine.scheduler import Scheduler
 from accelsim.engine.tile_costs import mac_rate, op_precision
@@ -72,7 +73,7 @@ class _Engine:
                                              self.rec)
                         for role in ("input", "weight", "output")}
         unit_names = sorted({u for g in groups for u in g.stage_units} | {"vector"})
-        self.units = {u: simpy.Resource(self.env, capacity=1) for u in unit_names}
+        self.units = {u: Channel(self.env) for u in unit_names}
         self.unit_busy = dict.fromkeys(unit_names, 0)
         self.sram_stalls: dict[str, int] = {}  # buffer -> cycles its port held a unit
         self.done = {g.index: self.env.event() for g in groups}
@@ -98,8 +99,9 @@ class _Engine:
             yield env.timeout(work.cycles + work.port_cycles)
         t2 = int(env.now)
         self.rec(t2, component, "end", work.op)
-        self.rec.span(f"{work.unit} stalls", "unit", t0, t1, work.op)
-        self.rec.span(f"{work.unit} stalls", "sram", t2 - work.port_cycles, t2, work.op)
+        if self.rec.enabled:
+            self.rec.span(f"{work.unit} stalls", "unit", t0, t1, work.op)
+            self.rec.span(f"{work.unit} stalls", "sram", t2 - work.port_cycles, t2, work.op)
         self.unit_busy[work.unit] += work.cycles
         st = self.stats[work.op]
         st.touch(t1, t2)
@@ -113,7 +115,7 @@ class _Engine:
                                                   + work.port_cycles)
 
     # ------------------------------------------------------------------ processes
-    def loader(self, ready: dict[int, simpy.Store]) -> Generator[simpy.Event, None, None]:
+    def loader(self, ready: dict[int, Fifo]) -> Generator[simpy.Event, None, None]:
         env = self.env
         for group in self.groups:
             deps_waited = False
@@ -158,15 +160,16 @@ class _Engine:
             self.rec(t1, "dma", "read", load.op)
             arrival = yield from self.dram.transfer(load.dram_bytes, load.pattern, False,
                                                     st.dram)
-            self.rec.span("DRAM channel", "read", *self.dram.last_span, load.op)
+            if self.rec.enabled:
+                self.rec.span("DRAM channel", "read", *self.dram.last_span, load.op)
             st.dram_read += load.dram_bytes
             st.fills[load.buffer] = st.fills.get(load.buffer, 0) + load.dram_bytes
             st.touch(t1, int(self.env.now))
         return arrival
 
-    def stage(self, group: Group, j: int, inbox: simpy.Store, outbox: simpy.Store | None,
-              tokens_in: simpy.Store | None, tokens_out: simpy.Store | None,
-              writer: simpy.Store) -> Generator[simpy.Event, None, None]:
+    def stage(self, group: Group, j: int, inbox: Fifo, outbox: Fifo | None,
+              tokens_in: Fifo | None, tokens_out: Fifo | None,
+              writer: Fifo) -> Generator[simpy.Event, None, None]:
         env = self.env
         last = j == len(group.stage_units) - 1
         component = f"{group.stage_units[j]}"
@@ -206,7 +209,8 @@ class _Engine:
                 yield out_buf.acquire()
                 out_buf.taken(step.write_op or op)
             st.stalls["bank"] += int(env.now) - t1
-            self.rec.span(f"{group.stage_units[j]} stalls", "bank", t1, int(env.now), op)
+            if self.rec.enabled:
+                self.rec.span(f"{group.stage_units[j]} stalls", "bank", t1, int(env.now), op)
             if work is not None and work.cycles + work.port_cycles > 0:
                 yield from self._compute(work, component)
             for buffer, at in step.releases:
@@ -221,7 +225,7 @@ class _Engine:
                 yield writer.put((step, operands))
         self.finished_stages.append(f"{group.name}[{j}]")
 
-    def writer(self, group: Group, inbox: simpy.Store) -> Generator[simpy.Event, None, None]:
+    def writer(self, group: Group, inbox: Fifo) -> Generator[simpy.Event, None, None]:
         env = self.env
         closing = sum(1 for s in group.steps if s.closes_out)
         landed = 0
@@ -246,7 +250,8 @@ class _Engine:
                 st = self.stats[step.write_op]
                 t1 = yield from self.dram.transfer(step.write_bytes, step.write_pattern, True,
                                                    st.dram)
-                self.rec.span("DRAM channel", "write", *self.dram.last_span, step.write_op)
+                if self.rec.enabled:
+                    self.rec.span("DRAM channel", "write", *self.dram.last_span, step.write_op)
                 landed = max(landed, t1)
                 st.dram_write += step.write_bytes
                 st.drains += step.write_bytes
@@ -259,17 +264,17 @@ class _Engine:
     # ------------------------------------------------------------------ run
     def run(self) -> None:
         env = self.env
-        ready: dict[int, simpy.Store] = {}
+        ready: dict[int, Fifo] = {}
         for group in self.groups:
             n = len(group.stage_units)
-            inboxes = [simpy.Store(env) for _ in range(n)]
+            inboxes = [Fifo(env) for _ in range(n)]
             ready[group.index] = inboxes[0]
             tokens = []
             for _ in range(n - 1):
-                store = simpy.Store(env, capacity=2)
+                store = Fifo(env, capacity=2)
                 store.items.extend([0, 0])  # ping-pong between consecutive stages
                 tokens.append(store)
-            writer = simpy.Store(env)
+            writer = Fifo(env)
             for j in range(n):
                 env.process(self.stage(
                     group, j, inboxes[j], inboxes[j + 1] if j + 1 < n else None,

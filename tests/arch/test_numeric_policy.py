@@ -4,6 +4,7 @@ booleans as numbers, documented bounds, finite values, bounded error lines."""
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -14,15 +15,12 @@ from accelsim.errors import ConfigError, short_repr
 from accelsim.yamlio import MAX_DEPTH, load_yaml_text, parse_scalar
 
 SOLE = Path(__file__).resolve().parents[2] / "arch_configs" / "sole.yaml"
-# the flat-DRAM sole text (as tests/reliability/test_campaign.py builds it): these tests exercise
-# dram.bandwidth_gbps, which the bundled banked model refuses unless it matches the preset peak
-SOLE_TEXT = SOLE.read_text().replace(
-    "  model: banked ",
-    "  model: bandwidth\n  bandwidth_gbps: 25.6   # the banked peak\n  efficiency: 1.0\n  #", 1)
-for _role, _width in (("input: ", 32), ("weight:", 32), ("output:", 128)):
-    _line = next(x for x in SOLE_TEXT.splitlines() if x.startswith(f"  {_role} {{size_bytes:"))
-    SOLE_TEXT = SOLE_TEXT.replace(
-        _line, _line.replace("_per_cycle: auto", f"_per_cycle: {_width}"), 1)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from flat_sole import flat_sole_text  # noqa: E402  (tests/flat_sole.py)
+
+# these tests exercise dram.bandwidth_gbps, which the bundled banked model refuses unless it
+# matches the preset peak: sole.yaml on the flat pipe
+SOLE_TEXT = flat_sole_text()
 FLAT_DRAM = ["dram.model=bandwidth"]
 
 

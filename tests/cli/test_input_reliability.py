@@ -15,6 +15,9 @@ from accelsim import cli
 from accelsim.dse.sweep import run_sweep, usable_cpus
 
 SOLE = Path(__file__).resolve().parents[2] / "arch_configs" / "sole.yaml"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from flat_sole import flat_sole_text  # noqa: E402  (tests/flat_sole.py)
+
 TRACE = """\
 schema: accelsim.trace/1
 name: two_gemms
@@ -121,8 +124,7 @@ def test_numbers_in_yaml_1_2_spelling_run_in_the_keys_unit(
     """``bandwidth_gbps: 1e3`` is 1000 GB/s (YAML 1.1 read a string, then 1000 B/s)."""
     arch = tmp_path / "fast.yaml"
     # the flat pipe, where bandwidth_gbps applies (the bundled sole.yaml is banked)
-    arch.write_text(SOLE.read_text().replace(
-        "  model: banked ", "  model: bandwidth\n  bandwidth_gbps: 1e3\n  efficiency: 1.0\n  #", 1))
+    arch.write_text(flat_sole_text("1e3", spell_ports=False))
     code, out, err = run(["simulate", "--arch", str(arch), "--model", files["trace.yaml"],
                           "-f", "json"], monkeypatch, capsys)
     assert code == 0, err

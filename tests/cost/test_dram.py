@@ -186,25 +186,80 @@ def test_closed_form_equals_reference_on_random_patterns(seed: int) -> None:
 
 
 # ---------------------------------------------------------------- properties
+CHANNEL_ABOVE_BANKS = ("RoChRaBaBgCo", "RoChBaRaCo", "RoChBgBaRaCo", "ChRaBaRoCo")
 patterns = st.tuples(st.integers(0, 1 << 18), st.integers(1, 8192), st.integers(1, 64),
                      st.integers(1, 32), st.booleans())
 
 
-@pytest.mark.xfail(strict=True, reason="issue 17, open: DDR4-3200, base 0, 1-byte runs at a "
-                   "32-burst stride, 9 runs: 4 channels take 90 tCK, 2 channels 86")
+def test_channel_doubling_remaps_banks() -> None:
+    """Why "more channels never slower" is not a law of DRAM under a low-order channel
+    interleave (...CoCh): a system of 2c channels with the same per-channel geometry puts burst
+    x at channel-local address x // 2c instead of x // c, so every field above Co (bank group,
+    bank, row) is renumbered, and two bursts in different banks can meet in one bank. Both
+    cases are the same in the per-request reference (a property of the timing rules, not of the
+    closed form), and any controller has to pay them: a conflict in one bank costs
+    tRAS + tRP + tRCD whatever the command order.
+
+    LPDDR4 (no bank groups), two 1-byte reads 1,088 bursts apart. One channel: bursts 0 and
+    1,088 are row stripes 0 and 17 = bank 0 row 0 and bank 1 row 2, two hidden ACTs:
+    tRCD + tRCD + tBURST = 66. Two channels: both land on channel 0 at local 0 and 544 =
+    stripes 0 and 8 = bank 0 rows 0 and 1, a conflict: PRE at tRAS, ACT tRP later, column tRCD
+    after it: 68 + 29 + 29 + 8 = 134.
+
+    DDR4 (bank groups), nine 1-byte reads 32 bursts apart (the counterexample hypothesis found):
+    with 4 channels all nine fall in one row of bank group 0, column commands tCCD_L = 8 apart:
+    22 + 8 x 8 + 4 = 90; with 2 channels the ninth is row stripe 1 = bank group 1, tCCD_S after
+    the eighth: 22 + 7 x 8 + 4 + 4 = 86 (bank-group camping)."""
+    lp = [spec("LPDDR4-3200", channels=c) for c in (1, 2)]
+    assert [cost(s, 0, 1, 1088 * 32, 2).busy_tck for s in lp] == [66, 134]
+    assert [ref.simulate(s, 0, 1, 1088 * 32, 2, False)["busy"] for s in lp] == [66, 134]
+    assert [cost(s, 0, 1, 1088 * 32, 2).row_conflicts for s in lp] == [0, 1]
+    ddr = [spec("DDR4-3200", channels=c) for c in (2, 4)]
+    assert [cost(s, 0, 1, 32 * 64, 9).busy_tck for s in ddr] == [86, 90]
+    assert [ref.simulate(s, 0, 1, 32 * 64, 9, False)["busy"] for s in ddr] == [86, 90]
+
+
 @settings(max_examples=60, deadline=None, derandomize=True)
-@given(patterns, st.sampled_from(sorted(DRAM_PRESETS)))
-def test_more_channels_never_slower(p, preset) -> None:
+@given(patterns, st.sampled_from(sorted(DRAM_PRESETS)), st.sampled_from(("open", "closed")),
+       st.sampled_from((1, 2)))
+def test_more_channels_never_slower_on_streams(p, preset, page, channels) -> None:
+    """A contiguous transfer (any base, any length: the DMA of a whole tensor or of a
+    pre-tiled weight panel) on the default interleave: each channel's share is one contiguous
+    range of its local addresses, about half as long with twice the channels, and its row
+    boundaries are a subset of the ones before. Checked on 10,000 random cases, not proven, so
+    derandomized (a model change that breaks it fails here deterministically)."""
+    base, run, stride_bursts, runs, write = p
+    nbytes = run * runs * stride_bursts
+    few = cost(spec(preset, page=page, channels=channels), base, nbytes, 0, 1, write)
+    many = cost(spec(preset, page=page, channels=2 * channels), base, nbytes, 0, 1, write)
+    assert many.busy_tck <= few.busy_tck
+
+
+@settings(max_examples=60, deadline=None)
+@given(patterns, st.sampled_from(sorted(DRAM_PRESETS)), st.sampled_from(CHANNEL_ABOVE_BANKS),
+       st.sampled_from(("open", "closed")), st.sampled_from((1, 2)))
+def test_more_channels_never_slower(p, preset, mapping, page, channels) -> None:
+    """Any pattern, with the channel field above the bank fields (only Ro above Ch): doubling
+    the channels splits each channel's burst stream into two subsequences that keep every
+    burst's rank, bank group, bank and column and only renumber rows injectively, and the
+    schedule of a subsequence is never later (every rule is a max of earlier times plus
+    constants, and tCCD_L <= 2 tCCD_S, tRRD_L <= 2 tRRD_S in every preset). Under a low-order
+    interleave the law does not hold (test_channel_doubling_remaps_banks)."""
     base, run, stride_bursts, runs, write = p
     b = DRAM_PRESETS[preset]["bus_width_bits"] // 8 * DRAM_PRESETS[preset]["BL"]
-    few = cost(spec(preset, channels=2), base, run, stride_bursts * b, runs, write)
-    many = cost(spec(preset, channels=4), base, run, stride_bursts * b, runs, write)
+    few = cost(spec(preset, mapping, page, channels=channels), base, run, stride_bursts * b,
+               runs, write)
+    many = cost(spec(preset, mapping, page, channels=2 * channels), base, run,
+                stride_bursts * b, runs, write)
     assert many.busy_tck <= few.busy_tck
 
 
 @settings(max_examples=60, deadline=None)
 @given(patterns, st.sampled_from(sorted(DRAM_PRESETS)))
 def test_more_banks_never_slower(p, preset) -> None:
+    """Twice the banks per group on the default mapping (only Ro above Ba): every burst keeps
+    its channel, bank group and column, bank ids refine (same bank with more banks => same bank
+    with fewer) and rows merge, so conflicts can only turn into hits."""
     base, run, stride_bursts, runs, write = p
     b = DRAM_PRESETS[preset]["bus_width_bits"] // 8 * DRAM_PRESETS[preset]["BL"]
     banks = DRAM_PRESETS[preset]["banks_per_group"]

@@ -32,6 +32,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNNER = Path(__file__).with_name("campaign_runner.py")
+sys.path.insert(0, str(ROOT / "tests"))
+from flat_sole import flat_sole_text  # noqa: E402  (tests/flat_sole.py)
+
 MEMORY_LIMIT_BYTES = 2**30
 CPU_LIMIT_S = 10
 WALL_GUARD_S = 45  # the runner's own alarm fires at 30 s
@@ -44,11 +47,7 @@ CLASSES = {
 #: sole.yaml on the bandwidth DRAM model (the bundled file runs the banked one): the number
 #: cases spell its flat ``bandwidth_gbps`` / ``efficiency`` fields in every YAML way
 #: and with its 'auto' ports spelled out (32 / 32 / 128 B/cycle at 32x32: the same widths)
-SOLE = (ROOT / "arch_configs" / "sole.yaml").read_text(encoding="utf-8").replace(
-    "  model: banked ", "  model: bandwidth\n  bandwidth_gbps: 25.6\n  efficiency: 1.0\n  #", 1)
-for _role, _width in (("input: ", 32), ("weight:", 32), ("output:", 128)):
-    _line = next(x for x in SOLE.splitlines() if x.startswith(f"  {_role} {{size_bytes:"))
-    SOLE = SOLE.replace(_line, _line.replace("_per_cycle: auto", f"_per_cycle: {_width}"), 1)
+SOLE = flat_sole_text("25.6")
 FLAT_DRAM = ("--set", "dram.model=bandwidth")
 RTX = (ROOT / "arch_configs" / "rtx4090.yaml").read_text(encoding="utf-8")
 
