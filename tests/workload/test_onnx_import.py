@@ -17,10 +17,11 @@ from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 sys.path.insert(0, str(Path(__file__).parent))
 from onnx_graphs import HAND_MACS, TOKENS, vit_block  # noqa: E402
 
+from accelsim import load_arch, simulate  # noqa: E402
 from accelsim.errors import TraceError  # noqa: E402
 from accelsim.workload.load import load_trace  # noqa: E402
 from accelsim.workload.onnx import import_onnx  # noqa: E402
-from accelsim.workload.trace import dump_trace, read_trace_yaml, save_trace  # noqa: E402
+from accelsim.workload.trace import Trace, dump_trace, read_trace_yaml, save_trace  # noqa: E402
 
 KINDS = ["gemm", "add", "layernorm", "gemm", "gemm", "gemm", "matmul", "softmax", "matmul",
          "gemm", "add", "layernorm", "gemm", "gelu", "gemm", "add", "layernorm", "gemm"]
@@ -156,19 +157,31 @@ def test_data_dependent_reshape_target_names_the_node(tmp_path: Path) -> None:
         import_onnx(save(model, tmp_path))
 
 
-def _layout_graph(tmp_path: Path, layout: list, out_shape) -> list[str]:
-    """x -> MatMul -> <layout nodes on 'h'> -> Softmax | second MatMul: the op kinds."""
+def _layout_trace(tmp_path: Path, layout: list, out_shape, quant: str = "") -> Trace:
+    """x -> MatMul -> <layout nodes on 'h'> -> Softmax | second MatMul (``quant="qdq"``: the
+    MatMul's result is quantized to uint8 by a Q -> DQ pair first)."""
+    dq = lambda x, y, zp=("zp",): helper.make_node(  # noqa: E731
+        "DequantizeLinear", [x, "s", *zp], [y], name=f"dq_{x}")
+    q = lambda x, y: helper.make_node("QuantizeLinear", [x, "s", "zp"], [y], name=f"q_{x}")  # noqa: E731
     nodes = [helper.make_node("MatMul", ["x", "w"], ["h"], name="fc"), *layout]
+    if quant:  # uint8 activations, an int8 weight behind a DequantizeLinear
+        nodes = [q("x", "xq"), dq("xq", "xd"), dq("w8", "wd", ()),
+                 helper.make_node("MatMul", ["xd", "wd"], ["hf"], name="fc"), q("hf", "hq"),
+                 dq("hq", "h"), *layout]
     model = _graph(nodes, [_vi("x", [2, 6, 8])], [_vi("y", out_shape)],
                    [_w("w", (8, 8)), _w("w2", (8, 8)),
+                    numpy_helper.from_array(np.zeros((8, 8), np.int8), "w8"),
+                    numpy_helper.from_array(np.array(0.1, np.float32), "s"),
+                    numpy_helper.from_array(np.array(128, np.uint8), "zp"),
                     numpy_helper.from_array(np.array([0, 0, 0, 0, 0, 0], np.int64), "zeros"),
                     numpy_helper.from_array(np.array([0, 0, 1, 0, 0, 1], np.int64), "pads")])
-    return [op.kind for op in import_onnx(save(model, tmp_path)).ops]
+    return import_onnx(save(model, tmp_path))
 
 
-@pytest.mark.xfail(strict=True, reason="a GEMM written transposed for a later softmax (a free "
-                   "layout op) has one tensor that the strict shape checks want both as [m, n] "
-                   "and transposed; the trace cannot mark a transposed GEMM write yet")
+def _layout_graph(tmp_path: Path, layout: list, out_shape) -> list[str]:
+    return [op.kind for op in _layout_trace(tmp_path, layout, out_shape).ops]
+
+
 def test_layout_cost_policy(tmp_path: Path) -> None:
     t = lambda perm: helper.make_node("Transpose", ["h"], ["t"], name="tr", perm=perm)  # noqa: E731
     sm = helper.make_node("Softmax", ["t"], ["y"], name="sm", axis=-1)
@@ -192,6 +205,55 @@ def test_layout_cost_policy(tmp_path: Path) -> None:
     assert _layout_graph(tmp_path, [pad0, sm], [2, 6, 8]) == ["gemm", "softmax"]
     pad1 = helper.make_node("Pad", ["h", "pads"], ["t"], name="pad")
     assert _layout_graph(tmp_path, [pad1, sm], [2, 7, 9]) == ["gemm", "copy", "softmax"]
+
+
+def test_gemm_written_transposed_for_a_softmax(tmp_path: Path) -> None:
+    """The GEMM's [2 x 6, 8] result is stored as the softmax reads it, [2, 8, 6] (per image
+    transposed): the trace marks the tensor, its producer is checked against [2, 6, 8]."""
+    tr = helper.make_node("Transpose", ["h"], ["t"], name="tr", perm=[0, 2, 1])
+    sm = helper.make_node("Softmax", ["t"], ["y"], name="sm", axis=-1)
+    trace = _layout_trace(tmp_path, [tr, sm], [2, 8, 6])
+    fc, softmax = trace.ops
+    assert (fc.m, fc.n, fc.k) == (12, 8, 8) and (softmax.rows, softmax.length) == (16, 6)
+    h = trace.tensor(fc.outputs[0])
+    assert h.name == "h" and h.shape == (2, 8, 6) and h.transposed and softmax.inputs == ("h",)
+    assert h.written_shape == (2, 6, 8)
+    save_trace(trace, tmp_path / "t.yaml")
+    text = (tmp_path / "t.yaml").read_text()
+    assert "transposed: true" in text and text.count("transposed") == 1
+    back = read_trace_yaml(tmp_path / "t.yaml")
+    assert back.tensors == trace.tensors and back.ops == trace.ops
+    # the GEMM's one output tile is written as 8 columns x 2 images = 16 runs of 6 fp32
+    # (24 B, each stored row padded to a 64 B pitch); the softmax reads them as rows
+    result = simulate(load_arch("sole"), trace, dram_requests=True)
+    writes = [req for req in result.extra["dram_requests"] if req[-1]]
+    assert [req[1:] for req in writes] == [(24, 64, 16, True)] * 2
+    assert result.layer("fc").dram_write_bytes == result.layer("sm").dram_read_bytes == 384
+    # quantized: the requant of the int32 accumulator writes the uint8 tensor transposed
+    q = _layout_trace(tmp_path / "..", [tr, sm], [2, 8, 6], quant="qdq")
+    assert [op.kind for op in q.ops] == ["gemm", "requant", "softmax"]
+    acc, out = (q.tensor(op.outputs[0]) for op in q.ops[:2])
+    assert (acc.shape, acc.bits, acc.transposed) == ((2, 6, 8), 32, False)
+    assert (out.shape, out.bits, out.dtype, out.transposed) == ((2, 8, 6), 8, "uint", True)
+
+
+def test_transposed_view_and_a_stored_read_make_a_copy(tmp_path: Path) -> None:
+    """When another op reads the GEMM's result as stored, the transposed view is a copy."""
+    tr = helper.make_node("Transpose", ["h"], ["t"], name="tr", perm=[0, 2, 1])
+    sm = helper.make_node("Softmax", ["t"], ["y"], name="sm", axis=-1)
+    ln = helper.make_node("Relu", ["h"], ["y2"], name="relu")
+    trace = _layout_trace(tmp_path, [tr, sm, ln], [2, 8, 6])
+    assert [op.kind for op in trace.ops] == ["gemm", "copy", "softmax", "eltwise"]
+    copy = trace.ops[1]
+    assert copy.inputs == ("h",) and (copy.rows, copy.length) == (16, 6)
+    assert not any(t.transposed for t in trace.tensors)
+    # two transposes that cancel read the stored order: free
+    back = helper.make_node("Transpose", ["t"], ["u"], name="tr2", perm=[0, 2, 1])
+    sm2 = helper.make_node("Softmax", ["u"], ["y"], name="sm", axis=-1)
+    assert _layout_graph(tmp_path, [tr, back, sm2], [2, 6, 8]) == ["gemm", "softmax"]
+    # a transpose that is not the batched swap (the [12, 8] result read as [8, 2, 6]): a copy
+    odd = helper.make_node("Transpose", ["h"], ["t"], name="tr", perm=[2, 0, 1])
+    assert _layout_graph(tmp_path, [odd, sm], [8, 2, 6]) == ["gemm", "copy", "softmax"]
 
 
 def test_roll_and_patch_merging_slices_are_free(tmp_path: Path) -> None:

@@ -1,0 +1,93 @@
+"""Transposes that move the innermost axis, read by a row op: free, written transposed, or a copy.
+
+The layout-cost policy (README, "Layout operators"): a GEMM reads an operand in either
+orientation, so any transpose it reads is free; a row op (softmax, LayerNorm, an element-wise
+op) reads rows of the stored tensor. For those, the chain of layout nodes from the root is
+replayed on an index array of the root, and the element order it asks for is compared with the
+order the root is stored in:
+
+* the same order (two transposes that cancel; a convolution's NCHW output turned back into
+  tokens, which its im2col GEMM already writes pixel-major): free;
+* the stored order with the last two dims swapped, per group of leading dims, when a GEMM or
+  matmul produced the root and every reader wants that view: the GEMM writes its output tiles
+  transposed (the array emits an output tile column by column), and the trace marks the tensor
+  ``transposed`` with the readers' shape;
+* anything else, or a transposed view of a root that some op also reads as stored: a ``copy``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from accelsim.workload.onnx.lower import Alias, Lowering
+
+CONV_OPS = ("Conv", "ConvInteger", "QLinearConv")
+
+
+def stored_order(low: Lowering, root: str) -> np.ndarray:
+    """The root's elements (flat indices of its ONNX tensor) in the order they are stored:
+    row-major, except a convolution's result, stored pixel-major as its im2col GEMM writes it
+    ([N x OH x OW, C] for the graph's NCHW)."""
+    shape = low._shape(root)
+    n = low._numel(root)
+    stored = low.out.tensors[root].shape if root in low.out.tensors else shape
+    op = low.op_of.get(root)
+    if op is not None and op.onnx_op in CONV_OPS and len(shape) >= 3 and \
+            tuple(stored) != tuple(shape):
+        return np.arange(n).reshape(shape[0], shape[1], -1).transpose(0, 2, 1).reshape(stored)
+    return np.arange(n).reshape(stored)
+
+
+def view_of(low: Lowering, a: Alias, name: str) -> str:
+    """How ``name`` (an alias of ``a.root`` through a transpose that moves the innermost axis)
+    orders the root's elements: ``same`` as stored, ``transposed`` (its last two dims swapped,
+    per group of leading dims) or ``other`` (also when the chain cannot be replayed)."""
+    key = (a.root, name)
+    if key in low.views:
+        return low.views[key]
+    verdict = "other"
+    if a.chain is not None:
+        index = np.arange(low._numel(a.root)).reshape(low._shape(a.root))
+        for node in a.chain:
+            if node.op_type == "Transpose":
+                index = index.transpose(node.attrs.get("perm", list(reversed(range(index.ndim)))))
+            else:  # Reshape, Flatten, (Un)squeeze, Q/DQ, Cast, a scalar scale: same order
+                index = index.reshape(low._shape(node.outputs[0]))
+        stored = stored_order(low, a.root)
+        view, shape = index.ravel(), index.shape
+        if np.array_equal(view, stored.ravel()):
+            verdict = "same"
+        elif len(shape) >= 2 and shape[-2] == stored.shape[-1] and np.array_equal(
+                view, stored.reshape(-1, shape[-1], shape[-2]).transpose(0, 2, 1).ravel()):
+            verdict = "transposed"
+    low.views[key] = verdict
+    return verdict
+
+
+def settle_transposed(low: Lowering) -> None:
+    """After the walk: a GEMM result that every reader wants in one transposed view is stored
+    so (``transposed``, the readers' shape); when some op also reads it as stored, each
+    transposed view becomes a copy placed before its first reader."""
+    from accelsim.workload.onnx.lower import IrOp
+
+    for root, names in low.read_transposed.items():
+        views = list(dict.fromkeys(names))
+        shapes = {low._shape(v) for v in views}
+        if root not in low.read_as_stored and len(shapes) == 1:
+            t = low.out.tensors[root]
+            t.shape, t.transposed = shapes.pop(), True
+            for op in low.out.ops:
+                op.inputs = [root if i in views else i for i in op.inputs]
+            for v in views:
+                del low.out.tensors[v]
+            continue
+        for v in views:
+            at = next(i for i, op in enumerate(low.out.ops) if v in op.inputs)
+            reader = low.out.ops[at]
+            copy = IrOp("copy", f"{reader.name}.copy{reader.inputs.index(v)}", "Copy",
+                        low._row_dims(v), [root], v)
+            low.out.ops.insert(at, copy)
+            low.op_of[v] = copy
