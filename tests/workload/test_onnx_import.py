@@ -10,6 +10,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 onnx = pytest.importorskip("onnx")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
@@ -310,3 +312,36 @@ def test_control_flow_is_refused_naming_the_node(tmp_path: Path) -> None:
     model = _graph([node], [_vi("x", [4, 8])], [_vi("y", [4, 8])], [cond])
     with pytest.raises(TraceError, match=r"m\.onnx: node 'maybe' \(If\) has a subgraph"):
         import_onnx(save(model, tmp_path))
+
+
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(dims=st.tuples(st.integers(1, 3), st.integers(1, 4), st.integers(2, 5)),
+       perm=st.permutations([0, 1, 2]))
+def test_a_free_transpose_reads_rows_that_are_stored(tmp_path: Path, dims, perm) -> None:
+    """Whatever Transpose follows a GEMM, the softmax after it reads rows of ``length`` that
+    sit contiguously in the tensor as stored (as the GEMM writes it, transposed or not): the
+    DMA then gathers whole rows; otherwise the importer placed a copy, and only when the
+    rows do not exist in the GEMM's own layout."""
+    b, r, c = dims
+    nodes = [helper.make_node("MatMul", ["x", "w"], ["h"], name="fc"),
+             helper.make_node("Transpose", ["h"], ["t"], name="tr", perm=list(perm)),
+             helper.make_node("Softmax", ["t"], ["y"], name="sm", axis=-1)]
+    out = tuple((b, r, c)[p] for p in perm)
+    model = _graph(nodes, [_vi("x", [b, r, 4])], [_vi("y", list(out))], [_w("w", (4, c))])
+    trace = import_onnx(save(model, tmp_path, f"t{b}{r}{c}{''.join(map(str, perm))}.onnx"))
+    ids = np.arange(b * r * c).reshape(b, r, c)  # the GEMM result's elements
+    wanted = ids.transpose(perm).reshape(-1, out[-1])  # the rows the softmax reads
+    sm = trace.ops[-1]
+    assert (sm.kind, sm.rows, sm.length) == ("softmax", *wanted.shape)
+    natural = {tuple(row) for row in ids.reshape(-1, out[-1])} if c == out[-1] else set()
+    feeder = trace.producers[sm.inputs[0]]
+    if feeder.kind == "copy":
+        assert not {tuple(row) for row in wanted} <= natural
+        return
+    stored = trace.tensor(sm.inputs[0])
+    layout = ids.reshape(stored.written_shape)
+    if stored.transposed:
+        layout = layout.swapaxes(-1, -2)
+    assert {tuple(row) for row in wanted} <= {tuple(row) for row in
+                                              layout.reshape(-1, stored.shape[-1])}

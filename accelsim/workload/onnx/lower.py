@@ -194,9 +194,10 @@ class Lowering:
                 self._gemm(node)
             else:
                 self._compute(node)
-        from accelsim.workload.onnx.views import settle_transposed
+        from accelsim.workload.onnx.views import copy_unreadable, settle_transposed
 
         settle_transposed(self)
+        copy_unreadable(self)
         return self.out
 
     def _pattern(self, node: Node, m: Match) -> None:

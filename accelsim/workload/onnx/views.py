@@ -91,3 +91,35 @@ def settle_transposed(low: Lowering) -> None:
                         low._row_dims(v), [root], v)
             low.out.ops.insert(at, copy)
             low.op_of[v] = copy
+
+
+ROW_KINDS = ("softmax", "layernorm", "gelu", "requant", "add", "eltwise")
+
+
+def copy_unreadable(low: Lowering) -> None:
+    """A row op whose input, as stored, does not hold its rows of ``length`` (the op's own
+    layout rule, as the trace checks it: e.g. a softmax over an axis that a transpose or
+    reshape made last, with only size-1 dims moved) reads it through a copy instead."""
+    from accelsim.workload.onnx.lower import IrOp, IrTensor
+    from accelsim.workload.ops import OP_TYPES
+
+    i = 0
+    while i < len(low.out.ops):
+        op = low.out.ops[i]
+        x = low.out.tensors.get(op.inputs[0]) if op.inputs else None
+        if op.kind in ROW_KINDS and x is not None and x.role in ("activation", "input") \
+                and not op.dims.get("prefix_rows") and \
+                x.numel == op.dims["rows"] * op.dims["length"]:
+            rows, length = op.dims["rows"], op.dims["length"]
+            probe = OP_TYPES[op.kind](name=op.name, inputs=(), outputs=(), rows=rows,
+                                      length=length)  # type: ignore[call-arg]
+            if probe.layout_problem(False, 0, x.shape) is not None:
+                name = f"{op.name}.rows"
+                low.out.tensors[name] = IrTensor(name, (rows, length), "activation", x.natural,
+                                                 x.quant, x.note)
+                low.out.ops.insert(i, IrOp("copy", f"{op.name}.copy0", "Copy",
+                                           {"rows": rows, "length": length}, [x.name], name))
+                low.op_of[name] = low.out.ops[i]
+                op.inputs[0] = name
+                i += 1
+        i += 1
