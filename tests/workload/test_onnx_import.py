@@ -253,9 +253,17 @@ def test_transposed_view_and_a_stored_read_make_a_copy(tmp_path: Path) -> None:
     back = helper.make_node("Transpose", ["t"], ["u"], name="tr2", perm=[0, 2, 1])
     sm2 = helper.make_node("Softmax", ["u"], ["y"], name="sm", axis=-1)
     assert _layout_graph(tmp_path, [tr, back, sm2], [2, 6, 8]) == ["gemm", "softmax"]
-    # a transpose that is not the batched swap (the [12, 8] result read as [8, 2, 6]): a copy
+    # [2, 6, 8] read as [8, 2, 6]: rows of the per-image transposed result in another order,
+    # so the GEMM writes it transposed as [2, 8, 6] and the DMA gathers the rows
     odd = helper.make_node("Transpose", ["h"], ["t"], name="tr", perm=[2, 0, 1])
-    assert _layout_graph(tmp_path, [odd, sm], [8, 2, 6]) == ["gemm", "copy", "softmax"]
+    gathered = _layout_trace(tmp_path, [odd, sm], [8, 2, 6])
+    assert [op.kind for op in gathered.ops] == ["gemm", "softmax"]
+    h = gathered.tensor("h")
+    assert (h.shape, h.transposed) == ((2, 8, 6), True)
+    # rows that are neither rows of the result nor of its transpose ([2, 6, 8] read as
+    # [6, 8, 2]: rows of 2 across images) need a copy
+    across = helper.make_node("Transpose", ["h"], ["t"], name="tr", perm=[1, 2, 0])
+    assert _layout_graph(tmp_path, [across, sm], [6, 8, 2]) == ["gemm", "copy", "softmax"]
 
 
 def test_roll_and_patch_merging_slices_are_free(tmp_path: Path) -> None:
@@ -322,7 +330,7 @@ def test_a_free_transpose_reads_rows_that_are_stored(tmp_path: Path, dims, perm)
     """Whatever Transpose follows a GEMM, the softmax after it reads rows of ``length`` that
     sit contiguously in the tensor as stored (as the GEMM writes it, transposed or not): the
     DMA then gathers whole rows; otherwise the importer placed a copy, and only when the
-    rows do not exist in the GEMM's own layout."""
+    rows exist neither in the GEMM's own layout nor in its per-image transpose."""
     b, r, c = dims
     nodes = [helper.make_node("MatMul", ["x", "w"], ["h"], name="fc"),
              helper.make_node("Transpose", ["h"], ["t"], name="tr", perm=list(perm)),
@@ -335,9 +343,12 @@ def test_a_free_transpose_reads_rows_that_are_stored(tmp_path: Path, dims, perm)
     sm = trace.ops[-1]
     assert (sm.kind, sm.rows, sm.length) == ("softmax", *wanted.shape)
     natural = {tuple(row) for row in ids.reshape(-1, out[-1])} if c == out[-1] else set()
+    swapped = ({tuple(row) for row in ids.reshape(-1, out[-1], c).swapaxes(-1, -2)
+                .reshape(-1, out[-1])} if ids.size % (c * out[-1]) == 0 else set())
     feeder = trace.producers[sm.inputs[0]]
     if feeder.kind == "copy":
-        assert not {tuple(row) for row in wanted} <= natural
+        rows = {tuple(row) for row in wanted}
+        assert not (rows <= natural or rows <= swapped)
         return
     stored = trace.tensor(sm.inputs[0])
     layout = ids.reshape(stored.written_shape)

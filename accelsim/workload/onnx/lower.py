@@ -107,6 +107,7 @@ class Lowering:
         self.read_as_stored: set[str] = set()  # roots some op reads in their stored order
         self.read_transposed: dict[str, list[str]] = {}  # GEMM result -> views read transposed
         self.views: dict[tuple[str, str], str] = {}
+        self.transposed_shape: dict[tuple[str, str], tuple[int, ...]] = {}
 
     # ------------------------------------------------------------------ tensors
     def _shape(self, name: str) -> tuple[int, ...]:
@@ -143,7 +144,8 @@ class Lowering:
         root_kind = self.op_of[a.root].kind if a.root in self.op_of else ""
         needs_copy = ((a.partial and not (kind == "gemm" and slot == 0))
                       or (a.prefix and not (kind == "add" and slot == 0)))
-        if not needs_copy and a.inner_moved and kind not in ("gemm", "matmul", "pool", "copy"):
+        if not needs_copy and kind not in ("gemm", "matmul", "pool", "copy") and (
+                a.inner_moved or (a.chain and self._unreadable(kind, name, a.root))):
             view = self._view(a, name)
             if view == "transposed" and root_kind in ("gemm", "matmul"):
                 self.read_transposed.setdefault(a.root, []).append(name)
@@ -158,6 +160,13 @@ class Lowering:
                        name)
             self.copies[name] = name
         return name
+
+    def _unreadable(self, kind: str, name: str, root: str) -> bool:
+        """The rows a ``kind`` op reads in ``name`` are not rows of ``root`` as stored (by the
+        op's own layout rule): e.g. only size-1 dims moved, so the axis it reads changed."""
+        from accelsim.workload.onnx.views import ROW_KINDS, unreadable
+
+        return kind in ROW_KINDS and unreadable(self, kind, name, root)
 
     def _view(self, a: Alias, name: str) -> str:
         from accelsim.workload.onnx.views import view_of

@@ -8,11 +8,15 @@ order the root is stored in:
 
 * the same order (two transposes that cancel; a convolution's NCHW output turned back into
   tokens, which its im2col GEMM already writes pixel-major): free;
-* the stored order with the last two dims swapped, per group of leading dims, when a GEMM or
-  matmul produced the root and every reader wants that view: the GEMM writes its output tiles
+* rows of the stored tensor, in any order (a row gather the DMA absorbs);
+* rows of the root with its last two dims swapped, per group of leading dims, when a GEMM or
+  matmul produced the root and every reader wants them: the GEMM writes its output tiles
   transposed (the array emits an output tile column by column), and the trace marks the tensor
-  ``transposed`` with the readers' shape;
+  ``transposed`` with that stored shape;
 * anything else, or a transposed view of a root that some op also reads as stored: a ``copy``.
+
+Last, a row op whose input as stored still does not hold its rows by the op's own layout rule
+(``copy_unreadable``) reads it through a copy, so the trace always validates.
 """
 
 from __future__ import annotations
@@ -41,10 +45,25 @@ def stored_order(low: Lowering, root: str) -> np.ndarray:
     return np.arange(n).reshape(stored)
 
 
+def _rows_within(rows: np.ndarray, layout: np.ndarray) -> bool:
+    """Every row of ``rows`` is a row of ``layout`` (both of distinct element indices, so a
+    row is found by its first element)."""
+    if rows.shape[1] != layout.shape[1]:
+        return False
+    order = np.argsort(layout[:, 0])
+    firsts = layout[order, 0]
+    at = np.searchsorted(firsts, rows[:, 0])
+    if (at >= len(firsts)).any():
+        return False
+    return bool(np.array_equal(layout[order[at]], rows))
+
+
 def view_of(low: Lowering, a: Alias, name: str) -> str:
     """How ``name`` (an alias of ``a.root`` through a transpose that moves the innermost axis)
-    orders the root's elements: ``same`` as stored, ``transposed`` (its last two dims swapped,
-    per group of leading dims) or ``other`` (also when the chain cannot be replayed)."""
+    orders the root's elements: ``same`` (its rows are rows of the root as stored: the DMA
+    gathers them), ``transposed`` (its rows are rows of the root's result with the last two
+    dims swapped per group of leading dims: ``low.transposed_shape`` records that stored
+    shape) or ``other`` (also when the chain cannot be replayed)."""
     key = (a.root, name)
     if key in low.views:
         return low.views[key]
@@ -57,12 +76,16 @@ def view_of(low: Lowering, a: Alias, name: str) -> str:
             else:  # Reshape, Flatten, (Un)squeeze, Q/DQ, Cast, a scalar scale: same order
                 index = index.reshape(low._shape(node.outputs[0]))
         stored = stored_order(low, a.root)
-        view, shape = index.ravel(), index.shape
-        if np.array_equal(view, stored.ravel()):
+        length, width = index.shape[-1], stored.shape[-1]
+        rows = index.reshape(-1, length)
+        if width == length and (np.array_equal(index.ravel(), stored.ravel())
+                                or _rows_within(rows, stored.reshape(-1, length))):
             verdict = "same"
-        elif len(shape) >= 2 and shape[-2] == stored.shape[-1] and np.array_equal(
-                view, stored.reshape(-1, shape[-1], shape[-2]).transpose(0, 2, 1).ravel()):
-            verdict = "transposed"
+        elif stored.size % (width * length) == 0:
+            swapped = stored.reshape(-1, length, width).transpose(0, 2, 1)
+            if _rows_within(rows, swapped.reshape(-1, length)):
+                verdict = "transposed"
+                low.transposed_shape[key] = swapped.shape
     low.views[key] = verdict
     return verdict
 
@@ -75,7 +98,7 @@ def settle_transposed(low: Lowering) -> None:
 
     for root, names in low.read_transposed.items():
         views = list(dict.fromkeys(names))
-        shapes = {low._shape(v) for v in views}
+        shapes = {low.transposed_shape[(root, v)] for v in views}
         if root not in low.read_as_stored and len(shapes) == 1:
             t = low.out.tensors[root]
             t.shape, t.transposed = shapes.pop(), True
@@ -96,10 +119,22 @@ def settle_transposed(low: Lowering) -> None:
 ROW_KINDS = ("softmax", "layernorm", "gelu", "requant", "add", "eltwise")
 
 
+def unreadable(low: Lowering, kind: str, name: str, root: str) -> bool:
+    """A ``kind`` row op reading rows of ``name``'s last dim cannot read them from ``root``
+    as stored (the op's own layout rule, as the trace checks it)."""
+    from accelsim.workload.ops import OP_TYPES
+
+    shape = low._shape(name) or (1,)
+    stored = low.out.tensors[root].shape if root in low.out.tensors else low._shape(root)
+    probe = OP_TYPES[kind](name=kind, inputs=(), outputs=(),  # type: ignore[call-arg]
+                           rows=low._numel(name) // shape[-1], length=shape[-1])
+    return probe.layout_problem(False, 0, tuple(stored)) is not None
+
+
 def copy_unreadable(low: Lowering) -> None:
-    """A row op whose input, as stored, does not hold its rows of ``length`` (the op's own
-    layout rule, as the trace checks it: e.g. a softmax over an axis that a transpose or
-    reshape made last, with only size-1 dims moved) reads it through a copy instead."""
+    """A row op whose input, as stored, still does not hold its rows of ``length`` (the op's
+    own layout rule, as the trace checks it: e.g. a reshape of a Concat permutation, whose
+    chain cannot be replayed) reads it through a copy instead."""
     from accelsim.workload.onnx.lower import IrOp, IrTensor
     from accelsim.workload.ops import OP_TYPES
 
