@@ -4,8 +4,10 @@ file missing). Needs only accelsim[onnx]; the models come from benchmarks/export
 
     python benchmarks/onnx_import_table.py [--dir out/onnx] [--arch sole]
 
-Prints a Markdown table (the README's) and, per model, the cycles by op kind of both traces,
-which is where every difference is explained from.
+Prints a Markdown table (the README's; its last column is the same pair on the bandwidth DRAM
+model, ``--set dram.model=bandwidth``, which separates what the graph says from where its bytes
+sit on banked DRAM) and, per model, the cycles by op kind of both traces, which is where every
+difference is explained from.
 """
 
 from __future__ import annotations
@@ -59,13 +61,16 @@ def main() -> None:
     parser.add_argument("--no-timing", action="store_true")
     args = parser.parse_args()
     arch = load_arch(args.arch)
+    flat = load_arch(args.arch, ["dram.model=bandwidth"])
     rows = ["| model | graph | ops imported / built-in | MACs imported | MACs built-in | "
-            "MACs diff | cycles imported | cycles built-in (sole) | cycles diff |",
-            "|---|---|---|---|---|---|---|---|---|"]
+            "MACs diff | cycles imported | cycles built-in (sole) | cycles diff | "
+            "diff, bandwidth model |",
+            "|---|---|---|---|---|---|---|---|---|---|"]
     details = []
     for name, (builtin, size) in MODELS.items():
         ref = build_trace(builtin, image_size=size, quant="sole")
         ref_result = simulate(arch, ref)
+        ref_flat = simulate(flat, ref).total_cycles
         for form, (suffix, quant) in FORMS.items():
             path = args.dir / f"{name}{suffix}.onnx"
             if not path.exists():
@@ -75,9 +80,12 @@ def main() -> None:
             label = f"{form}{' --quant sole' if quant else ''}"
             dmacs = trace.total_macs / ref.total_macs - 1
             dcyc = result.total_cycles / ref_result.total_cycles - 1
+            flat_cycles = simulate(flat, trace).total_cycles
             rows.append(f"| {name} | {label} | {len(trace.ops)} / {len(ref.ops)} | "
                         f"{trace.total_macs:,} | {ref.total_macs:,} | {dmacs:+.4%} | "
-                        f"{result.total_cycles:,} | {ref_result.total_cycles:,} | {dcyc:+.2%} |")
+                        f"{result.total_cycles:,} | {ref_result.total_cycles:,} | {dcyc:+.2%} | "
+                        f"{flat_cycles - ref_flat:+,} cycles ({flat_cycles / ref_flat - 1:+.4%}, "
+                        f"{ref_flat:,} built-in) |")
             mine, theirs = by_kind(result), by_kind(ref_result)
             details.append(f"{name} {label}: " + ", ".join(
                 f"{k} {mine.get(k, 0) - theirs.get(k, 0):+,}"

@@ -23,16 +23,20 @@ arrays (8x8, 8x4, 4x16).
 
 from __future__ import annotations
 
-import argparse
-import csv
 import math
 import sys
-import time
 from itertools import product
 from pathlib import Path
 
 from scalesim_golden import closed_form
-from scalesim_runner import DATAFLOWS, ConvLayer, reported_layers, run_scalesim
+from scalesim_runner import (
+    DATAFLOWS,
+    ConvLayer,
+    closed_form_problems,
+    golden_main,
+    reported_layers,
+    run_scalesim,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 GOLDEN_CSV = REPO / "tests" / "golden" / "scalesim_conv.csv"
@@ -74,16 +78,8 @@ def im2col(layer: ConvLayer) -> tuple[int, int, int]:
 def check_row(row: dict[str, str]) -> list[str]:
     """Differences between a golden row and the closed forms on the im2col GEMM."""
     layer = ConvLayer(row["layer"], *(int(row[k]) for k in COLUMNS[6:13]))
-    expected = closed_form(int(row["rows"]), int(row["cols"]), row["dataflow"], *im2col(layer))
-    problems = []
-    if int(row["stall_cycles"]) != 0:
-        problems.append(f"stall_cycles={row['stall_cycles']}")
-    if int(row["total_cycles"]) != expected["total_cycles"]:
-        problems.append(f"total_cycles {row['total_cycles']} != {expected['total_cycles']}")
-    for key in ("overall_util_pct", "mapping_efficiency_pct", "compute_util_pct"):
-        if not math.isclose(float(row[key]), expected[key], rel_tol=1e-12):
-            problems.append(f"{key} {row[key]} != {expected[key]!r}")
-    return problems
+    return closed_form_problems(row, closed_form(int(row["rows"]), int(row["cols"]),
+                                                 row["dataflow"], *im2col(layer)))
 
 
 def run_cases(python: str) -> tuple[list[dict[str, str]], float]:
@@ -116,35 +112,7 @@ def run_cases(python: str) -> tuple[list[dict[str, str]], float]:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scalesim-python", default=sys.executable,
-                        help="python with scalesim installed (default: this one)")
-    parser.add_argument("--out", type=Path, default=GOLDEN_CSV, help="golden CSV to write")
-    parser.add_argument("--check-only", action="store_true",
-                        help="do not run SCALE-Sim; check an existing CSV against the closed forms")
-    args = parser.parse_args()
-    if args.check_only:
-        with args.out.open() as handle:
-            golden = list(csv.DictReader(handle))
-    else:
-        start = time.perf_counter()
-        golden, scalesim_seconds = run_cases(args.scalesim_python)
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        with args.out.open("w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(golden)
-        print(f"wrote {len(golden)} rows to {args.out} in {time.perf_counter() - start:.1f} s "
-              f"({scalesim_seconds:.1f} s in SCALE-Sim)", file=sys.stderr)
-    mismatches = 0
-    for row in golden:
-        problems = check_row(row)
-        if problems:
-            mismatches += 1
-            print(f"MISMATCH {row['case']}: {'; '.join(problems)}", file=sys.stderr)
-    print(f"closed form: {len(golden) - mismatches}/{len(golden)} rows match exactly",
-          file=sys.stderr)
-    return 1 if mismatches else 0
+    return golden_main(__doc__.splitlines()[0], GOLDEN_CSV, COLUMNS, run_cases, check_row, "rows")
 
 
 if __name__ == "__main__":

@@ -35,15 +35,19 @@ of 0.6-5 s each; ``--check-only`` takes well under 1 s.
 
 from __future__ import annotations
 
-import argparse
-import csv
 import math
 import sys
-import time
 from itertools import product
 from pathlib import Path
 
-from scalesim_runner import DATAFLOWS, ComputeReport, GemmLayer, run_scalesim
+from scalesim_runner import (
+    DATAFLOWS,
+    ComputeReport,
+    GemmLayer,
+    closed_form_problems,
+    golden_main,
+    run_scalesim,
+)
 
 REPO = Path(__file__).resolve().parent.parent
 GOLDEN_CSV = REPO / "tests" / "golden" / "scalesim_compute.csv"
@@ -121,16 +125,7 @@ def check_row(row: dict[str, str]) -> list[str]:
     """Differences between one golden row and the closed forms; empty if it matches."""
     dims = [int(row[key]) for key in ("rows", "cols")]
     mnk = [int(row[key]) for key in ("m", "n", "k")]
-    expected = closed_form(dims[0], dims[1], row["dataflow"], *mnk)
-    problems = []
-    if int(row["stall_cycles"]) != 0:
-        problems.append(f"stall_cycles={row['stall_cycles']}")
-    if int(row["total_cycles"]) != expected["total_cycles"]:
-        problems.append(f"total_cycles {row['total_cycles']} != {expected['total_cycles']}")
-    for key in ("overall_util_pct", "mapping_efficiency_pct", "compute_util_pct"):
-        if not math.isclose(float(row[key]), expected[key], rel_tol=1e-12):
-            problems.append(f"{key} {row[key]} != {expected[key]!r}")
-    return problems
+    return closed_form_problems(row, closed_form(dims[0], dims[1], row["dataflow"], *mnk))
 
 
 def run_cases(python: str, cases) -> tuple[list[dict[str, str]], float]:
@@ -163,37 +158,8 @@ def golden_row(rows, cols, dataflow, layer: GemmLayer, report: ComputeReport) ->
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--scalesim-python", default=sys.executable,
-                        help="python with scalesim installed (default: this one)")
-    parser.add_argument("--out", type=Path, default=GOLDEN_CSV, help="golden CSV to write")
-    parser.add_argument("--check-only", action="store_true",
-                        help="do not run SCALE-Sim; check an existing CSV against the closed forms")
-    args = parser.parse_args()
-
-    if args.check_only:
-        with args.out.open() as handle:
-            golden = list(csv.DictReader(handle))
-    else:
-        start = time.perf_counter()
-        golden, scalesim_seconds = run_cases(args.scalesim_python, golden_cases())
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        with args.out.open("w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=COLUMNS, lineterminator="\n")
-            writer.writeheader()
-            writer.writerows(golden)
-        print(f"wrote {len(golden)} cases to {args.out} in {time.perf_counter() - start:.1f} s "
-              f"({scalesim_seconds:.1f} s in SCALE-Sim)", file=sys.stderr)
-
-    mismatches = 0
-    for row in golden:
-        problems = check_row(row)
-        if problems:
-            mismatches += 1
-            print(f"MISMATCH {row['case']}: {'; '.join(problems)}", file=sys.stderr)
-    print(f"closed form: {len(golden) - mismatches}/{len(golden)} cases match exactly",
-          file=sys.stderr)
-    return 1 if mismatches else 0
+    return golden_main(__doc__.splitlines()[0], GOLDEN_CSV, COLUMNS,
+                       lambda python: run_cases(python, golden_cases()), check_row, "cases")
 
 
 if __name__ == "__main__":

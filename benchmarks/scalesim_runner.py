@@ -1,6 +1,8 @@
 """Run SCALE-Sim v3 on GEMM or conv layers in a subprocess; read back its COMPUTE_REPORT.csv.
 
-Shared by ``scalesim_golden.py`` (golden numbers) and ``validate_scalesim.py`` (cross-validation).
+Shared by ``scalesim_golden.py`` and ``scalesim_conv_golden.py`` (golden numbers: the run, the
+check of each row against the closed forms and the script's command line, ``golden_main``) and
+``validate_scalesim.py`` (cross-validation).
 Importing this module needs neither SCALE-Sim nor accelsim: the caller names the python of a
 virtualenv where ``scalesim`` (3.0.0, with ``numpy<2``) is installed, and this same file is run
 there as a script (``python scalesim_runner.py CONFIG TOPOLOGY LAYOUT OUTDIR``) to do the run.
@@ -15,11 +17,14 @@ Conv layers (``ConvLayer``) are written in SCALE-Sim's 8-column conv layout and 
 
 from __future__ import annotations
 
+import argparse
 import csv
+import math
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -234,6 +239,62 @@ def run_scalesim(
     if len(reports) != expected:
         raise RuntimeError(f"SCALE-Sim reported {len(reports)} layers, expected {expected}")
     return reports, seconds
+
+
+def closed_form_problems(row: dict[str, str], expected: dict[str, float]) -> list[str]:
+    """Differences between a golden row (SCALE-Sim's text) and the closed-form numbers: no
+    stall, the exact Total Cycles, the three utilisations to 1e-12; empty if it matches."""
+    problems = []
+    if int(row["stall_cycles"]) != 0:
+        problems.append(f"stall_cycles={row['stall_cycles']}")
+    if int(row["total_cycles"]) != expected["total_cycles"]:
+        problems.append(f"total_cycles {row['total_cycles']} != {expected['total_cycles']}")
+    for key in ("overall_util_pct", "mapping_efficiency_pct", "compute_util_pct"):
+        if not math.isclose(float(row[key]), expected[key], rel_tol=1e-12):
+            problems.append(f"{key} {row[key]} != {expected[key]!r}")
+    return problems
+
+
+def write_golden(path: Path, columns: tuple[str, ...], golden: list[dict[str, str]]) -> None:
+    """The golden CSV: a header of ``columns``, one row per case, ``\\n`` line ends."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(golden)
+
+
+def golden_main(description: str, golden_csv: Path, columns: tuple[str, ...],
+                run: Callable[[str], tuple[list[dict[str, str]], float]],
+                check_row: Callable[[dict[str, str]], list[str]], noun: str) -> int:
+    """A golden script's command line: run SCALE-Sim (``run(python)`` -> rows, seconds) and
+    write ``golden_csv``, or ``--check-only`` read it; then check every row against the closed
+    forms; 1 on any mismatch."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--scalesim-python", default=sys.executable,
+                        help="python with scalesim installed (default: this one)")
+    parser.add_argument("--out", type=Path, default=golden_csv, help="golden CSV to write")
+    parser.add_argument("--check-only", action="store_true",
+                        help="do not run SCALE-Sim; check an existing CSV against the closed forms")
+    args = parser.parse_args()
+    if args.check_only:
+        with args.out.open() as handle:
+            golden = list(csv.DictReader(handle))
+    else:
+        start = time.perf_counter()
+        golden, scalesim_seconds = run(args.scalesim_python)
+        write_golden(args.out, columns, golden)
+        print(f"wrote {len(golden)} {noun} to {args.out} in {time.perf_counter() - start:.1f} s "
+              f"({scalesim_seconds:.1f} s in SCALE-Sim)", file=sys.stderr)
+    mismatches = 0
+    for row in golden:
+        problems = check_row(row)
+        if problems:
+            mismatches += 1
+            print(f"MISMATCH {row['case']}: {'; '.join(problems)}", file=sys.stderr)
+    print(f"closed form: {len(golden) - mismatches}/{len(golden)} {noun} match exactly",
+          file=sys.stderr)
+    return 1 if mismatches else 0
 
 
 def _main(argv: list[str]) -> None:

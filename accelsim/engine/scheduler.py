@@ -32,7 +32,7 @@ from accelsim.engine.plan import Group, Load, Step, Work
 from accelsim.engine.tile_costs import TileCosts, tile_for
 from accelsim.errors import MappingError
 from accelsim.mapping.batch import per_image
-from accelsim.mapping.placement import place_tensors, tile_access
+from accelsim.mapping.placement import place_tensors, tile_access, transposed_tile_access
 from accelsim.mapping.tiler import GemmTiling, fixed_tiling, loop_nest, tile_rows
 from accelsim.units import ceil_div, tensor_bytes
 from accelsim.workload.ops import GEMM_KINDS, Add, Matmul, Op, Softmax
@@ -114,6 +114,8 @@ class Scheduler:
             return chain
         tensor = op.outputs[0]
         while True:
+            if self.trace.tensor(tensor).transposed:
+                return chain  # its readers read the stored (transposed) layout, not the tile
             nxt = self._single_consumer(tensor)
             if nxt is None or nxt.kind not in EPILOGUE_KINDS:
                 return chain
@@ -168,7 +170,7 @@ class Scheduler:
             return None  # the per-head stages have no path for a streamed operand
         tail = epilogue[-1].outputs[0] if epilogue else op.outputs[0]
         softmax = self._single_consumer(tail)
-        if not isinstance(softmax, Softmax):
+        if not isinstance(softmax, Softmax) or self.trace.tensor(tail).transposed:
             return None
         sv = self._single_consumer(softmax.outputs[0])
         if not isinstance(sv, Matmul) or sv.inputs[0] != softmax.outputs[0]:
@@ -326,6 +328,18 @@ class Scheduler:
         p = self.placement[tensor]
         return tile_access(p, row0, p.rows - row0 if rows is None else rows, col0, cols)
 
+    def _write_slice(self, tensor: str, row0: int, rows: int, col0: int = 0,
+                     cols: int | None = None) -> AccessPattern:
+        """Access pattern of an output tile in its producer's coordinates: ``_slice``, or for a
+        tensor stored transposed (a GEMM writing column by column) the transposed runs."""
+        t = self.trace.tensor(tensor)
+        if not t.transposed:
+            return self._slice(tensor, row0, rows, col0, cols)
+        p = self.placement[tensor]
+        width = t.shape[-2]
+        return transposed_tile_access(p, width, row0, rows, col0, width - col0 if cols is None
+                                      else cols)
+
     def _input_load(self, tensor: str, nbytes: int, op: str,
                     pattern: AccessPattern | None = None) -> tuple[Load, ...]:
         if tensor in self.resident or nbytes == 0:
@@ -424,7 +438,7 @@ class Scheduler:
                     loads=tuple(loads), stages=stages, releases=tuple(releases),
                     opens_out=opens, closes_out=closes, epilogue=ep_work,
                     write_bytes=write_bytes, write_op=write_op,
-                    write_pattern=self._slice(final.name, bi * m + m0, mt, n0, nt)
+                    write_pattern=self._write_slice(final.name, bi * m + m0, mt, n0, nt)
                     if closes else None))
         for key, uses in tile_uses.items():
             _accumulate(sram_r, tile_memo[key][3], uses)
@@ -686,8 +700,8 @@ class Scheduler:
                 releases=(("input", 0),) if x.name not in self.resident and x_rows else (),
                 write_bytes=0 if keep else writes["output"],
                 write_op=op.name,
-                write_pattern=self._rows(out.name, (r0 // pool_tokens) if pool_tokens else r0,
-                                         out_rows)))
+                write_pattern=self._write_slice(out.name, r0, r) if out.transposed else
+                self._rows(out.name, (r0 // pool_tokens) if pool_tokens else r0, out_rows)))
         group = Group(index, (op,), (unit,), steps)
         group.units = {op.name: unit}
         group.sram_read_bytes[op.name] = sram_r

@@ -10,8 +10,9 @@ column panels of the width the mapping reads (panel j holds all rows of its colu
 inside), so a weight tile is one contiguous run; activations are plain row-major (a narrow tile
 of them is one short run per row, which is what costs on banked DRAM).
 A tile is a (rows x cols) slice at (row0, col0); ``tile_access`` turns it into the
-AccessPattern cost.dram prices. The scheduler and the mapping search both call it, so a tile
-costs the same wherever it is generated.
+AccessPattern cost.dram prices (``transposed_tile_access`` for a GEMM's output tile written
+into a tensor stored transposed: one run per output column). The scheduler and the mapping
+search both call it, so a tile costs the same wherever it is generated.
 """
 
 from __future__ import annotations
@@ -81,3 +82,19 @@ def tile_access(p: TensorPlacement, row0: int, rows: int, col0: int = 0,
     if rows > 1 and run == p.pitch_bytes:
         return AccessPattern(base, run * rows, 0, 1)
     return AccessPattern(base, run, p.pitch_bytes, max(rows, 1))
+
+
+def transposed_tile_access(p: TensorPlacement, stored_rows_per_group: int, row0: int,
+                           rows: int, col0: int, cols: int) -> AccessPattern:
+    """Access pattern of the producer's tile rows [row0, row0 + rows) x cols [col0, col0 +
+    cols) written into a tensor stored transposed: the producer's [g x R, N] result (R =
+    ``p.cols`` rows per group, N = ``stored_rows_per_group``) sits as g matrices [N, R], so the
+    tile is ``cols`` runs of ``rows`` elements, one per output column. A tile inside one group
+    is exact; one spanning several groups is priced as the whole stored rows between its first
+    and last run (exact when it covers whole groups and all N columns; otherwise an upper
+    bound: the engine's write is one access pattern)."""
+    r, n = p.cols, stored_rows_per_group
+    g0, g1 = row0 // r, (row0 + max(rows, 1) - 1) // r
+    if g0 == g1:
+        return tile_access(p, g0 * n + col0, cols, row0 - g0 * r, rows)
+    return tile_access(p, g0 * n + col0, (g1 - g0) * n + cols, 0, r)

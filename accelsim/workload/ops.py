@@ -37,6 +37,9 @@ class Tensor:
 
     ``role``: ``input`` (the image), ``activation`` (produced by an op), ``weight`` (GEMM
     weights from DRAM) or ``param`` (biases, scales, position embeddings, constants).
+    ``transposed``: stored as the transpose of what its producer computes, ``shape`` as stored:
+    a GEMM (or its accumulator's requant) whose result is [..., shape[-1], shape[-2]] writes
+    each output tile column by column (the README's layout-cost policy). Readers see ``shape``.
     """
 
     name: str
@@ -44,6 +47,7 @@ class Tensor:
     bits: int
     dtype: str = "int"
     role: str = "activation"
+    transposed: bool = False
 
     @property
     def numel(self) -> int:
@@ -64,6 +68,14 @@ class Tensor:
     @property
     def is_constant(self) -> bool:
         return self.role in ("weight", "param")
+
+    @property
+    def written_shape(self) -> tuple[int, ...]:
+        """The shape its producer computes: ``shape`` with the last two dims swapped when the
+        tensor is stored transposed."""
+        if not self.transposed or len(self.shape) < 2:
+            return self.shape
+        return (*self.shape[:-2], self.shape[-1], self.shape[-2])
 
 
 @dataclass(frozen=True)
@@ -350,6 +362,11 @@ class Copy(RowOp):
 
     def input_numels(self) -> tuple[int | None, ...]:
         return (None,) * len(self.inputs)
+
+    def layout_problem(self, output: bool, slot: int, shape: tuple[int, ...]) -> str | None:
+        """The inputs may have any layout (re-laying them out is the copy's work); the output
+        is rows of ``length``."""
+        return super().layout_problem(output, slot, shape) if output else None
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ import yaml
 
 from accelsim.errors import TraceError
 from accelsim.workload.ops import (
+    GEMM_KINDS,
     OP_TYPES,
     TENSOR_DTYPES,
     TENSOR_ROLES,
@@ -116,6 +117,9 @@ class Trace:
             if t.numel > 2**48:
                 raise TraceError("tensor too large", file=src, key=f"{where}.shape",
                                  value=list(t.shape), expected="< 2^48 elements")
+            if t.transposed and (t.role != "activation" or len(t.shape) < 2):
+                raise TraceError("only an activation of rank >= 2 can be stored transposed",
+                                 file=src, key=f"{where}.transposed", value=list(t.shape))
         produced: set[str] = set()
         op_names: set[str] = set()
         for op in self.ops:
@@ -192,16 +196,36 @@ class Trace:
                     f"inconsistent shape: {op.kind} dims {op.dims()} produce {want} elements, "
                     f"tensor {name!r} has {have}", file=self.source,
                     key=f"{where}.outputs[{slot}]")
+        for slot, name in enumerate(op.outputs):
+            if self.tensor_map[name].transposed and not self._writes_transposed(op):
+                raise TraceError(
+                    f"tensor {name!r} is stored transposed, but a {op.kind} cannot write it "
+                    "so: only a gemm or matmul (or the requant of its accumulator) writes its "
+                    "output tiles transposed; use a copy op", file=self.source,
+                    key=f"{where}.outputs[{slot}]")
         for output, names in ((False, op.inputs), (True, op.outputs)):
             for slot, name in enumerate(names):
-                shape = self.tensor_map[name].shape
+                tensor = self.tensor_map[name]
+                shape = tensor.written_shape if output else tensor.shape
                 expected = op.layout_problem(output, slot, shape)
                 if expected is not None:
+                    stored = f" (stored transposed as {list(tensor.shape)})" \
+                        if output and tensor.transposed else ""
                     raise TraceError(
-                        f"inconsistent shape: tensor {name!r} is {list(shape)}, the {op.kind} "
+                        f"inconsistent shape: tensor {name!r} is {list(shape)}{stored}, the "
+                        f"{op.kind} "
                         f"needs {expected} (shapes are compared, not element counts: "
                         "transposed?)", file=self.source,
                         key=f"{where}.{'outputs' if output else 'inputs'}[{slot}]")
+
+    def _writes_transposed(self, op: Op) -> bool:
+        """The array writes a GEMM's output tile in either orientation (it leaves the array
+        column by column), and a requant of the accumulator rescales that tile in place; the
+        vector unit's row ops write rows only (README, layout-cost policy)."""
+        if op.kind in GEMM_KINDS:
+            return True
+        source = self.producers.get(op.inputs[0]) if op.kind == "requant" else None
+        return source is not None and source.kind in GEMM_KINDS
 
 
 # ----------------------------------------------------------------------------- YAML format
@@ -218,7 +242,7 @@ def trace_to_dict(trace: Trace) -> dict[str, Any]:
         **({"seq_len": trace.seq_len} if trace.seq_len else {}),
         "tensors": [
             {"name": t.name, "shape": list(t.shape), "bits": t.bits, "dtype": t.dtype,
-             "role": t.role}
+             "role": t.role, **({"transposed": True} if t.transposed else {})}
             for t in trace.tensors
         ],
         "ops": [
@@ -329,7 +353,7 @@ def trace_from_dict(data: Any, source: str) -> Trace:
             raise TraceError("unknown key", file=source, key=str(key))
     tensors = []
     for where, item in _entries(data, "tensors", source):
-        extra = set(item) - {"name", "shape", "bits", "dtype", "role"}
+        extra = set(item) - {"name", "shape", "bits", "dtype", "role", "transposed"}
         if extra:
             raise TraceError("unknown key", file=source, key=f"{where}.{sorted(extra)[0]}")
         shape = _require(item, "shape", where, source)
@@ -341,10 +365,15 @@ def trace_from_dict(data: Any, source: str) -> Trace:
         if not isinstance(bits, int) or isinstance(bits, bool):
             raise TraceError("bits must be an integer", file=source, key=f"{where}.bits",
                              value=bits)
+        transposed = item.get("transposed", False)
+        if not isinstance(transposed, bool):
+            raise TraceError("flag must be true or false", file=source,
+                             key=f"{where}.transposed", value=transposed)
         tensors.append(Tensor(name=_name(_require(item, "name", where, source), f"{where}.name",
                                           source), shape=tuple(shape),
                               bits=bits, dtype=str(item.get("dtype", "int")),
-                              role=str(item.get("role", "activation"))))
+                              role=str(item.get("role", "activation")),
+                              transposed=transposed))
     ops: list[Op] = []
     for where, item in _entries(data, "ops", source):
         kind = _require(item, "kind", where, source)

@@ -31,11 +31,11 @@ def banked_arch(model: str = "banked", **dram: object):
     }, "tiny-banked")
 
 
-def one_gemm_trace(m: int = 8, n: int = 8, k: int = 8) -> Trace:
+def one_gemm_trace(m: int = 8, n: int = 8, k: int = 8, transposed: bool = False) -> Trace:
     return Trace(
         name="g",
         tensors=(Tensor("a", (m, k), 8, role="input"), Tensor("b", (k, n), 8, role="weight"),
-                 Tensor("c", (m, n), 32)),
+                 Tensor("c", (n, m) if transposed else (m, n), 32, transposed=transposed)),
         ops=(Gemm(name="g", m=m, n=n, k=k, inputs=("a", "b"), outputs=("c",)),),
     ).validate()
 
@@ -56,6 +56,27 @@ def test_gemm_transfers_by_hand() -> None:
     assert layer.dram_row_hit_rate == pytest.approx(21 / 26)
     assert layer.dram_achieved_gbps == pytest.approx(
         (32 + 64 + 32 + 256) / 353 * 1.6e9 / 1e9)
+
+
+def test_gemm_written_transposed_by_hand() -> None:
+    # The same GEMM with C stored transposed ([n, m], for a reader wanting columns): each
+    # 8x4 output tile is written as 4 runs (one per output column) of 8 int32 = 32 B, one
+    # 32 B burst each, 64 B apart (the 32 B rows of C^T padded to a 64 B pitch): 4 bursts in
+    # one row, 29 + 3 x 8 + 8 = 61 nCK per tile instead of 93; 8 write bursts (no burst half
+    # used), reads and the rest unchanged. Busy: 37 + 93 + 37 + 61 + 61 = 289.
+    r = simulate(banked_arch(), one_gemm_trace(transposed=True), record=False,
+                 dram_requests=True)
+    layer = r.layer("g")
+    assert r.dram_busy_cycles == layer.dram_busy_cycles == 289
+    assert layer.dram_read_bursts == 10 and layer.dram_write_bursts == 8
+    assert layer.dram_row_hit_rate == pytest.approx(13 / 18)
+    stores = [int(x.split()[1], 16) for x in ramulator_trace(r).splitlines()
+              if x.startswith("ST")]
+    assert stores == [stores[0] + 64 * i for i in range(8)]  # row i of C^T = column i of C
+    # on the bandwidth model a transposed write moves the same bytes: the same cycles
+    flat = banked_arch("bandwidth")
+    assert simulate(flat, one_gemm_trace(transposed=True)).total_cycles == \
+        simulate(flat, one_gemm_trace()).total_cycles
 
 
 def test_banked_energy_is_per_action() -> None:

@@ -81,6 +81,11 @@ def test_simulate_qdq_reports_int8_gemms_and_what_stayed_float(graphs, run_cli) 
     note = [line for line in r.stderr.splitlines() if "stayed float" in line]
     assert len(note) == 1 and note[0].startswith("accelsim: note: 8 operator(s) stayed float")
     assert "encoder.layer.0.layernorm_before" in note[0]
+    gemms = [line for line in r.stderr.splitlines() if "GEMMs on the array" in line]
+    assert gemms == ["accelsim: note: GEMMs on the array: 8 gemm int8, 2 matmul int8 (operands "
+                     "-> output from the graph: 5 x uint8 per-tensor, int8 per-tensor -> fp32; "
+                     "3 x uint8 per-tensor, int8 per-tensor -> uint8; 1 x uint8 per-tensor, "
+                     "uint8 per-tensor -> fp32; 1 x uint8 per-tensor, uint8 per-tensor -> uint8)"]
 
 
 def test_import_writes_an_editable_trace(graphs, tmp_path: Path, run_cli) -> None:

@@ -236,6 +236,54 @@ def test_validation_error_names_file_and_key(tmp_path: Path, edit, message: str)
     assert error == f"{path}: {message}"
 
 
+def _transposed_trace() -> dict:
+    """fc's [4, 16] result, requantized and stored transposed as [16, 4] for a softmax over
+    the 4 rows of each of its 16 columns."""
+    data = copy.deepcopy(BASE)
+    data["ops"] = data["ops"][:2] + [{"name": "sm", "kind": "softmax", "rows": 16, "length": 4,
+                                      "inputs": ["fc.out"], "outputs": ["sm.out"]}]
+    _tensor(data, "fc.out").update(shape=[16, 4], transposed=True)
+    _tensor(data, "sm.out").update(shape=[16, 4])
+    return data
+
+
+def test_a_tensor_stored_transposed(tmp_path: Path) -> None:
+    trace = load_trace_file(write_trace(tmp_path, _transposed_trace()))
+    out = trace.tensor("fc.out")
+    assert out.transposed and out.shape == (16, 4) and out.written_shape == (4, 16)
+    assert not trace.tensor("fc.acc").transposed  # the default, left out of the file
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (lambda d: _tensor(d, "sm.out").update(transposed=True),
+         "ops.sm.outputs[0]: tensor 'sm.out' is stored transposed, but a softmax cannot write "
+         "it so: only a gemm or matmul (or the requant of its accumulator) writes its output "
+         "tiles transposed; use a copy op"),
+        (lambda d: _tensor(d, "fc.weight").update(transposed=True),
+         "tensors.fc.weight.transposed: only an activation of rank >= 2 can be stored "
+         "transposed (got [8, 16])"),
+        (lambda d: _tensor(d, "fc.out").update(transposed="yes"),
+         "tensors[3].transposed: flag must be true or false (got 'yes')"),
+        (lambda d: _tensor(d, "fc.out").update(shape=[4, 16]),
+         "ops.fc.requant.outputs[0]: inconsistent shape: tensor 'fc.out' is [16, 4] (stored "
+         "transposed as [4, 16]), the requant needs [..., length] = [..., 16] (shapes are "
+         "compared, not element counts: transposed?)"),
+        (lambda d: _tensor(d, "fc.out").update(transposed=False),
+         "ops.fc.requant.outputs[0]: inconsistent shape: tensor 'fc.out' is [16, 4], the "
+         "requant needs [..., length] = [..., 16]"),  # without the flag: written as stored
+    ],
+)
+def test_transposed_tensor_errors(tmp_path: Path, edit, message: str) -> None:
+    data = _transposed_trace()
+    edit(data)
+    path = write_trace(tmp_path, data)
+    with pytest.raises(TraceError) as info:
+        load_trace_file(path)
+    assert str(info.value).startswith(f"{path}: {message}")
+
+
 def test_malformed_yaml(tmp_path: Path) -> None:
     path = tmp_path / "bad.yaml"
     path.write_text("schema: accelsim.trace/1\nops:\n- {name: a, kind: gemm\n")

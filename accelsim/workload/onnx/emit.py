@@ -95,9 +95,10 @@ class Emitter:
         return self._scheme_act(t, producer)
 
     def _add(self, name: str, shape: tuple[int, ...], bits_dtype: tuple[int, str],
-             role: str) -> str:
+             role: str, transposed: bool = False) -> str:
         if name not in self.out.tensors:
-            self.out.tensors[name] = Tensor(name, shape, bits_dtype[0], bits_dtype[1], role)
+            self.out.tensors[name] = Tensor(name, shape, bits_dtype[0], bits_dtype[1], role,
+                                            transposed)
         return name
 
     def _input(self, op: IrOp, slot: int) -> str:
@@ -143,15 +144,18 @@ class Emitter:
         if op.kind == "gemm":
             dims["partial_input"] = bool(dims.get("partial_input", 0))
         acc = op.output
+        written = out_ir.shape  # what the op computes (a transposed output is stored swapped)
+        if out_ir.transposed:
+            written = (*written[:-2], written[-1], written[-2])
         if requant:
-            acc = self._add(f"{op.output}.acc", out_ir.shape, (32, "int"), "activation")
+            acc = self._add(f"{op.output}.acc", written, (32, "int"), "activation")
         else:
-            self._add(op.output, out_ir.shape, final, "activation")
+            self._add(op.output, out_ir.shape, final, "activation", out_ir.transposed)
         cls = OP_TYPES[op.kind]
         self.out.ops.append(cls(name=name, block=block, inputs=tuple(inputs), outputs=(acc,),
                                 **dims))  # type: ignore[arg-type]
         if requant:
-            self._add(op.output, out_ir.shape, final, "activation")
+            self._add(op.output, out_ir.shape, final, "activation", out_ir.transposed)
             length = op.dims.get("n", op.dims.get("length"))  # rows of the GEMM's n
             self.out.ops.append(Requant(name=f"{name}.requant", block=block,
                                         rows=out_ir.numel // length, length=length,

@@ -5,6 +5,10 @@ computed from those alone: folded at deployment, never executed) or an *activati
 nodes do not become ops: their output is an alias of a root activation, with the cost policy of
 the README ("Layout operators"): free when the DMA's address generation absorbs them, a ``copy``
 op where it cannot. Q/DQ nodes are annotations: they give the tensor's stored type.
+A row op reading a transpose that moves the innermost axis gets the element order it needs
+replayed from the root (``_view``): the root's own order is free, the transpose of a GEMM's
+result is the GEMM writing its output transposed (when every reader wants that layout), and
+anything else is a copy.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ class IrTensor:
     natural: tuple[int, str]  # (bits, dtype) of the ONNX tensor itself
     quant: tuple[int, str] | None = None  # stored type when a QuantizeLinear follows
     note: str = ""  # quantization granularity
+    transposed: bool = False  # stored as the transpose of its producer's result (shape stored)
 
     @property
     def numel(self) -> int:
@@ -71,6 +76,8 @@ class Alias:
     inner_moved: bool = False  # a transpose that moves the innermost axis
     prefix: int = 0  # elements of static rows concatenated in front (e.g. [CLS])
     prefix_params: tuple[str, ...] = ()
+    #: the layout nodes from the root, replayable on indices (None: not, e.g. after a Slice)
+    chain: tuple[Node, ...] | None = ()
 
 
 @dataclass
@@ -97,6 +104,10 @@ class Lowering:
         self.skip: set[int] = set()
         self.copies: dict[str, str] = {}
         self.op_of: dict[str, IrOp] = {}
+        self.read_as_stored: set[str] = set()  # roots some op reads in their stored order
+        self.read_transposed: dict[str, list[str]] = {}  # GEMM result -> views read transposed
+        self.views: dict[tuple[str, str], str] = {}
+        self.transposed_shape: dict[tuple[str, str], tuple[int, ...]] = {}
 
     # ------------------------------------------------------------------ tensors
     def _shape(self, name: str) -> tuple[int, ...]:
@@ -132,9 +143,15 @@ class Lowering:
         a = self.alias.get(name, Alias(name))
         root_kind = self.op_of[a.root].kind if a.root in self.op_of else ""
         needs_copy = ((a.partial and not (kind == "gemm" and slot == 0))
-                      or (a.prefix and not (kind == "add" and slot == 0))
-                      or (a.inner_moved and kind not in ("gemm", "matmul", "pool")
-                          and root_kind not in ("gemm", "matmul")))
+                      or (a.prefix and not (kind == "add" and slot == 0)))
+        if not needs_copy and kind not in ("gemm", "matmul", "pool", "copy") and (
+                a.inner_moved or (a.chain and self._unreadable(kind, name, a.root))):
+            view = self._view(a, name)
+            if view == "transposed" and root_kind in ("gemm", "matmul"):
+                self.read_transposed.setdefault(a.root, []).append(name)
+                return self._act(name)  # settled by views.settle_transposed
+            needs_copy = view != "same"
+        self.read_as_stored.add(a.root)
         if not needs_copy:
             return self._act(a.root) if a.root not in self.out.tensors else a.root
         if name not in self.copies:
@@ -143,6 +160,18 @@ class Lowering:
                        name)
             self.copies[name] = name
         return name
+
+    def _unreadable(self, kind: str, name: str, root: str) -> bool:
+        """The rows a ``kind`` op reads in ``name`` are not rows of ``root`` as stored (by the
+        op's own layout rule): e.g. only size-1 dims moved, so the axis it reads changed."""
+        from accelsim.workload.onnx.views import ROW_KINDS, unreadable
+
+        return kind in ROW_KINDS and unreadable(self, kind, name, root)
+
+    def _view(self, a: Alias, name: str) -> str:
+        from accelsim.workload.onnx.views import view_of
+
+        return view_of(self, a, name)
 
     def _row_dims(self, name: str) -> dict[str, int]:
         shape = self._shape(name) or (1,)
@@ -174,6 +203,10 @@ class Lowering:
                 self._gemm(node)
             else:
                 self._compute(node)
+        from accelsim.workload.onnx.views import copy_unreadable, settle_transposed
+
+        settle_transposed(self)
+        copy_unreadable(self)
         return self.out
 
     def _pattern(self, node: Node, m: Match) -> None:
@@ -186,9 +219,12 @@ class Lowering:
     def _set_alias(self, node: Node, src: str, **kw: object) -> None:
         base = self.alias.get(src, Alias(src))
         a = Alias(base.root, partial=base.partial or bool(kw.get("partial")),
-                  inner_moved=base.inner_moved or bool(kw.get("inner_moved")),
+                  inner_moved=(base.inner_moved and not kw.get("in_order"))
+                  or bool(kw.get("inner_moved")),
                   prefix=base.prefix + int(kw.get("prefix", 0)),
-                  prefix_params=base.prefix_params + tuple(kw.get("prefix_params", ())))
+                  prefix_params=base.prefix_params + tuple(kw.get("prefix_params", ())),
+                  chain=None if base.chain is None or kw.get("prefix") else
+                  (*base.chain, node))
         for out in node.outputs:
             if out:
                 self.alias[out] = a
@@ -215,7 +251,7 @@ class Lowering:
             for o in node.outputs:
                 if o:
                     self.alias[o] = Alias(self.alias.get(src, Alias(src)).root,
-                                          partial=self._numel(o) < self._numel(src))
+                                          partial=self._numel(o) < self._numel(src), chain=None)
         elif op in ("Concat", "QLinearConcat"):
             self._concat(node)
         elif op in ("Pad", "Expand") and self._numel(out) != self._numel(src):
@@ -233,12 +269,18 @@ class Lowering:
         axis = node.attrs.get("axis", 0) % len(self._shape(out))
         if len(acts) == len(ins) and len(roots) == 1 and \
                 self._numel(out) == self._numel(next(iter(roots))):
-            self.alias[out] = Alias(next(iter(roots)))  # a permutation (roll, patch merging)
+            # a permutation (roll, patch merging)
+            self.alias[out] = Alias(next(iter(roots)), chain=None)
             return
         if len(acts) == 1 and axis != len(self._shape(out)) - 1 and ins[-1] == acts[0]:
             consts = [self._param(i) for i in ins[:-1]]
+            base = self.alias.get(acts[0], Alias(acts[0]))
+            # the rows after the prefix are read in the root's stored order (e.g. a patch
+            # embedding's NCHW -> tokens transpose, which the im2col GEMM's layout undoes)
+            in_order = base.inner_moved and not base.partial and not base.prefix and \
+                self._view(base, acts[0]) == "same"
             self._set_alias(node, acts[0], prefix=sum(self._numel(c) for c in ins[:-1]),
-                            prefix_params=consts)
+                            prefix_params=consts, in_order=in_order)
             return
         name = node.name or out
         self._emit("copy", name, "Concat", self._row_dims(out),
@@ -287,7 +329,7 @@ class Lowering:
             self._eltwise(node, name, ins)
             for extra in node.outputs[1:]:
                 if extra:
-                    self.alias[extra] = Alias(out, partial=True)
+                    self.alias[extra] = Alias(out, partial=True, chain=None)
         else:
             dom = f"{node.domain}:" if node.domain else ""
             raise self._fail(node, f"operator {dom}{op} has no accelsim mapping (see the "

@@ -25,7 +25,29 @@ def import_notes(trace: Trace) -> list[str]:
                          f"{_shorten(float_ops)}")
         else:
             lines.append("every operator is quantized (none stayed float)")
+    if trace.quant == "graph":
+        gemms = _gemm_note(trace)
+        if gemms:
+            lines.append(gemms)
     return lines
+
+
+def _gemm_note(trace: Trace) -> str:
+    """The array's operators by MAC precision (the widest operand, as the engine runs them)
+    and the operand types the graph gave them, most common first."""
+    precision: Counter[str] = Counter()
+    for op in trace.ops:
+        if op.macs:
+            a, b = (trace.tensor(t) for t in op.inputs[:2])
+            dtype = "fp" if "fp" in (a.dtype, b.dtype) else "int"
+            precision[f"{op.kind} {dtype}{max(a.bits, b.bits)}"] += 1
+    if not precision:
+        return ""
+    types = Counter(trace.meta.get("quant", {}).values())
+    detail = "; ".join(f"{n} x {text}" for text, n in types.most_common(4))
+    more = f"; {len(types) - 4} more forms" if len(types) > 4 else ""
+    return (f"GEMMs on the array: {', '.join(f'{n} {k}' for k, n in precision.items())}"
+            + (f" (operands -> output from the graph: {detail}{more})" if detail else ""))
 
 
 def _shorten(names: tuple[str, ...], limit: int = 12) -> str:
