@@ -13,11 +13,12 @@ images', not a mix). Each unit runs either
     reused across images when they fit", issue 16).
 
 Image-major moves at most b times a batch-1 run's bytes (exactly that without reuse). A unit
-runs layer-major only when that moves no more DRAM bytes than image-major and scores no worse
-under the objective (latency: estimated cycles; energy: DRAM bytes; edp: their product), so a
-batch never moves more bytes per inference than b batch-1 runs (tests/property). The cycle
-estimate of a group is the pipelined bound max(sum of its steps' slowest stage, its DRAM bytes
-at the DRAM rate), the same two-resource view the tile search uses (mapping.estimate).
+runs layer-major only when that moves no more DRAM bytes and takes no more estimated cycles
+than image-major and scores no worse under the objective (latency: estimated cycles; energy:
+DRAM bytes; edp: their product), so a batch never moves more bytes per inference than b batch-1
+runs (tests/property). The cycle estimate of a group is the pipelined bound max(sum of its
+steps' slowest stage, its DRAM bytes at the DRAM rate), the same two-resource view the tile
+search uses (mapping.estimate).
 """
 
 from __future__ import annotations
@@ -171,12 +172,14 @@ def compose(layer_groups: list[Group], one_groups: list[Group], layer: Any, one:
                 options.append((cand, True))
                 break  # the whole-weight tiles when they are reusable, else as searched
         best = None
+        plain_cycles = batch * sum(group_cycles(g, dram_bytes_per_cycle) for g in options[0][0])
         for cand, keep in options:
             copies = [[held_copy(g, x, batch, 0, frozenset()) if keep else g for g in cand]
                       for x in range(batch)]
             ib = sum(group_bytes(g) for per in copies for g in per)
             ic = sum(group_cycles(g, dram_bytes_per_cycle) for per in copies for g in per)
             if ib <= batch * sum(group_bytes(g) for g in options[0][0]) and (
+                    ic <= plain_cycles or not keep) and (
                     best is None or (score(objective, ib, ic), ib) < (best[0], best[1])):
                 best = (score(objective, ib, ic), ib, ic, cand, keep)
         assert best is not None
@@ -186,7 +189,9 @@ def compose(layer_groups: list[Group], one_groups: list[Group], layer: Any, one:
         if recorded:
             to_layer = recorded[0] == "layer-major"
         else:
-            to_layer = not force_image and lb <= ib and (
+            # never more bytes nor more estimated cycles than image-major, whatever the
+            # objective: image-major is b batch-1 runs, the guarantee's baseline
+            to_layer = not force_image and lb <= ib and lc <= ic and (
                 score(objective, lb, lc) <= score(objective, ib, ic))
         choices.append(UnitChoice(first, last, lb, ib, lc, ic,
                                   "layer-major" if to_layer else "image-major",

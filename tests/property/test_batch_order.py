@@ -5,7 +5,7 @@ b batch-1 runs (or fewer, when a unit's weights stay on chip across images)."""
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from accelsim import build_trace, load_arch, simulate
@@ -36,6 +36,10 @@ def violations(one: tuple, many: tuple) -> list[str]:
        weight_kib=st.sampled_from([16, 64, 256, 1024]), edge=st.sampled_from([8, 16, 32]),
        model=st.sampled_from(["vit_tiny", "deit_tiny"]), image_size=st.sampled_from([64, 96]),
        objective=st.sampled_from(["latency", "energy", "edp"]))
+# CI's counterexample: under the energy objective layer-major saved bytes but cost 0.84% more
+# cycles per inference (965,199.5 vs 957,123); an order is taken only when neither is worse
+@example(batch=4, input_kib=8, weight_kib=16, edge=16, model="vit_tiny", image_size=96,
+         objective="energy")
 def test_batch_never_costs_more_per_inference(batch: int, input_kib: int, weight_kib: int,
                                               edge: int, model: str, image_size: int,
                                               objective: str) -> None:
