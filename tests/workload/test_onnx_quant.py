@@ -105,11 +105,18 @@ def test_qoperator_graph(tmp_path: Path) -> None:
     sm = next(op for op in trace.ops if op.kind == "softmax")  # QLinearSoftmax
     assert bits(trace, sm.name, 0) == (8, "uint")
     assert trace.meta["float_ops"] == ()
+    # an operand written by a QLinear* node (QK^T reads Q and K from QLinearMatMuls, the
+    # output projection SV's QLinearMatMul) has its granularity from that node's output
+    # scale, as one written by a QuantizeLinear has from the Q's scale
+    assert trace.meta["quant"]["encoder.layer.0.attention.matmul"] == \
+        "uint8 per-tensor, uint8 per-tensor -> uint8"
+    assert trace.meta["quant"]["encoder.layer.0.attention.output.matmul"] == \
+        "uint8 per-tensor, int8 per-channel -> uint8"
     assert import_notes(trace) == [
         "every operator is quantized (none stayed float)",
         "GEMMs on the array: 8 gemm int8, 2 matmul int8 (operands -> output from the graph: "
-        "6 x uint8 per-tensor, int8 per-channel -> uint8; 2 x uint8, uint8 -> uint8; 1 x "
-        "uint8, int8 per-channel -> uint8; 1 x uint8 per-tensor, int8 per-tensor -> fp32)"]
+        "7 x uint8 per-tensor, int8 per-channel -> uint8; 2 x uint8 per-tensor, uint8 "
+        "per-tensor -> uint8; 1 x uint8 per-tensor, int8 per-tensor -> fp32)"]
 
 
 def test_matmulnbits_blocked_int4_weights(tmp_path: Path) -> None:

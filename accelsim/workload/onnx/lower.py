@@ -20,7 +20,7 @@ import numpy as np
 from accelsim.errors import TraceError
 from accelsim.workload.onnx.graph import Graph, Node, elem_bits
 from accelsim.workload.onnx.patterns import Match, PatternFinder
-from accelsim.workload.onnx.quantinfo import static_origin
+from accelsim.workload.onnx.quantinfo import qoperator_output_note, static_origin
 from accelsim.workload.onnx.shapes import ShapeInterpreter
 
 LAYOUT = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout", "Transpose",
@@ -118,8 +118,9 @@ class Lowering:
 
     def _act(self, name: str, role: str = "activation") -> str:
         if name not in self.out.tensors:
-            self.out.tensors[name] = IrTensor(name, self._shape(name), role,
-                                              elem_bits(self.s.types.get(name, 1)))
+            self.out.tensors[name] = IrTensor(
+                name, self._shape(name), role, elem_bits(self.s.types.get(name, 1)),
+                note=qoperator_output_note(self.s, self.prod.get(name)))
         return name
 
     def _param(self, name: str, shape: tuple[int, ...] | None = None,

@@ -30,6 +30,30 @@ def granularity(shapes: ShapeInterpreter, dq: Node) -> str:
     return "per-tensor" if numel == 1 else f"per-channel(axis={axis})"
 
 
+#: QOperator nodes that write a quantized tensor, and the input index of its scale (ONNX's
+#: QLinearMatMul / QLinearConv; onnxruntime's com.microsoft contrib-op signatures)
+QOUT_SCALE = {"QLinearMatMul": 6, "QLinearConv": 6, "QGemm": 7, "QLinearAdd": 6,
+              "QLinearMul": 6, "QLinearSoftmax": 3, "QLinearConcat": 0, "QLinearSigmoid": 3,
+              "QLinearLeakyRelu": 3, "QLinearAveragePool": 3, "QLinearGlobalAveragePool": 3}
+
+
+def qoperator_output_note(shapes: ShapeInterpreter, node: Node | None) -> str:
+    """Granularity of the tensor a QOperator node writes (its output scale's size), as a
+    QuantizeLinear's is read; "" for any other node. DynamicQuantizeLinear computes one scale
+    per tensor (ONNX spec)."""
+    if node is None:
+        return ""
+    if node.op_type == "DynamicQuantizeLinear":
+        return "per-tensor"
+    idx = QOUT_SCALE.get(node.op_type)
+    if idx is None or idx >= len(node.inputs) or not node.inputs[idx]:
+        return ""
+    numel = 1
+    for d in shapes.shapes.get(node.inputs[idx], ()):
+        numel *= d
+    return "per-tensor" if numel == 1 else "per-channel"
+
+
 def find_dq(graph: Graph, producers: dict[str, Node], name: str) -> tuple[Node | None, str]:
     """The DequantizeLinear a static tensor comes from (through layout nodes) and the name of
     the stored tensor (the DQ's input or the initializer itself)."""
