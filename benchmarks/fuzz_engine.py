@@ -6,9 +6,12 @@ runs for as long as you give it, over a wider space: array 2..32 per side, every
 1 or 2 banks per buffer, 2 KiB..256 KiB buffers, read ports 2..128 B/cycle, DRAM 1..200 GB/s,
 every fusion switch (residual included), SOLE or FP32 units, ViT/DeiT at 32-96 px and Swin-T
 at 224, batch 1-2, every scheme. ``--engines`` also runs the fast engine on every case and
-reports any byte of JSON in which it differs from simpy (or a different error).
+reports any byte of JSON in which it differs from simpy (or a different error). ``--matrix``
+instead compares the two engines on the whole bundled arch x model matrix, as shipped and with
+the bandwidth pipe (tests/engine/test_fast_engine.py plays a deterministic sample of it).
 
     python benchmarks/fuzz_engine.py --seed 1 --seconds 240 [--engines]
+    python benchmarks/fuzz_engine.py --matrix
 """
 
 from __future__ import annotations
@@ -54,13 +57,45 @@ def random_arch(rng: random.Random) -> dict:
     }
 
 
+#: the bundled simulated archs and the models of the engine matrix
+MATRIX_ARCHS = ("sole", "edge_16x16", "tpu_v1_like")
+MATRIX_MODELS = (("vit_tiny", 224), ("deit_small", 64), ("swin_tiny", 224), ("bert_base", None),
+                 ("vit_base", 224))
+
+
+def matrix() -> int:
+    """Both engines on every bundled arch x model, as shipped and (banked archs) with the
+    bandwidth pipe; prints each pair, returns how many differ."""
+    from accelsim import load_arch
+
+    differ = 0
+    for name, size in MATRIX_MODELS:
+        trace = build_trace(name, image_size=size, seq_len=32 if name == "bert_base" else None)
+        for arch_name in MATRIX_ARCHS:
+            for overrides in ({}, {"dram.model": "bandwidth"}):
+                arch = load_arch(arch_name, overrides)
+                if overrides and arch_name == "tpu_v1_like":
+                    continue  # ships the bandwidth pipe
+                want = result_json(simulate(arch, trace, record=False, engine="simpy"))
+                same = result_json(simulate(arch, trace, engine="fast")) == want
+                differ += not same
+                print(f"{'same' if same else 'DIFFER'} {arch_name} {arch.dram.model} {name}",
+                      flush=True)
+    print(f"matrix: {differ} fast-engine differences")
+    return differ
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--engines", action="store_true",
                         help="compare the fast engine's JSON with simpy's on every case")
+    parser.add_argument("--matrix", action="store_true",
+                        help="compare both engines on the bundled arch x model matrix instead")
     args = parser.parse_args()
+    if args.matrix:
+        raise SystemExit(1 if matrix() else 0)
     rng = random.Random(args.seed)
     traces: dict[tuple, object] = {}
     runs = ok = mapping = failed = differ = 0

@@ -221,7 +221,8 @@ def play(  # noqa: C901, PLR0912, PLR0913, PLR0915 - one flat state machine, num
         g = p_group[cur]
         while True:
             q = pc[cur]
-            # ---- shared sub-routines: DRAM transfer (100..102), unit compute (110..112)
+            # ---- shared sub-routines: DRAM transfer (100..102), unit compute (110..112),
+            # waiting for the group's deps (120)
             if q == 100:  # request the channel for transfer c_tr (its cycles fixed now)
                 tr = c_tr[cur]
                 if last_dir >= 0 and last_dir != t_write[tr]:
@@ -323,6 +324,30 @@ def play(  # noqa: C901, PLR0912, PLR0913, PLR0915 - one flat state machine, num
                 pc[cur] = c_ret[cur]
                 continue
 
+            if q == 120:  # wait for group g's deps (simpy's all-of), then pc c_ret
+                pc[cur] = c_ret[cur]
+                need = 0
+                for di in range(g_dep0[g], g_dep1[g]):
+                    if done_trig[deps[di]] == 0:
+                        need += 1
+                if need == 0:
+                    continue
+                c = n_conds
+                n_conds += 1
+                cd_need[c] = need
+                cd_pid[c] = cur
+                for di in range(g_dep0[g], g_dep1[g]):
+                    d = deps[di]
+                    if done_trig[d] == 0:
+                        nd_cond[n_nodes] = c
+                        if dw_tail[d] < 0:
+                            dw_head[d] = n_nodes
+                        else:
+                            nd_next[dw_tail[d]] = n_nodes
+                        dw_tail[d] = n_nodes
+                        n_nodes += 1
+                break
+
             if kind == 0:
                 # ================================================= loader
                 if q == 0:  # next group
@@ -355,26 +380,8 @@ def play(  # noqa: C901, PLR0912, PLR0913, PLR0915 - one flat state machine, num
                     pc[cur] = 3
                     if l_produced[li] == 1 and v_k[cur] == 0:
                         v_k[cur] = 1
-                        need = 0
-                        for di in range(g_dep0[g], g_dep1[g]):
-                            if done_trig[deps[di]] == 0:
-                                need += 1
-                        if need > 0:
-                            c = n_conds
-                            n_conds += 1
-                            cd_need[c] = need
-                            cd_pid[c] = cur
-                            for di in range(g_dep0[g], g_dep1[g]):
-                                d = deps[di]
-                                if done_trig[d] == 0:
-                                    nd_cond[n_nodes] = c
-                                    if dw_tail[d] < 0:
-                                        dw_head[d] = n_nodes
-                                    else:
-                                        nd_next[dw_tail[d]] = n_nodes
-                                    dw_tail[d] = n_nodes
-                                    n_nodes += 1
-                            break
+                        c_ret[cur] = 3
+                        pc[cur] = 120
                     continue
                 if q == 3:
                     li = v_x[cur]
@@ -518,26 +525,8 @@ def play(  # noqa: C901, PLR0912, PLR0913, PLR0915 - one flat state machine, num
                     v_t1[cur] = now  # t0
                     pc[cur] = 2
                     if j == 0 and v_k[cur] == 0:
-                        need = 0
-                        for di in range(g_dep0[g], g_dep1[g]):
-                            if done_trig[deps[di]] == 0:
-                                need += 1
-                        if need > 0:
-                            c = n_conds
-                            n_conds += 1
-                            cd_need[c] = need
-                            cd_pid[c] = cur
-                            for di in range(g_dep0[g], g_dep1[g]):
-                                d = deps[di]
-                                if done_trig[d] == 0:
-                                    nd_cond[n_nodes] = c
-                                    if dw_tail[d] < 0:
-                                        dw_head[d] = n_nodes
-                                    else:
-                                        nd_next[dw_tail[d]] = n_nodes
-                                    dw_tail[d] = n_nodes
-                                    n_nodes += 1
-                            break
+                        c_ret[cur] = 2
+                        pc[cur] = 120
                     continue
                 if q == 2:
                     v_t2[cur] = now - v_t1[cur]  # t_dep
