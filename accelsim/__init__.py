@@ -11,15 +11,26 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from accelsim.arch.load import load_arch
-from accelsim.arch.spec import ArchSpec
 from accelsim.errors import AccelsimError, ConfigError, SimulationError, TraceError
-from accelsim.workload.load import load_trace
-from accelsim.workload.models import build_trace
-from accelsim.workload.trace import Trace
 
 if TYPE_CHECKING:
     from accelsim.analysis.records import SimResult
+    from accelsim.arch.load import load_arch
+    from accelsim.arch.spec import ArchSpec
+    from accelsim.workload.load import load_trace
+    from accelsim.workload.models import build_trace
+    from accelsim.workload.trace import Trace
+
+#: public names imported on first use (PEP 562), so that ``import accelsim`` - and with it the
+#: CLI's ``--help`` - does not pay for pydantic, yaml and the model generators (~0.25 s)
+_LAZY = {
+    "ArchSpec": "accelsim.arch.spec",
+    "SimResult": "accelsim.analysis.records",
+    "Trace": "accelsim.workload.trace",
+    "build_trace": "accelsim.workload.models",
+    "load_arch": "accelsim.arch.load",
+    "load_trace": "accelsim.workload.load",
+}
 
 __version__ = "0.1.0"
 
@@ -55,8 +66,15 @@ def sweep(*args: Any, **kwargs: Any) -> Any:
 
 
 def __getattr__(name: str) -> Any:
-    if name == "SimResult":
-        from accelsim.analysis.records import SimResult
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'accelsim' has no attribute {name!r}")
+    import importlib
 
-        return SimResult
-    raise AttributeError(name)
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY})

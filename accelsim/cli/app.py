@@ -7,11 +7,50 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from typer.core import TyperGroup
+
+from accelsim.cli.help import COMMANDS, MODULE_OF, SUMMARY
+
+
+class LazyCommands(TyperGroup):
+    """The command group, importing a command's module (accelsim.cli.help.COMMANDS) only when
+    the command is looked up: a run pays for its own command, not for all ten."""
+
+    def list_commands(self, ctx: object) -> list[str]:
+        return [name for name, _, _ in COMMANDS]
+
+    def get_command(self, ctx: object, cmd_name: str):
+        if cmd_name not in self.commands and cmd_name in MODULE_OF:
+            import importlib
+
+            importlib.import_module(f"accelsim.cli.{MODULE_OF[cmd_name]}")
+            for info in app.registered_commands:
+                if info.name == cmd_name:
+                    self.commands[cmd_name] = typer.main.get_command_from_info(
+                        info, pretty_exceptions_short=app.pretty_exceptions_short,
+                        rich_markup_mode=app.rich_markup_mode)
+        return self.commands.get(cmd_name)
+
+    def resolve_command(self, ctx, args):
+        """typer's, with its "Did you mean" drawn from every command, not the loaded ones."""
+        try:
+            return super().resolve_command(ctx, args)
+        except Exception as exc:  # typer's own copy of click's UsageError
+            from difflib import get_close_matches
+
+            message = getattr(exc, "message", None)
+            matches = get_close_matches(args[0], self.list_commands(ctx)) if args else []
+            if isinstance(message, str) and matches and "Did you mean" not in message:
+                suggestions = ", ".join(f"{m!r}" for m in matches)
+                exc.message = f"{message.rstrip('.')}. Did you mean {suggestions}?"  # type: ignore[attr-defined]
+            raise
+
 
 app = typer.Typer(
+    cls=LazyCommands,
     add_completion=False,
     no_args_is_help=True,
-    help="accelsim: cycle-level simulator of quantized-ViT accelerators.",
+    help=SUMMARY,
     pretty_exceptions_enable=False,
 )
 _state = {"debug": False}
