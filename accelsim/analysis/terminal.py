@@ -1,4 +1,5 @@
-"""``simulate``'s terminal view with rich: the summary and the run's "why" first, then the
+"""``simulate``'s terminal view (rich on a terminal, analysis.plain_table's identical text
+layout to a pipe or file): the summary and the run's "why" first, then the
 per-block view with its stall causes and "why" lines, then the layers (the top 10 by cycles by
 default). Formatting only. Every cell is a ``rich.text.Text``, so names, paths and titles from
 the user are never read as rich markup; the console's width is the terminal's (COLUMNS)."""
@@ -8,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from accelsim.analysis.plain_table import PlainTable
 from accelsim.analysis.records import LayerResult, SimResult
 from accelsim.analysis.views import run_title
 from accelsim.analysis.why import CAUSES, Why, block_whys, run_why
@@ -35,18 +37,12 @@ def parse_layers(value: str) -> int | None:
                       expected="all | none | top:N (N > 0), e.g. top:10")
 
 
-def _t(value: object, style: str = "") -> Any:
-    from rich.text import Text
-
-    return Text(str(value), style=style)
+def _t(value: object, style: str = "") -> tuple[str, str]:
+    return (str(value), style)
 
 
-def _table(title: str, caption: str = "", **options: Any) -> Any:
-    from rich import box
-    from rich.table import Table
-
-    return Table(title=_t(title) if title else None, caption=_t(caption) if caption else None,
-                 caption_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, **options)
+def _table(title: str, caption: str = "", **options: Any) -> PlainTable:
+    return PlainTable(title=title, caption=caption, **options)
 
 
 def render_run(result: SimResult, console: Any, layers: int | None = 10,
@@ -63,26 +59,31 @@ def render_run(result: SimResult, console: Any, layers: int | None = 10,
         if label != "run":  # the title says it
             summary.add_row(_t(label), _t(value))
     summary.add_row(_t("why"), _t(why.sentence))
-    console.print(summary)
+    _print(console, summary)
     whys = block_whys(result)
-    console.print(block_table(result, whys))
-    console.print(why_table(whys))
+    _print(console, block_table(result, whys))
+    _print(console, why_table(whys))
     if layers != 0:
-        console.print(layer_table(result, layers))
+        _print(console, layer_table(result, layers))
     if group is not None:  # the group-by table (block: with SFU busy and PE utilization)
         from accelsim.analysis.report import render_groups
 
         render_groups(result, group, console)
 
 
-def why_table(whys: Sequence[tuple[str, Why]]) -> Any:
+def _print(console: Any, table: PlainTable) -> None:
+    """A PlainConsole prints the table as text; a rich Console gets it as a rich Table."""
+    from accelsim.analysis.plain_table import PlainConsole
+
+    console.print(table if isinstance(console, PlainConsole) else table.to_rich())
+
+
+def why_table(whys: Sequence[tuple[str, Why]]) -> PlainTable:
     """One "why" sentence per block; a run of blocks telling the same story (block0 ..
     block11 of a ViT) is printed once, as 'block0..block11'."""
-    from rich.table import Table
-
     from accelsim.analysis.why import same_story
 
-    table = Table.grid(padding=(0, 1))
+    table = PlainTable(grid=True, show_header=False)  # rich's Table.grid(padding=(0, 1))
     table.add_column(no_wrap=True, style="bold")
     table.add_column(overflow="fold")
     i = 0
@@ -100,7 +101,7 @@ def _pct(value: float) -> str:
     return f"{value:.1%}" if value >= 0.0005 else "-"
 
 
-def block_table(result: SimResult, whys: Sequence[tuple[str, Why]]) -> Any:
+def block_table(result: SimResult, whys: Sequence[tuple[str, Why]]) -> PlainTable:
     """One row per block slice: latency, array busy, the waiting split by cause, no GEMM."""
     from accelsim.analysis.breakdown import block_slices
 
@@ -143,7 +144,7 @@ def layer_rows(result: SimResult, limit: int | None) -> list[tuple[LayerResult, 
     return out
 
 
-def layer_table(result: SimResult, limit: int | None) -> Any:
+def layer_table(result: SimResult, limit: int | None) -> PlainTable:
     """The per-layer table: stall causes as columns (% of the layer's cycles); a fused epilogue
     is shown under its host, with no cycles or stalls of its own."""
     from accelsim.analysis.roofline import arch_roofs, place_layer, result_arch

@@ -82,12 +82,21 @@ def command_line() -> str:
 PIPE_WIDTH = 160
 
 
-def make_console(stderr: bool = False) -> Any:
+def make_console(stderr: bool = False, plain: bool = False) -> Any:
     """A rich Console at the terminal's width (COLUMNS when set); a pipe or file gets
     PIPE_WIDTH columns rather than rich's 80. Markup, emoji codes and highlighting are off:
-    every string shown is user text and prints literally (styles are given as rich Text)."""
+    every string shown is user text and prints literally (styles are given as rich Text).
+    ``plain``: to a pipe or file, an analysis.plain_table.PlainConsole instead, which prints
+    PlainTables in rich's layout without importing rich (simulate's default view)."""
     import os
 
+    if plain and not stderr:
+        from accelsim.analysis.plain_table import PlainConsole, plain_output
+
+        if plain_output():
+            columns = os.environ.get("COLUMNS", "")
+            return PlainConsole(int(columns) if columns.isdigit() and int(columns) > 0
+                                else PIPE_WIDTH)
     from rich.console import Console
 
     literal = {"markup": False, "emoji": False, "highlight": False}

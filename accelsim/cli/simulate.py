@@ -218,7 +218,7 @@ def _single(result, fmt, output, suffix, plot, timeline, limit, group, check, dp
     if fmt == "table":
         from accelsim.analysis.terminal import render_run
 
-        console = make_console()
+        console = make_console(plain=group is None and not check)  # rich's text, sans rich
         render_run(result, console, layers=limit, group=group)
         if check:
             console.print("engine invariants hold (MACs and bytes conserved, every step run "
