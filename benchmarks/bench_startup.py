@@ -2,7 +2,8 @@
 
 Usage: python benchmarks/bench_startup.py [--repeat 7] [--only NAME[,NAME]]
 Runs each command --repeat times in a fresh ``python`` process (the one running this script;
-set PYTHONPATH to time a worktree) and prints the median wall time and the median CPU time
+set PYTHONPATH to time a worktree; the children run in ``/`` so that the current folder
+does not shadow it) and prints the median wall time and the median CPU time
 (user + sys of the child, from getrusage) with the load average, so that numbers taken on a
 busy machine can be read (CPU time moves less with load than wall time). Rows:
 
@@ -47,7 +48,8 @@ def run_once(args: list[str], env: dict[str, str]) -> tuple[float, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     done = subprocess.run([sys.executable, *args], capture_output=True,
-                          env={**os.environ, **env}, check=False)
+                          env={**os.environ, **env}, check=False,
+                          cwd="/")  # not a checkout: PYTHONPATH alone picks the tree timed
     wall = time.perf_counter() - t0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:

@@ -267,19 +267,6 @@ def _materialise(case: Case, tmp_path: Path) -> list[str]:
     return out
 
 
-def run_in_process(args: list[str], monkeypatch: pytest.MonkeyPatch,
-                   capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    """``accelsim ARGS`` through ``cli.main``: exit code, stdout, stderr."""
-    monkeypatch.setattr(sys, "argv", ["accelsim", *args])
-    monkeypatch.setitem(cli._state, "debug", False)
-    capsys.readouterr()
-    try:
-        cli.main()
-        code: object = 0  # a command that succeeds returns
-    except SystemExit as exit_info:
-        code = exit_info.code
-    out, err = capsys.readouterr()
-    return (code if isinstance(code, int) else 1), out, err
 
 
 def run_process(args: list[str]) -> subprocess.CompletedProcess[str]:
@@ -295,11 +282,11 @@ def test_matrix_is_large_enough() -> None:
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_bad_input_is_one_clear_line(case: Case, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                     capsys: pytest.CaptureFixture[str]) -> None:
+                                     run_cli) -> None:
     if case.prepare is _unreadable and os.geteuid() == 0:
         pytest.skip("root reads files without read permission")
     args = _materialise(case, tmp_path)
-    code, _, err = run_in_process(args, monkeypatch, capsys)
+    code, _, err = run_cli(args)
     lines = err.splitlines()
     assert code == 2, err
     assert len(lines) == 1, err
@@ -321,14 +308,13 @@ USAGE_ERRORS = {"image-size-not-a-number", "unknown-option"}
 SUBPROCESS_CASES = ["arch-python-tag", "set-buffer-too-small", "trace-cycle", "model-unknown"]
 
 
-def test_in_process_matches_the_console_script(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_in_process_matches_the_console_script(tmp_path: Path, run_cli) -> None:
     by_id = {c.id: c for c in CASES}
     for case_id in SUBPROCESS_CASES:
         folder = tmp_path / case_id
         folder.mkdir()
         args = _materialise(by_id[case_id], folder)
-        code, out, err = run_in_process(args, monkeypatch, capsys)
+        code, out, err = run_cli(args)
         proc = run_process(args)
         assert (proc.returncode, proc.stdout, proc.stderr) == (code, out, err), case_id
 
@@ -341,13 +327,11 @@ def test_debug_shows_the_traceback(tmp_path: Path) -> None:
     assert "TraceError" in proc.stderr
 
 
-def test_yaml_never_executes_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_yaml_never_executes_code(tmp_path: Path, run_cli) -> None:
     marker = tmp_path / "pwned"
     arch = tmp_path / "evil.yaml"
     arch.write_text(f"name: !!python/object/apply:os.system ['touch {marker}']\n")
-    code, _, err = run_in_process(["simulate", "--arch", str(arch), "--model", "vit_tiny"],
-                                  monkeypatch, capsys)
+    code, _, err = run_cli(["simulate", "--arch", str(arch), "--model", "vit_tiny"])
     assert code == 2
     assert "evil.yaml: malformed YAML" in err
     assert "python/object/apply:os.system" in err
@@ -355,15 +339,14 @@ def test_yaml_never_executes_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
 
 
 def test_output_goes_into_a_new_subfolder_and_nowhere_else(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run_cli) -> None:
     trace = tmp_path / "good.yaml"
     trace.write_text(GOOD_TRACE)
     monkeypatch.chdir(tmp_path)
     before = set(tmp_path.rglob("*"))
     target = tmp_path / "new" / "deeper" / "result.json"
-    code, out, err = run_in_process(["simulate", "--arch", "sole", "--model", str(trace),
-                                     "-o", str(target)], monkeypatch, capsys)
+    code, out, err = run_cli(["simulate", "--arch", "sole", "--model", str(trace),
+                              "-o", str(target)])
     assert (code, err) == (0, ""), err
     assert target.is_file() and target.read_text().lstrip().startswith("{")
     created = set(tmp_path.rglob("*")) - before

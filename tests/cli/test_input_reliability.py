@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from accelsim import cli
 from accelsim.dse.sweep import run_sweep, usable_cpus
 
 SOLE = Path(__file__).resolve().parents[2] / "arch_configs" / "sole.yaml"
@@ -30,18 +29,6 @@ ops:
 """
 
 
-def run(args: list[str], monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    monkeypatch.setattr(sys, "argv", ["accelsim", *args])
-    monkeypatch.setitem(cli._state, "debug", False)
-    capsys.readouterr()
-    try:
-        cli.main()
-        code: object = 0
-    except SystemExit as exit_info:
-        code = exit_info.code
-    out, err = capsys.readouterr()
-    return (code if isinstance(code, int) else 1), out, err
 
 
 def one_line(code: int, err: str, *needles: str) -> str:
@@ -79,19 +66,17 @@ def files(tmp_path: Path) -> dict[str, str]:
     ("--model", "folder.yaml", "folder.yaml: is a directory, expected a trace file"),
 ])
 def test_files_that_are_not_files(flag: str, name: str, needle: str, files: dict[str, str],
-                                  monkeypatch: pytest.MonkeyPatch,
-                                  capsys: pytest.CaptureFixture[str]) -> None:
+                                  run_cli) -> None:
     path = files.get(name, name)
     other = ["--model", files["trace.yaml"]] if flag == "--arch" else []
-    code, _, err = run(["simulate", flag, path, *other], monkeypatch, capsys)
+    code, _, err = run_cli(["simulate", flag, path, *other])
     one_line(code, err, needle)
     assert "file not found" not in err
 
 
-def test_input_size_cap(files: dict[str, str], monkeypatch: pytest.MonkeyPatch,
-                        capsys: pytest.CaptureFixture[str]) -> None:
+def test_input_size_cap(files: dict[str, str], monkeypatch: pytest.MonkeyPatch, run_cli) -> None:
     monkeypatch.setenv("ACCELSIM_MAX_INPUT_BYTES", "100")
-    code, _, err = run(["trace", "--model", files["trace.yaml"]], monkeypatch, capsys)
+    code, _, err = run_cli(["trace", "--model", files["trace.yaml"]])
     one_line(code, err, "trace.yaml: file is", "over the 100-byte input limit",
              "ACCELSIM_MAX_INPUT_BYTES")
 
@@ -111,28 +96,24 @@ def test_input_size_cap(files: dict[str, str], monkeypatch: pytest.MonkeyPatch,
     (["simulate", "--max-events", "10", "--model", "vit_tiny"],
      "--max-events: too much work: at least"),
 ])
-def test_ambiguous_or_bad_flags_are_refused(args: list[str], needle: str,
-                                            monkeypatch: pytest.MonkeyPatch,
-                                            capsys: pytest.CaptureFixture[str]) -> None:
-    code, _, err = run(args, monkeypatch, capsys)
+def test_ambiguous_or_bad_flags_are_refused(args: list[str], needle: str, run_cli) -> None:
+    code, _, err = run_cli(args)
     one_line(code, err, needle)
 
 
 def test_numbers_in_yaml_1_2_spelling_run_in_the_keys_unit(
-        tmp_path: Path, files: dict[str, str], monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, files: dict[str, str], run_cli) -> None:
     """``bandwidth_gbps: 1e3`` is 1000 GB/s (YAML 1.1 read a string, then 1000 B/s)."""
     arch = tmp_path / "fast.yaml"
     # the flat pipe, where bandwidth_gbps applies (the bundled sole.yaml is banked)
     arch.write_text(flat_sole_text("1e3", spell_ports=False))
-    code, out, err = run(["simulate", "--arch", str(arch), "--model", files["trace.yaml"],
-                          "-f", "json"], monkeypatch, capsys)
+    code, out, err = run_cli(["simulate", "--arch", str(arch), "--model", files["trace.yaml"],
+                              "-f", "json"])
     assert code == 0, err
     data = json.loads(out)
     assert data["arch"]["dram"]["bandwidth_gbps"] == 1000.0
-    code, out, _ = run(["simulate", "--model", files["trace.yaml"], "-f", "json", "--set",
-                        "dram.model=bandwidth", "--set", "dram.bandwidth_gbps=1e3"],
-                       monkeypatch, capsys)
+    code, out, _ = run_cli(["simulate", "--model", files["trace.yaml"], "-f", "json", "--set",
+                            "dram.model=bandwidth", "--set", "dram.bandwidth_gbps=1e3"])
     assert json.loads(out)["summary"] == data["summary"]
 
 

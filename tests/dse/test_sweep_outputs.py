@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 
 import accelsim.dse.sweep as sw
-from accelsim import cli
 from accelsim.errors import ConfigError
 
 #: the previous run every --resume case starts from: 4 points, vit_tiny (~0.6 s)
@@ -40,18 +39,6 @@ def no_simulation(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     return calls
 
 
-def accelsim_main(args: list[str], monkeypatch: pytest.MonkeyPatch,
-                  capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
-    """``accelsim ARGS`` in this process: exit code and stderr."""
-    monkeypatch.setattr(sys, "argv", ["accelsim", *args])
-    monkeypatch.setitem(cli._state, "debug", False)
-    capsys.readouterr()
-    try:
-        cli.main()
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    return code, capsys.readouterr().err
 
 
 def snapshot(folder: Path) -> dict[str, bytes | None]:
@@ -61,13 +48,13 @@ def snapshot(folder: Path) -> dict[str, bytes | None]:
 
 
 def assert_refused(args: list[str], must: tuple[str, ...], folder: Path,
-                   monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
-                   calls: list[object]) -> str:
+                   monkeypatch: pytest.MonkeyPatch,
+                   calls: list[object], run_cli) -> str:
     """The sweep exits 2 with one error line naming ``must``, simulates nothing and leaves
     ``folder`` exactly as it was."""
     monkeypatch.chdir(folder)
     before = snapshot(folder)
-    code, err = accelsim_main(["sweep", *args, "--jobs", "1"], monkeypatch, capsys)
+    code, _, err = run_cli(["sweep", *args, "--jobs", "1"])
     assert code == 2, err
     (line,) = err.splitlines()
     assert line.startswith("accelsim: error: ") and "Traceback" not in err
@@ -88,13 +75,13 @@ def assert_refused(args: list[str], must: tuple[str, ...], folder: Path,
     ("s.csv.txt", ("--output", "s.csv.txt", "unknown file type")),
 ], ids=["existing-directory", "parent-is-a-file", "ancestor-is-a-file", "yaml", "no-suffix",
         "txt"])
-def test_bad_output_is_refused_before_running(output, must, tmp_path, monkeypatch, capsys,
+def test_bad_output_is_refused_before_running(output, must, tmp_path, monkeypatch, run_cli,
                                               no_simulation):
     (tmp_path / "plots").mkdir()
     (tmp_path / "plots" / "keep.png").write_bytes(b"user data")
     (tmp_path / "plain.csv").write_text("a,b\n1,2\n")
     assert_refused(["--model", "vit_tiny", "--pe", "8x8", "-o", output], must, tmp_path,
-                   monkeypatch, capsys, no_simulation)
+                   monkeypatch, no_simulation, run_cli)
 
 
 def test_existing_directory_as_output_through_the_console_script(tmp_path):
@@ -114,10 +101,10 @@ def test_write_records_refuses_a_suffix_it_cannot_write(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_missing_parent_folders_are_created(tmp_path, monkeypatch, capsys):
+def test_missing_parent_folders_are_created(tmp_path, monkeypatch, run_cli):
     monkeypatch.chdir(tmp_path)
-    code, err = accelsim_main(["sweep", "--model", "vit_tiny", "--pe", "16x16", "--jobs", "1",
-                               "-o", "new/deeper/s.json"], monkeypatch, capsys)
+    code, _, err = run_cli(["sweep", "--model", "vit_tiny", "--pe", "16x16", "--jobs", "1",
+                            "-o", "new/deeper/s.json"])
     assert (code, err) == (0, "")
     assert [r["pe"] for r in sw.read_records(tmp_path / "new/deeper/s.json")] == ["16x16"]
     records = sw.run_sweep("sole", "vit_tiny", pe="16x16", jobs=1, output=tmp_path / "a/s.csv",
@@ -162,11 +149,11 @@ def test_bad_plot_dir_is_refused_before_running(plot_dir, must, tmp_path, monkey
     assert no_simulation == [] and snapshot(tmp_path) == before
 
 
-def test_plot_dir_that_is_a_file_through_the_cli(tmp_path, monkeypatch, capsys, no_simulation):
+def test_plot_dir_that_is_a_file_through_the_cli(tmp_path, monkeypatch, run_cli, no_simulation):
     (tmp_path / "sweep.csv").write_text("user data\n")
     assert_refused(["--model", "vit_tiny", "--pe", "8x8", "--plot-dir", "sweep.csv"],
-                   ("--plot-dir", "sweep.csv is a file"), tmp_path, monkeypatch, capsys,
-                   no_simulation)
+                   ("--plot-dir", "sweep.csv is a file"), tmp_path, monkeypatch, no_simulation,
+                   run_cli)
 
 
 # ------------------------------------------------------------------------------- --resume
@@ -184,11 +171,11 @@ def test_plot_dir_that_is_a_file_through_the_cli(tmp_path, monkeypatch, capsys, 
     (("--arch", "edge_16x16", *PREVIOUS), ("it ran arch sole, this sweep runs edge_16x16",)),
 ], ids=["other-parameters", "fewer-points", "other-values", "other-model", "other-arch"])
 def test_resume_refuses_a_file_of_another_sweep(args, must, previous_run, tmp_path, monkeypatch,
-                                                capsys, no_simulation):
+                                                run_cli, no_simulation):
     shutil.copy(previous_run, tmp_path / "sweep.csv")
     line = assert_refused([*args, "-o", "sweep.csv", "--resume"],
                           ("--resume: sweep.csv is not a run of this sweep", *must), tmp_path,
-                          monkeypatch, capsys, no_simulation)
+                          monkeypatch, no_simulation, run_cli)
     assert line.endswith("expected the flags of the run that wrote it, or another -o file")
 
 
@@ -199,23 +186,23 @@ def test_resume_refuses_a_file_of_another_sweep(args, must, previous_run, tmp_pa
     ("sweep.csv", b"\xff\xfe\x00bad\n", "cannot read the previous run"),
 ], ids=["csv-not-a-sweep", "json-not-a-list", "json-truncated", "not-utf8"])
 def test_resume_refuses_a_file_that_is_not_a_sweep(name, text, must, tmp_path, monkeypatch,
-                                                   capsys, no_simulation):
+                                                   run_cli, no_simulation):
     path = tmp_path / name
     if isinstance(text, bytes):
         path.write_bytes(text)
     else:
         path.write_text(text)
     assert_refused([*PREVIOUS, "-o", name, "--resume"], ("--resume", name, must), tmp_path,
-                   monkeypatch, capsys, no_simulation)
+                   monkeypatch, no_simulation, run_cli)
 
 
-def test_resume_refuses_a_point_listed_twice(previous_run, tmp_path, monkeypatch, capsys,
+def test_resume_refuses_a_point_listed_twice(previous_run, tmp_path, monkeypatch, run_cli,
                                              no_simulation):
     header, first, *rest = previous_run.read_text().splitlines()
     (tmp_path / "sweep.csv").write_text("\n".join([header, first, *rest, first]) + "\n")
     assert_refused([*PREVIOUS, "-o", "sweep.csv", "--resume"],
                    ("--resume", "row index 0", "pe=16x16", "appears twice"), tmp_path,
-                   monkeypatch, capsys, no_simulation)
+                   monkeypatch, no_simulation, run_cli)
 
 
 def test_resume_without_a_file_is_refused_by_the_library(no_simulation):
@@ -224,12 +211,11 @@ def test_resume_without_a_file_is_refused_by_the_library(no_simulation):
     assert no_simulation == []
 
 
-def test_resume_of_the_same_sweep_runs_nothing(previous_run, tmp_path, monkeypatch, capsys,
-                                               no_simulation):
+def test_resume_of_the_same_sweep_runs_nothing(previous_run, tmp_path, monkeypatch,
+                                               no_simulation, run_cli):
     shutil.copy(previous_run, tmp_path / "sweep.csv")
     monkeypatch.chdir(tmp_path)
-    code, err = accelsim_main(["sweep", *PREVIOUS, "-o", "sweep.csv", "--resume"], monkeypatch,
-                              capsys)
+    code, _, err = run_cli(["sweep", *PREVIOUS, "-o", "sweep.csv", "--resume"])
     assert (code, err) == (0, "") and no_simulation == []
     assert (tmp_path / "sweep.csv").read_bytes() == previous_run.read_bytes()
 

@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 
 import accelsim.dse.sweep as sw
-from accelsim import cli
 from accelsim.errors import ConfigError
 from accelsim.fileio import OutputLock
 
@@ -143,16 +142,6 @@ def _no_space(*args, **kwargs):
     raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
 
-def _main(argv: list[str], monkeypatch, capsys) -> tuple[int, str]:
-    monkeypatch.setattr(sys, "argv", ["accelsim", *argv])
-    monkeypatch.setitem(cli._state, "debug", False)
-    capsys.readouterr()
-    try:
-        cli.main()
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    return code, capsys.readouterr().err
 
 
 @pytest.mark.parametrize("command, name", [
@@ -162,7 +151,7 @@ def _main(argv: list[str], monkeypatch, capsys) -> tuple[int, str]:
     (("sweep", "-j", "1"), "s.json"),
 ])
 def test_a_full_disk_leaves_the_previous_output_intact(command, name, workload, tmp_path,
-                                                       monkeypatch, capsys):
+                                                       monkeypatch, run_cli):
     trace, _, _ = workload
     previous = tmp_path / name
     previous.write_bytes(b"previous good output\n")
@@ -170,7 +159,7 @@ def test_a_full_disk_leaves_the_previous_output_intact(command, name, workload, 
     monkeypatch.chdir(tmp_path)
     argv = [*command[:1], "--model", str(trace), *command[1:]]
     argv += [name] if argv[-1] == "--plot" else ["-o", name]
-    code, err = _main(argv, monkeypatch, capsys)
+    code, _, err = run_cli(argv)
     assert code == 2, err
     (line,) = err.splitlines()
     assert "No space left on device" in line and name in line, line
@@ -259,7 +248,7 @@ def test_killing_the_parent_leaves_no_worker_alive_after_5_s(tmp_path):
 
 
 # ------------------------------------------------------------------------------ locks
-def test_a_second_sweep_on_the_same_output_is_refused(workload, tmp_path, monkeypatch, capsys):
+def test_a_second_sweep_on_the_same_output_is_refused(workload, tmp_path, monkeypatch, run_cli):
     trace, ref, _ = workload
     out = tmp_path / "s.csv"
     proc = subprocess.Popen(_sweep_argv(trace, out, 1), env=_env(), start_new_session=True,
@@ -271,8 +260,8 @@ def test_a_second_sweep_on_the_same_output_is_refused(workload, tmp_path, monkey
             time.sleep(0.02)
         assert lock.exists(), "the first sweep never took its lock"
         monkeypatch.chdir(tmp_path)
-        code, err = _main(["sweep", "--model", str(trace), "--set", "array.rows=64", "-j", "1",
-                           "-o", "s.csv"], monkeypatch, capsys)
+        code, _, err = run_cli(["sweep", "--model", str(trace), "--set", "array.rows=64", "-j", "1",
+                                "-o", "s.csv"])
         first = proc.wait(timeout=120)
     finally:
         _kill_group(proc)

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import sys
-
 import pytest
 
-from accelsim import cli
 from accelsim.cli.app import MAX_ERROR_CHARS, error_line
 from accelsim.dse.sweep_files import _uncell, columns, render_records, row_check
 from accelsim.dse.sweep_spec import _cell
@@ -19,13 +16,6 @@ def test_error_line_is_one_bounded_line():
     assert len(error_line("y" * 100).splitlines()) == 1
 
 
-def _main(argv, monkeypatch, capsys):
-    monkeypatch.setattr(sys, "argv", ["accelsim", *argv])
-    monkeypatch.setitem(cli._state, "debug", False)
-    capsys.readouterr()
-    with pytest.raises(SystemExit) as info:
-        cli.main()
-    return info.value.code, capsys.readouterr().err
 
 
 @pytest.mark.parametrize("exc, code, start", [
@@ -34,14 +24,14 @@ def _main(argv, monkeypatch, capsys):
     (MemoryError(), 1, "accelsim: internal error: MemoryError"),
     (RecursionError("deep"), 1, "accelsim: internal error: RecursionError: deep"),
 ])
-def test_an_unexpected_failure_is_still_one_line(exc, code, start, monkeypatch, capsys):
+def test_an_unexpected_failure_is_still_one_line(exc, code, start, monkeypatch, run_cli):
     import accelsim.arch.load as load
 
     def fail(*args, **kwargs):
         raise exc
 
     monkeypatch.setattr(load, "load_arch", fail)
-    got, err = _main(["simulate", "--model", "vit_tiny"], monkeypatch, capsys)
+    got, _, err = run_cli(["simulate", "--model", "vit_tiny"])
     assert got == code
     (line,) = err.splitlines()
     assert line.startswith(start) and "Traceback" not in err

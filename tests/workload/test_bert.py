@@ -4,11 +4,9 @@
 from __future__ import annotations
 
 import json
-import sys
 
 import pytest
 
-from accelsim import cli
 from accelsim.analysis.roofline import category_table, reference_placements
 from accelsim.arch.load import load_arch
 from accelsim.errors import TraceError
@@ -91,27 +89,15 @@ def test_sizes_are_checked() -> None:
             build_trace("bert_base", seq_len=bad)
 
 
-def run(args: list[str], monkeypatch, capsys) -> tuple[int, str, str]:
-    """``accelsim ARGS`` in-process: exit code, stdout, stderr."""
-    monkeypatch.setattr(sys, "argv", ["accelsim", *args])
-    monkeypatch.setitem(cli._state, "debug", False)
-    capsys.readouterr()
-    try:
-        cli.main()
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
-def test_cli_flags(monkeypatch, capsys) -> None:
-    code, listed, _ = run(["list"], monkeypatch, capsys)
+def test_cli_flags(run_cli) -> None:
+    code, listed, _ = run_cli(["list"])
     assert code == 0 and "bert_base" in listed and "bert_large" in listed
     assert {"bert_base", "bert_large"} <= set(MODELS)
     for argv, flag in ((["trace", "--model", "bert_base", "--image-size", "224"], "--image-size"),
                        (["trace", "--model", "vit_base", "--seq-len", "128"], "--seq-len")):
-        code, _, err = run(argv, monkeypatch, capsys)
+        code, _, err = run_cli(argv)
         assert code == 2
         err = err.strip()
         assert err.startswith(f"accelsim: error: {flag}: ") and "\n" not in err
@@ -168,10 +154,10 @@ def test_survey_table3_reproduced() -> None:
     assert intensity["total"] / TABLE3["total"][2] - 1 == pytest.approx(-0.0092, abs=0.0005)
 
 
-def test_roofline_command_prints_table3(monkeypatch, capsys) -> None:
+def test_roofline_command_prints_table3(run_cli) -> None:
     argv = ["roofline", "--arch", "rtx4090", "--model", "bert_base", "--seq-len", "128",
             "--quant", "fp16", "--format", "json"]
-    code, out, _ = run(argv, monkeypatch, capsys)
+    code, out, _ = run_cli(argv)
     assert code == 0
     data = json.loads(out)
     assert data["seq_len"] == 128
@@ -202,15 +188,15 @@ def test_category_table_sums_the_per_operator_rows() -> None:
     assert rows["total"].ops == block_ops < trace.total_ops
 
 
-def test_roofline_compares_sequence_lengths(monkeypatch, capsys) -> None:
+def test_roofline_compares_sequence_lengths(run_cli) -> None:
     base = ["roofline", "--arch", "rtx4090", "--model", "bert_base", "--seq-len", "128,512"]
-    code, out, _ = run(base, monkeypatch, capsys)
+    code, out, _ = run_cli(base)
     assert code == 0
     assert "Growth per block, 128 -> 512 tokens" in out
     assert out.count("attention matmuls") == 2  # a category table per length
-    code, out, _ = run([*base, "--format", "json"], monkeypatch, capsys)
+    code, out, _ = run_cli([*base, "--format", "json"])
     assert code == 0 and "512" in out  # the growth table is exported
-    code, _, err = run([*base, "-o", "r.png"], monkeypatch, capsys)
+    code, _, err = run_cli([*base, "-o", "r.png"])
     assert code == 2 and err.startswith("accelsim: error: --seq-len: several sizes")
-    code, _, err = run([*base, "--image-size", "224,384"], monkeypatch, capsys)
+    code, _, err = run_cli([*base, "--image-size", "224,384"])
     assert code == 2 and "one of --image-size and --seq-len" in err
