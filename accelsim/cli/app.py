@@ -96,6 +96,15 @@ UnknownOpsOpt = Annotated[Optional[str], typer.Option(  # noqa: UP045
     "--unknown-ops", help="ONNX models: operators without a mapping: error | vector "
                           "(element-wise work on the vector unit, with a warning)")]
 
+#: the mapping search's options, shared by simulate and map
+ObjectiveOpt = Annotated[str, typer.Option(
+    "--objective", help="what the mapping search minimises: latency | energy | edp")]
+BatchOrderOpt = Annotated[str, typer.Option(
+    "--batch-order", help="auto (per unit of groups, by the objective, never more DRAM "
+    "bytes than b batch-1 runs) | layer-major | image-major")]
+MappingOpt = Annotated[Optional[Path], typer.Option(  # noqa: UP045
+    "--mapping", help="replay a mapping file (accelsim map -o FILE.yaml)")]
+
 
 @app.callback()
 def _main(debug: Annotated[bool, typer.Option("--debug", help="show tracebacks")] = False) -> None:

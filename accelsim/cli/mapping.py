@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-import typer
-
 from accelsim.cli.app import (
     ArchOpt,
     BatchOpt,
+    BatchOrderOpt,
     ImageOpt,
     ModelOpt,
+    ObjectiveOpt,
     OutOpt,
     OverrideOpt,
     QuantOpt,
@@ -21,12 +19,6 @@ from accelsim.cli.app import (
     simulate_for,
     write_output,
 )
-
-ObjectiveOpt = Annotated[str, typer.Option(
-    "--objective", help="what the mapping search minimises: latency | energy | edp")]
-BatchOrderOpt = Annotated[str, typer.Option(
-    "--batch-order", help="auto (per unit of groups, by the objective, never more DRAM "
-    "bytes than b batch-1 runs) | layer-major | image-major")]
 
 
 @app.command("map")

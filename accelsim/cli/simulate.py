@@ -11,9 +11,12 @@ import typer
 
 from accelsim.cli.app import (
     BatchOpt,
+    BatchOrderOpt,
     FormatOpt,
     ImageOpt,
     InputShapeOpt,
+    MappingOpt,
+    ObjectiveOpt,
     OutOpt,
     OverrideOpt,
     QuantOpt,
@@ -91,12 +94,9 @@ def simulate_cmd(
     dram_trace: Annotated[Optional[Path], typer.Option(  # noqa: UP045
         "--dram-trace", help="write the DRAM request stream in Ramulator 2's LoadStoreTrace "
         "format (LD/ST 0xaddr per burst)")] = None,
-    objective: Annotated[str, typer.Option(
-        "--objective", help="mapping search objective: latency | energy | edp")] = "latency",
-    batch_order: Annotated[str, typer.Option(
-        "--batch-order", help="auto | layer-major | image-major")] = "auto",
-    mapping: Annotated[Optional[Path], typer.Option(  # noqa: UP045
-        "--mapping", help="replay a mapping file (accelsim map -o FILE.yaml)")] = None,
+    objective: ObjectiveOpt = "latency",
+    batch_order: BatchOrderOpt = "auto",
+    mapping: MappingOpt = None,
     engine: Annotated[str, typer.Option(
         "--engine", help="auto (fast unless a view needs the event log) | simpy (reference, "
                          "keeps the event log) | fast (same numbers, compiled; "
