@@ -93,10 +93,11 @@ def make_console(stderr: bool = False, plain: bool = False) -> Any:
     if plain and not stderr:
         from accelsim.analysis.plain_table import PlainConsole, plain_output
 
-        if plain_output():
-            columns = os.environ.get("COLUMNS", "")
-            return PlainConsole(int(columns) if columns.isdigit() and int(columns) > 0
-                                else PIPE_WIDTH)
+        columns = os.environ.get("COLUMNS")
+        if plain_output() and (columns is None or columns.isdigit() and int(columns) > 0):
+            # rich's width there: COLUMNS, else PIPE_WIDTH (below); a COLUMNS rich ignores
+            # leaves it to rich, which then asks the std streams for a terminal size
+            return PlainConsole(PIPE_WIDTH if columns is None else int(columns))
     from rich.console import Console
 
     literal = {"markup": False, "emoji": False, "highlight": False}

@@ -73,3 +73,22 @@ def test_simulate_to_a_pipe_does_not_import_rich():
     assert done.returncode == 0, done.stderr
     assert done.stderr.strip().endswith("no rich")
     assert "Summary: vit_tiny 64px batch 1" in done.stdout
+
+
+@pytest.mark.parametrize(("columns", "width"), [(None, 160), ("100", 100), ("", None),
+                                                ("0", None), ("abc", None)])
+def test_the_plain_console_takes_rich_s_width_or_leaves_it_to_rich(monkeypatch, columns, width):
+    from accelsim.cli.figures import make_console
+
+    if columns is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", columns)
+    for name in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE", "JUPYTER_COLUMNS"):
+        monkeypatch.delenv(name, raising=False)
+    console = make_console(plain=True)
+    if width is None:  # a COLUMNS rich ignores: rich decides the width
+        assert isinstance(console, Console)
+    else:
+        assert isinstance(console, PlainConsole) and console.width == width
+    assert isinstance(make_console(), Console)
