@@ -172,13 +172,15 @@ def compose(layer_groups: list[Group], one_groups: list[Group], layer: Any, one:
                 options.append((cand, True))
                 break  # the whole-weight tiles when they are reusable, else as searched
         best = None
+        # the baseline: the searched batch-1 groups once per image (b batch-1 runs)
+        plain_bytes = batch * sum(group_bytes(g) for g in options[0][0])
         plain_cycles = batch * sum(group_cycles(g, dram_bytes_per_cycle) for g in options[0][0])
         for cand, keep in options:
             copies = [[held_copy(g, x, batch, 0, frozenset()) if keep else g for g in cand]
                       for x in range(batch)]
             ib = sum(group_bytes(g) for per in copies for g in per)
             ic = sum(group_cycles(g, dram_bytes_per_cycle) for per in copies for g in per)
-            if ib <= batch * sum(group_bytes(g) for g in options[0][0]) and (
+            if ib <= plain_bytes and (
                     ic <= plain_cycles or not keep) and (
                     best is None or (score(objective, ib, ic), ib) < (best[0], best[1])):
                 best = (score(objective, ib, ic), ib, ic, cand, keep)
