@@ -5,6 +5,7 @@ b batch-1 runs (or fewer, when a unit's weights stay on chip across images)."""
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -31,7 +32,8 @@ def violations(one: tuple, many: tuple) -> list[str]:
             if b > a * TOLERANCE]
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow],
+          derandomize=True)  # the known counterexample below is pinned, not drawn at random
 @given(batch=st.integers(2, 4), input_kib=st.sampled_from([8, 16, 64, 256]),
        weight_kib=st.sampled_from([16, 64, 256, 1024]), edge=st.sampled_from([8, 16, 32]),
        model=st.sampled_from(["vit_tiny", "deit_tiny"]), image_size=st.sampled_from([64, 96]),
@@ -53,6 +55,19 @@ def test_batch_never_costs_more_per_inference(batch: int, input_kib: int, weight
     # image-major alone is b batch-1 runs, less any weights kept across images
     image = per_inference(arch, model, image_size, batch, "image-major", objective)
     assert image[0] <= one[0] * TOLERANCE
+
+
+@pytest.mark.xfail(strict=True, reason="known open violation of guarantee (a): the batch plan "
+                   "compares estimated cycles, and here the estimate ranks layer-major no slower "
+                   "while the simulation is 0.61% slower per inference")
+def test_known_counterexample_latency_batch_2() -> None:
+    # found by hypothesis on 2026-12-02: 3,457,479 vs 3,436,412 cycles per inference at batch 2
+    arch = load_arch("sole", {"buffers.input.size_bytes": "8KiB",
+                              "buffers.weight.size_bytes": "1024KiB",
+                              "array.rows": 8, "array.cols": 8})
+    one = per_inference(arch, "vit_tiny", 96, 1)
+    many = per_inference(arch, "vit_tiny", 96, 2)
+    assert violations(one, many) == [], (one, many)
 
 
 def test_the_property_can_fail() -> None:
