@@ -137,11 +137,27 @@ def check_lower_bounds(groups: list[Group], result: SimResult, dram_bytes_per_cy
                                   f"cycles but computed for {layer.compute_cycles:,}")
 
 
+def check_constants_read(trace: Trace, groups: list[Group]) -> None:
+    """Every constant operand (weight, parameter, model input) of a planned op is read from DRAM
+    by some load of the plan, unless it is kept on chip: a fused op must not read its weights
+    for free."""
+    loaded = {ld.tensor for g in groups for s in g.steps for ld in s.loads}
+    for group in groups:
+        for op in group.ops:
+            for name in op.inputs:
+                tensor = trace.tensor(name)
+                if tensor.is_constant and tensor.size_bytes and name not in loaded:
+                    raise SimulationError(f"invariant violated: op {op.name!r} reads constant "
+                                          f"{name!r} ({tensor.size_bytes:,} B) but the plan "
+                                          f"never loads it")
+
+
 def check_all(trace: Trace, groups: list[Group], result: SimResult, observed: Observed,
               dram_bytes_per_cycle: float) -> None:
     """All invariants; the first violation raises SimulationError."""
     check_macs(trace, groups, observed)
     check_producers_first(groups)
+    check_constants_read(trace, groups)
     check_bytes(groups, result)
     check_steps(groups, observed)
     check_banks(result, observed)

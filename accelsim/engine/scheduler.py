@@ -393,7 +393,10 @@ class Scheduler:
         steps: list[Step] = []
         sram_r = {"input": 0, "weight": 0, "output": 0}
         sram_w = {"output": 0}
-        params = self._param_loads(op, op.inputs[:2])
+        # a fused epilogue's own constants (a position-embedding or bias add) stream in with
+        # the GEMM's parameters: the chain reads them once, before its first tile
+        params = self._param_loads(op, op.inputs[:2]) + tuple(
+            ld for e in epilogue for ld in self._param_loads(e, ()))
         b_is_weight = b.role == "weight"
         write_op = (epilogue[-1] if epilogue else op).name
         tile_memo: dict[tuple, tuple] = {}
@@ -510,7 +513,7 @@ class Scheduler:
         units = ("array", *(["vector"] * len(middle)), sm_unit, "array")
         steps: list[Step] = []
         params = self._param_loads(qk, qk.inputs[:2]) + tuple(
-            ld for e in middle for ld in self._param_loads(e, (e.inputs[0],)))
+            ld for e in (*middle, *sv_epilogue) for ld in self._param_loads(e, (e.inputs[0],)))
         block_memo: dict[tuple[int, bool], tuple] = {}
         block_uses: dict[tuple[int, bool], int] = {}
         for _h in range(heads):

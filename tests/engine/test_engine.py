@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from accelsim import build_trace, load_arch, simulate
 from accelsim.analysis.report import result_json
 from accelsim.arch.load import arch_from_dict
-from accelsim.engine.invariants import check_producers_first
+from accelsim.engine.invariants import check_constants_read, check_producers_first
 from accelsim.engine.plan import Group, Load, Step, Work
 from accelsim.engine.scheduler import Scheduler
 from accelsim.engine.simulator import _Engine
@@ -194,6 +195,25 @@ def test_reading_a_tensor_before_its_producer_is_an_invariant_violation() -> Non
     lost = Group(2, reader.ops, reader.stage_units, reader.steps, deps=frozenset())
     with pytest.raises(SimulationError, match=r"produced by group\(s\) \[0, 1\]"):
         check_producers_first([writer, again, lost])
+
+
+def test_a_fused_epilogue_reads_its_constants_once_and_a_plan_that_drops_them_is_refused() -> None:
+    """ViT-B's position-embedding add is fused into the patch-embedding GEMM's epilogue; its
+    197 x 768 INT8 table (151,296 B) must still come from DRAM, once, before the first tile."""
+    trace = build_trace("vit_base")
+    groups = Scheduler(load_arch("sole"), trace).plan()
+    pos = [ld for g in groups for s in g.steps for ld in s.loads if ld.tensor == "embed.pos"]
+    assert [ld.dram_bytes for ld in pos] == [trace.tensor("embed.pos").size_bytes] == [151_296]
+    check_constants_read(trace, groups)
+    stripped = []
+    for g in groups:
+        steps = [dataclasses.replace(s, loads=tuple(ld for ld in s.loads
+                                                    if ld.tensor != "embed.pos"))
+                 for s in g.steps]
+        stripped.append(dataclasses.replace(g, steps=steps))
+    with pytest.raises(SimulationError, match=r"op 'embed\.pos_add' reads constant 'embed\.pos' "
+                                              r"\(151,296 B\) but the plan never loads it"):
+        check_constants_read(trace, stripped)
 
 
 # --------------------------------------------------------------------------- ViT-B on bundled archs
