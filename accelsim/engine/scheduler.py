@@ -718,7 +718,11 @@ class Scheduler:
         # kept whenever it fits: it saves the write and every consumer's reads of it and frees
         # their tiles of an input bank, at no cost the model knows; a mapping file may refuse
         wanted = self.fixed.get(op.name, ("keep", True))
-        if wanted[0] == "keep" and wanted[1] and not fits and op.name in self.fixed:
+        # a batch file's keep is per image where the unit ran image-major (the batch-1 plan
+        # refuses it if one image's output does not fit); the batch's layer-major plan of
+        # the same op keeps it only where all b images fit
+        if wanted[0] == "keep" and wanted[1] and not fits and op.name in self.fixed and (
+                self.trace.batch == 1 or per_image(self.trace) is None):
             raise MappingError(
                 f"op {op.name!r}: its output ({out.size_bytes} bytes) cannot stay on chip: "
                 f"it needs a LayerNorm read only by GEMMs and fitting the input buffer "
