@@ -192,14 +192,21 @@ def _split(ranges: list[tuple[int, int]], cols: int) -> list[list[int]]:
 
 def _decode(g: DramGeometry, q: int) -> tuple[int, int, int, int]:
     """(rank, bank group, bank id, row) of a channel-local row-stripe index."""
-    digits = {"Ra": 0, "Bg": 0, "Ba": 0, "Ro": 0}
-    for name, radix in g.upper:
+    rank = bg = ba = row = 0
+    for name, radix in g.upper:  # Ra, Bg, Ba, Ro in some order, LSB -> MSB
         if radix:
-            q, digits[name] = divmod(q, radix)
+            q, digit = divmod(q, radix)
         else:
-            digits[name] = q
-    bank = (digits["Ra"] * 64 + digits["Bg"]) * 64 + digits["Ba"]
-    return digits["Ra"], digits["Bg"], bank, digits["Ro"]
+            digit = q
+        if name == "Ro":
+            row = digit
+        elif name == "Ba":
+            ba = digit
+        elif name == "Bg":
+            bg = digit
+        else:
+            rank = digit
+    return rank, bg, (rank * 64 + bg) * 64 + ba, row
 
 
 def channel_schedule(g: DramGeometry, segments: list[tuple[int, int, int, int, int]],
