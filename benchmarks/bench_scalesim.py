@@ -3,7 +3,7 @@
 Usage (from the repository root, accelsim importable):
 
     python benchmarks/bench_scalesim.py [benchmarks/topologies/vit_base_block.csv] \\
-        --scalesim-python /tmp/venv-scalesim/bin/python [--rows 32 --cols 32 --dataflow ws] \\
+        [--scalesim-python /tmp/scalesim-venv/bin/python] [--rows 32 --cols 32 --dataflow ws] \\
         [--repeat 5] [--scalesim-repeat 1]
 
 Both sides run as fresh processes and are measured the same way (``os.wait4``: wall clock, the
@@ -46,7 +46,7 @@ from scalesim_runner import (
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_TOPOLOGY = ROOT / "benchmarks" / "topologies" / "vit_base_block.csv"
-DEFAULT_SCALESIM_PYTHON = "/tmp/venv-scalesim/bin/python"
+DEFAULT_SCALESIM_PYTHON = "/tmp/scalesim-venv/bin/python"  # as validate_scalesim.py
 
 _ARCH = """\
 name: scalesim_{rows}x{cols}_{dataflow}
