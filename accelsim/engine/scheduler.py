@@ -110,7 +110,7 @@ class Scheduler:
         self.batch_check: dict | None = None
         #: shape key -> (group planned for it, its tensors in key order, the mapping and fusion
         #: entries its planning recorded); ``templates=False`` plans every group afresh
-        self._templates: dict[tuple, tuple[Group, list[str], dict, dict]] = {}
+        self._templates: dict[tuple, tuple[Group, list[str], dict, dict, list[int]]] = {}
         self.templates = templates
 
     # ------------------------------------------------------------------ units and costs
@@ -372,7 +372,8 @@ class Scheduler:
                         len(groups), (op, *epilogue),
                         lambda index, e=epilogue, o=op: self._gemm_group(index, o, e))
             else:
-                group = self._row_group(len(groups), op)
+                group = self._templated(len(groups), (op,),
+                                        lambda index, o=op: self._row_group(index, o))
             for member in group.ops:
                 done.add(member.name)
             group.deps = frozenset(
@@ -406,7 +407,10 @@ class Scheduler:
             tensor_part.append((x.shape, x.bits, x.dtype, x.role, x.transposed, p.rows, p.cols,
                                 p.bits, p.pitch_bytes, p.panels, name in t.producers,
                                 name in self.resident))
-        return (op_part, tuple(tensor_part)), names
+        # a row op's output stays on chip by its readers (_row_group: LayerNorm fusion)
+        out = ops[0].outputs[0] if len(ops) == 1 and ops[0].outputs else ""
+        readers = tuple((c.kind, c.inputs[0] == out) for c in t.consumers.get(out, ()))
+        return (op_part, tuple(tensor_part), readers), names
 
     def _templated(self, index: int, ops: tuple[Op, ...], build) -> Group:
         """``build(index)``, or a stamp of the group an earlier op chain of the same shape
@@ -417,13 +421,18 @@ class Scheduler:
         key, names = self._shape_key(ops)
         known = self._templates.get(key)
         if known is None:
+            resident = len(self.resident)
             group = build(index)
+            kept = [i for i, name in enumerate(names) if name in self.resident] \
+                if len(self.resident) != resident else []
             self._templates[key] = (group, names, {op.name: self.mappings[op.name] for op in ops
                                                    if op.name in self.mappings},
                                     {op.name: self.fusion[op.name] for op in ops
-                                     if op.name in self.fusion})
+                                     if op.name in self.fusion}, kept)
             return group
-        template, tensors, mappings, fusion = known
+        template, tensors, mappings, fusion, kept = known
+        for i in kept:  # a LayerNorm's output left on chip (_row_group)
+            self.resident.add(names[i])
         op_names = {a.name: b.name for a, b in zip(template.ops, ops, strict=True)}
         placement = self.placement
         moved = {a: (b, placement[b].base_bytes - placement[a].base_bytes)
@@ -433,7 +442,10 @@ class Scheduler:
             if a.name in mappings:
                 self.mappings[b.name] = mappings[a.name]
             if a.name in fusion:
-                self.fusion[b.name] = dict(fusion[a.name])
+                entry = self.fusion[b.name] = dict(fusion[a.name])
+                if "consumers" in entry:  # a LayerNorm's readers, by name
+                    entry["consumers"] = [c.name for c in
+                                          self.trace.consumers.get(b.outputs[0], ())]
         rename = {a.name: b.name for a, b in zip(template.ops, ops, strict=True)}
         group = Group(index, tuple(ops), template.stage_units, None,  # type: ignore[arg-type]
                       stamp=Stamp(template, op_names, moved, last.outputs[0]))

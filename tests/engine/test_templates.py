@@ -5,16 +5,30 @@ give the same JSON on it as on the plan built without templates."""
 from __future__ import annotations
 
 import importlib.util
+import random
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from accelsim import build_trace, load_arch
 from accelsim.analysis.report import result_json
+from accelsim.arch.load import arch_from_dict
 from accelsim.engine import fast
 from accelsim.engine.plan import Stamp
 from accelsim.engine.scheduler import Scheduler
 from accelsim.engine.simulator import simulate
+from accelsim.errors import MappingError
+
+
+def _random_arch(rng: random.Random) -> dict:
+    """benchmarks/fuzz_engine.py's generator of random archs."""
+    path = Path(__file__).resolve().parents[2] / "benchmarks" / "fuzz_engine.py"
+    spec = importlib.util.spec_from_file_location("fuzz_engine", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.random_arch(rng)
 
 GROUP_FIELDS = ("index", "ops", "stage_units", "deps", "sram_read_bytes", "sram_write_bytes",
                 "onchip_bytes", "units", "tiling")
@@ -52,15 +66,15 @@ def test_stamped_plan_equals_fresh_plan(arch_name, model, size, batch) -> None:
 
 
 def test_vit_base_repeats_its_block_shapes() -> None:
-    """ViT-B/16 on sole: 135 groups, 86 of them GEMM or fused attention (7 per block, the patch
-    embedding, the head); all but the first of each of their 7 shapes are stamps (79), and
+    """ViT-B/16 on sole: 135 groups (12 blocks of 11, the patch embedding and its position
+    add, the final norm and the head) of 11 shapes: all but the first of each are stamps, and
     a stamp's tiles sit at its own tensors' addresses (block 1's fc1 weight tiles start at its
     weight's base, not at block 0's)."""
     arch, trace = load_arch("sole"), build_trace("vit_base")
     scheduler = Scheduler(arch, trace)
     groups = scheduler.plan()
     assert len(groups) == 135
-    assert sum(g.stamp is not None for g in groups) == 79
+    assert sum(g.stamp is not None for g in groups) == 124
     fc1 = next(g for g in groups if g.ops[0].name == "block1.fc1")
     assert fc1.stamp is not None and fc1.stamp.template.ops[0].name == "block0.fc1"
     weight = fc1.ops[0].inputs[1]
@@ -68,6 +82,27 @@ def test_vit_base_repeats_its_block_shapes() -> None:
     first = [ld for s in fc1.steps for ld in s.loads if ld.tensor == weight][0]
     assert first.pattern.base_bytes == base
     assert base != scheduler.placement[fc1.stamp.template.ops[0].inputs[1]].base_bytes
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_stamped_plan_equals_fresh_plan_on_random_configurations(seed) -> None:
+    """benchmarks/fuzz_engine.py's random archs (banks, buffers, fusion switches incl.
+    residual, SOLE or FP32 units, both DRAM models) on ViT-Ti / DeiT-Ti / Swin-T."""
+    rng = random.Random(seed)
+    model = rng.choice(["vit_tiny", "deit_tiny", "swin_tiny"])
+    size = 224 if model == "swin_tiny" else rng.choice([32, 64, 96])
+    trace = build_trace(model, image_size=size, batch=rng.choice([1, 2]),
+                        quant=rng.choice(["sole", "w8a8", "w4a4", "fp16"]))
+    for _ in range(20):  # the first configuration whose buffers the ops fit
+        arch = arch_from_dict(_random_arch(rng), "<fuzz>")
+        try:
+            _, stamped, _, fresh = _plans(arch, trace)
+        except MappingError:
+            continue
+        assert [g.steps for g in stamped] == [g.steps for g in fresh]
+        assert any(g.stamp is not None for g in stamped)
+        return
+    pytest.fail("no random configuration fit")
 
 
 @pytest.mark.parametrize(("arch_name", "overrides"), [
