@@ -140,3 +140,26 @@ def test_whole_period_shift_keeps_the_template_costs() -> None:
     assert (by_stamp.load_dram[:, :4] == afresh.load_dram[:, :4]).all()
     assert (by_stamp.write_dram[:, :4] == afresh.write_dram[:, :4]).all()
     assert by_stamp.moves is not None and len(by_stamp.moves) == len(afresh.moves)
+
+
+def test_a_shift_inside_the_period_is_priced_at_its_own_addresses() -> None:
+    """Bases are 1 MiB aligned (mapping.placement), so bundled stamps move by whole periods;
+    a stamp moved by part of one (a half period plus a burst) is priced transfer by transfer,
+    equal to its steps flattened afresh at those addresses, and differs from the template
+    somewhere (the bank and row walk changed)."""
+    arch, trace = load_arch("sole"), build_trace("vit_tiny")
+    groups = Scheduler(arch, trace).plan()
+    flat = fast._Flat(arch, groups)
+    period = flat.dram.geometry.period_bytes
+    stamp = next(g.stamp for g in groups if g.stamp is not None and g.ops[0].kind == "gemm")
+    moved = Stamp(stamp.template, stamp.op_names,
+                  {name: (new, period // 2 + 64 * i)
+                   for i, (name, (new, _)) in enumerate(stamp.tensors.items())},
+                  stamp.write_tensor)
+    template = fast._Block(flat, stamp.template)
+    by_stamp = template.stamped(moved, flat.dram)
+    afresh = fast._Block(flat, replace(stamp.template, steps=moved.steps(), stamp=None))
+    assert (by_stamp.load_dram[:, :4] == afresh.load_dram[:, :4]).all()
+    assert (by_stamp.write_dram[:, :4] == afresh.write_dram[:, :4]).all()
+    assert (by_stamp.load_dram[:, :4] != template.load_dram[:, :4]).any() or \
+        (by_stamp.write_dram[:, :4] != template.write_dram[:, :4]).any()
