@@ -391,8 +391,8 @@ class Scheduler:
         class and sizes, its tensors by position, each tensor's record and placement less its
         name and base, whether it is produced or on chip, the fused residuals and replayed
         mappings. Two groups of one key plan to the same steps up to names and a base shift
-        (tests/engine/test_templates.py compares every bundled arch x model with templates
-        off); the tensors in key order beside it."""
+        (tests/engine/test_templates.py compares bundled and random archs with templates off);
+        the tensors in key order beside it."""
         names = list(dict.fromkeys(x for op in ops for x in (*op.inputs, *op.outputs)))
         at = {name: i for i, name in enumerate(names)}
         t, placement = self.trace, self.placement
