@@ -112,6 +112,7 @@ class Scheduler:
         #: entries its planning recorded); ``templates=False`` plans every group afresh
         self._templates: dict[tuple, tuple[Group, list[str], dict, dict, list[int]]] = {}
         self.templates = templates
+        self._tensor_keys: dict[str, tuple] = {}  # tensor -> its part of a shape key
 
     # ------------------------------------------------------------------ units and costs
     def unit_of(self, op: Op) -> str:
@@ -402,11 +403,15 @@ class Scheduler:
              at.get(self._residual_of.get(op.name, "")), self.fixed.get(op.name))
             for op in ops)
         tensor_part = []
+        records = self._tensor_keys
         for name in names:
-            x, p = t.tensor(name), placement[name]
-            tensor_part.append((x.shape, x.bits, x.dtype, x.role, x.transposed, p.rows, p.cols,
-                                p.bits, p.pitch_bytes, p.panels, name in t.producers,
-                                name in self.resident))
+            record = records.get(name)
+            if record is None:  # fixed for the trace: computed once per tensor
+                x, p = t.tensor(name), placement[name]
+                record = records[name] = (x.shape, x.bits, x.dtype, x.role, x.transposed,
+                                          p.rows, p.cols, p.bits, p.pitch_bytes, p.panels,
+                                          name in t.producers)
+            tensor_part.append((record, name in self.resident))
         # a row op's output stays on chip by its readers (_row_group: LayerNorm fusion)
         out = ops[0].outputs[0] if len(ops) == 1 and ops[0].outputs else ""
         readers = tuple((c.kind, c.inputs[0] == out) for c in t.consumers.get(out, ()))
@@ -446,7 +451,7 @@ class Scheduler:
                 if "consumers" in entry:  # a LayerNorm's readers, by name
                     entry["consumers"] = [c.name for c in
                                           self.trace.consumers.get(b.outputs[0], ())]
-        rename = {a.name: b.name for a, b in zip(template.ops, ops, strict=True)}
+        rename = op_names
         group = Group(index, tuple(ops), template.stage_units, None,  # type: ignore[arg-type]
                       stamp=Stamp(template, op_names, moved, last.outputs[0]))
         group.sram_read_bytes = {rename[k]: v for k, v in template.sram_read_bytes.items()}
