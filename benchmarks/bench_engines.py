@@ -4,9 +4,11 @@ For each case, after one warm-up of each engine (imports, numba's cached kernel)
 time (``time.process_time``, the least of --runs calls: the machine is shared, and CPU time
 with the minimum is what another job disturbs least) of ``simulate(arch, trace, record=False,
 engine=...)`` (the trace and arch are built outside the timing), and its parts: planning
-(Scheduler.plan, the same for both), the fast engine's flattening of the plan to arrays, its
-kernel and the rest of the fast call (the per-layer result, ``assemble_result``), against
-simpy's own play of the same plan (engine/simulator.py's _Engine.run). Both engines must give
+(Scheduler.plan, the same for both: a group of a shape planned before is a stamp of it,
+plan.Stamp), the fast engine's flattening of the plan to arrays, its kernel and the rest of
+the fast call (the per-layer result, ``assemble_result``), against simpy's own play of the
+same plan (engine/simulator.py's _Engine.run, the stamps' steps built beforehand; simpy's
+whole call pays for building them). Both engines must give
 the same JSON (checked on each case). The load average is printed beside: the ratios are what
 to compare on a loaded machine.
 
@@ -86,6 +88,8 @@ def main() -> None:
         planned = scheduler.plan()
         on_plan = _least(lambda: fast.simulate_fast(arch, trace, scheduler, planned),  # noqa: B023
                           runs)
+        for group in groups:  # a stamped group's steps are built on first read (plan.Stamp)
+            assert group.steps is not None
         simpy_play = _least(lambda: _Engine(arch, groups, False).run(), runs)  # noqa: B023
         print(f"{name:<10} {steps:>6} {plan_s:>8.3f} {simpy_s:>8.3f} {fast_s:>8.3f} "
               f"{simpy_s / fast_s:>5.1f}x {flat_s:>7.3f} {kernel_s:>9.4f} "

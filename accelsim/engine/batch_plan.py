@@ -220,8 +220,7 @@ def compose(layer_groups: list[Group], one_groups: list[Group], layer: Any, one:
 
 def _copy(g: Group, index: int, deps: frozenset[int]) -> Group:
     """``g`` at another place of the plan (its steps and counters shared, not copied)."""
-    return Group(index, g.ops, g.stage_units, g.steps, deps, g.sram_read_bytes,
-                 g.sram_write_bytes, g.onchip_bytes, g.units, g.tiling)
+    return g.moved(index, deps)
 
 
 def order_name(choices: list[UnitChoice]) -> str:

@@ -8,6 +8,7 @@ as plain Python (``ACCELSIM_JIT``).
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from functools import lru_cache
@@ -20,7 +21,7 @@ from accelsim.cost import dram as dram_cost
 from accelsim.cost.dram import AccessPattern
 from accelsim.engine import invariants, jit
 from accelsim.engine.dram import DramCounts, banked_work_cycles
-from accelsim.engine.plan import Group
+from accelsim.engine.plan import Group, Stamp
 from accelsim.engine.scheduler import Scheduler
 from accelsim.engine.simulator import STALL_CAUSES, _OpStats, assemble_result
 from accelsim.errors import SimulationError
@@ -35,11 +36,24 @@ def _i64(values: list[int]) -> np.ndarray:
 
 class _Block:
     """One group's steps as integer rows, indices relative to the group's first load, work,
-    release and epilogue entry (so the copies an image-major plan shares are flattened once)."""
+    release and epilogue entry (so the copies an image-major plan shares are flattened once).
+    Op columns hold local codes: 1 + the op's index in ``names`` (the group's ops first), 0
+    where the row names no op; ``_Flat`` maps them to plan-wide ids. A stamped group (plan.Stamp)
+    plays its template's block under its own names (``stamped``)."""
 
     def __init__(self, flat: _Flat, g: Group) -> None:
-        cost_of, op_id, unit_id = flat.dram.cost, flat.op_id, flat.unit_id
+        cost_of, unit_id = flat.dram.cost, flat.unit_id
         buf_id = {b: i for i, b in enumerate(BUFFERS)}
+        self.names = [op.name for op in g.ops]
+        local = {name: i + 1 for i, name in enumerate(self.names)}
+
+        def op_code(name: str) -> int:
+            code = local.get(name)
+            if code is None:
+                self.names.append(name)
+                code = local[name] = len(self.names)
+            return code
+
         # flat lists of the rows (numpy reads a flat int list much faster than tuples)
         steps: list[int] = []
         loads: list[int] = []
@@ -50,24 +64,46 @@ class _Block:
         # per load, then per step's write-back: same, turn, bursts, counts id, op
         load_dram: list[int] = []
         write_dram: list[int] = []
+        #: banked DRAM: per transfer (loads, then write-backs) its tensor (index in
+        #: ``tensors``, -1: none), base, run, stride, runs, bytes, write, row in its table
+        self.tensors: list[str] = []
+        slot: dict[str, int] = {}
+        moves: list[int] | None = [] if flat.dram.banked else None
         #: the cycles each buffer's port held a unit and, when asked, (pattern, bytes, write)
         #: of every load and write-back
         self.sram_stalls: dict[str, int] = {}
         patterns = self.patterns = [] if flat.patterns is not None else None
         self.write_patterns: list[tuple[AccessPattern | None, int, bool]] = []
         no_transfer = (0, 0, 0, 0, 0)
-        none = (-1, 0, 0, 0, op_id[g.ops[0].name])  # a stage with no work on this step
+        none = (-1, 0, 0, 0, 1)  # a stage with no work on this step (the group's first op)
         stalls = self.sram_stalls
+        write_tensor = g.ops[-1].outputs[0] if g.ops and g.ops[-1].outputs else ""
         n_load = n_work = n_rel = n_ep = 0
+
+        def move(tensor: str, pattern: AccessPattern | None, nbytes: int, write: int,
+                 row: int) -> None:
+            assert moves is not None
+            if pattern is None:
+                moves.extend((-1, 0, nbytes, 0, 1, nbytes, write, row))
+                return
+            at = slot.get(tensor)
+            if at is None:
+                at = slot[tensor] = len(self.tensors)
+                self.tensors.append(tensor)
+            moves.extend((at, pattern.base_bytes, pattern.run_bytes, pattern.stride_bytes,
+                          pattern.runs, nbytes, write, row))
+
         for index, step in enumerate(g.steps):
             if step.closes_out:
                 closing.append(index)
             load0, w0, rel0, ep0 = n_load, n_work, n_rel, n_ep
             for ld in step.loads:
-                o = op_id[ld.op]
+                o = op_code(ld.op)
                 if ld.dram_bytes > 0:
                     load_dram.extend(cost_of(ld.pattern, ld.dram_bytes, False))
                     load_dram.append(o)
+                    if moves is not None:
+                        move(ld.tensor, ld.pattern, ld.dram_bytes, 0, n_load)
                 else:
                     load_dram.extend(no_transfer)
                 if patterns is not None:
@@ -80,7 +116,7 @@ class _Block:
                     works.extend(none)
                 else:
                     works.extend((unit_id[w.unit], w.cycles, w.port_cycles, w.amount,
-                                  op_id[w.op]))
+                                  op_code(w.op)))
                     if w.port_cycles:
                         stalls[w.port_buffer] = stalls.get(w.port_buffer, 0) + w.port_cycles
                 n_work += 1
@@ -89,21 +125,25 @@ class _Block:
                 n_rel += 1
             for w in step.epilogue:
                 ep_work.append(n_work)
-                works.extend((unit_id[w.unit], w.cycles, w.port_cycles, w.amount, op_id[w.op]))
+                works.extend((unit_id[w.unit], w.cycles, w.port_cycles, w.amount,
+                              op_code(w.op)))
                 if w.port_cycles:
                     stalls[w.port_buffer] = stalls.get(w.port_buffer, 0) + w.port_cycles
                 n_work += 1
                 n_ep += 1
             if step.write_bytes > 0:
+                o = op_code(step.write_op)
                 write_dram.extend(cost_of(step.write_pattern, step.write_bytes, True))
-                write_dram.append(op_id[step.write_op])
+                write_dram.append(o)
+                if moves is not None:
+                    move(write_tensor, step.write_pattern, step.write_bytes, 1, index)
             else:
+                o = 0
                 write_dram.extend(no_transfer)
             if patterns is not None:
                 self.write_patterns.append((step.write_pattern, step.write_bytes, True))
             steps.extend((load0, n_load, w0, rel0, n_rel, ep0, n_ep, step.opens_out,
-                          step.closes_out, step.write_bytes,
-                          op_id[step.write_op] if step.write_bytes else 0))
+                          step.closes_out, step.write_bytes, o))
         self.steps = _rows(steps, 11)
         self.loads = _rows(loads, 6)
         self.works = _rows(works, 5)
@@ -112,6 +152,33 @@ class _Block:
         self.closing = _rows(closing, 1)[:, 0]
         self.load_dram = _rows(load_dram, 5)
         self.write_dram = _rows(write_dram, 5)
+        self.moves = _rows(moves, 8) if moves is not None else None
+        self.write_tensor = write_tensor
+
+    def stamped(self, stamp: Stamp, dram: _DramTable) -> _Block:
+        """This (template) block under a stamp's names; on banked DRAM each transfer priced
+        at its own addresses unless every tensor moved by whole address-map periods (a shift
+        that only renames rows: the same cost, cost.dram.pattern_shape)."""
+        block = copy.copy(self)
+        block.names = [stamp.op_names.get(name, name) for name in self.names]
+        if self.moves is None or not len(self.moves):
+            return block
+        deltas = np.array([stamp.tensors[name][1] for name in self.tensors] + [0], np.int64)
+        period = dram.geometry.period_bytes
+        if period and not (deltas % period).any():
+            return block
+        m = self.moves
+        bases = m[:, 1] + deltas[m[:, 0]]
+        if period:
+            bases %= period
+        load_dram, write_dram = self.load_dram.copy(), self.write_dram.copy()
+        cost = dram.cost_shape
+        for base, run, stride, runs, nbytes, write, row in zip(
+                bases.tolist(), *(m[:, i].tolist() for i in range(2, 8)), strict=True):
+            (write_dram if write else load_dram)[row, :4] = cost(base, run, stride, runs,
+                                                                 nbytes, write)
+        block.load_dram, block.write_dram = load_dram, write_dram
+        return block
 
 
 def _rows(values: list[int], width: int) -> np.ndarray:
@@ -128,22 +195,26 @@ class _Flat:
         self.unit_id = {u: i for i, u in enumerate(self.units)}
         #: op names in plan order, once each (an image-major plan repeats them)
         self.ops = list(dict.fromkeys(op.name for g in groups for op in g.ops))
-        self.op_id = {name: i for i, name in enumerate(self.ops)}
+        self.op_id = op_id = {name: i for i, name in enumerate(self.ops)}
         self.patterns: list[tuple[AccessPattern | None, int, bool]] | None = (
             [] if requests else None)
         position = {g.index: i for i, g in enumerate(groups)}
-        blocks: dict[int, _Block] = {}  # id(steps list) -> its block
+        blocks: dict[int, _Block] = {}  # id(steps list) or id(stamp) -> its block
         # nst, step0, step1, dep0, dep1, close0, close1, pid0
         group_rows: list[tuple[int, ...]] = []
         deps: list[int] = []
         parts: list[tuple[_Block, int, int, int, int, int]] = []
+        #: per part, the plan-wide ids of its op codes (code 0: id 0)
+        codes: list[int] = []
+        code0: list[int] = []
         step_n = load_n = work_n = rel_n = ep_n = close_n = pid = 0
         self.sram_stalls: dict[str, int] = {}
         for g in groups:
-            block = blocks.get(id(g.steps))
-            if block is None:
-                block = blocks[id(g.steps)] = _Block(self, g)
+            block = self._block(g, blocks)
             parts.append((block, step_n, load_n, work_n, rel_n, ep_n))
+            code0.append(len(codes))
+            codes.append(0)
+            codes.extend(op_id[name] for name in block.names)
             for buffer, cycles in block.sram_stalls.items():
                 self.sram_stalls[buffer] = self.sram_stalls.get(buffer, 0) + cycles
             n = len(g.stage_units)
@@ -179,6 +250,18 @@ class _Flat:
 
         loads, works, rels = stacked("loads", 6), stacked("works", 5), stacked("rels", 2)
         load_dram, write_dram = stacked("load_dram", 5), stacked("write_dram", 5)
+        table, first = _i64(codes), _i64(code0)
+
+        def plan_ids(array: np.ndarray, column: int, name: str) -> None:
+            """Local op codes of ``column`` -> plan-wide op ids."""
+            per_part = _i64([len(getattr(b, name)) for b, *_ in parts])
+            array[:, column] = table[array[:, column] + np.repeat(first, per_part)]
+
+        plan_ids(steps, 10, "steps")
+        plan_ids(loads, 2, "loads")
+        plan_ids(works, 4, "works")
+        plan_ids(load_dram, 4, "load_dram")
+        plan_ids(write_dram, 4, "write_dram")
         transfers = np.concatenate([load_dram, write_dram])
         t_same, t_turn, t_bursts, t_cid, t_op = _columns(transfers)
         #: each op's bursts, ACTs, hits, misses, conflicts, read and write bursts (banked),
@@ -201,6 +284,21 @@ class _Flat:
                      *_columns(rels), ep_work, _i64(self.banks), t_same, t_turn, t_write,
                      t_bursts, t_op, dram.refresh_period, dram.refresh_cycles]
 
+    def _block(self, g: Group, blocks: dict[int, _Block]) -> _Block:
+        """``g``'s block: flattened once per steps list, a stamp from its template's block
+        (the DRAM request log needs every step's own pattern: stamped steps are built)."""
+        stamp = g.stamp
+        if stamp is not None and self.patterns is None:
+            block = blocks.get(id(stamp))
+            if block is None:
+                block = blocks[id(stamp)] = self._block(stamp.template, blocks).stamped(
+                    stamp, self.dram)
+            return block
+        block = blocks.get(id(g.steps))
+        if block is None:
+            block = blocks[id(g.steps)] = _Block(self, g)
+        return block
+
 
 def _columns(array: np.ndarray) -> list[np.ndarray]:
     return [np.ascontiguousarray(array[:, i]) for i in range(array.shape[1])]
@@ -220,6 +318,7 @@ class _DramTable:
         self.refresh_period = self.refresh_cycles = 0
         self._memo: dict[tuple | int, tuple[int, int, int, int]] = {}
         self._by_cost: dict[tuple[dram_cost.DramCost, bool], tuple[int, int, int, int]] = {}
+        self._shapes: dict[tuple[int, ...], tuple[int, int, int, int]] = {}
         #: counts of each distinct transfer (row 0: none)
         self.counts: list[tuple[int, ...]] = [(0,) * 7]
         if geometry is not None:
@@ -227,6 +326,17 @@ class _DramTable:
             self.clock_hz = clock_hz
             self.refresh_period = dram_cost.tck_to_cycles(g.tREFI, g.tCK_ns, clock_hz)
             self.refresh_cycles = dram_cost.tck_to_cycles(g.tRFC, g.tCK_ns, clock_hz)
+
+    def cost_shape(self, base: int, run: int, stride: int, runs: int, nbytes: int,
+                   write: int) -> tuple[int, int, int, int]:
+        """``cost`` of the pattern (base, run, stride, runs) on banked DRAM, the base already
+        reduced modulo the geometry's period (pattern_shape reduces it the same way)."""
+        key = (base, run, stride, runs, nbytes, write)
+        known = self._shapes.get(key)
+        if known is None:
+            known = self._shapes[key] = self.cost(AccessPattern(base, run, stride, runs),
+                                                  nbytes, bool(write))
+        return known
 
     def cost(self, pattern: AccessPattern | None, nbytes: int, write: bool
              ) -> tuple[int, int, int, int]:

@@ -29,14 +29,14 @@ from accelsim.cost import sfu as sfu_cost
 from accelsim.cost.dram import AccessPattern
 from accelsim.engine.attention_blocks import BlockChoice, choose_blocks
 from accelsim.engine.batch_plan import UnitChoice, compose, order_name
-from accelsim.engine.plan import Group, Load, Step, Work
+from accelsim.engine.plan import Group, Load, Stamp, Step, Work
 from accelsim.engine.tile_costs import TileCosts, tile_for
 from accelsim.errors import MappingError
 from accelsim.mapping.batch import per_image
 from accelsim.mapping.placement import place_tensors, tile_access, transposed_tile_access
 from accelsim.mapping.tiler import GemmTiling, fixed_tiling, loop_nest, tile_rows
 from accelsim.units import ceil_div, tensor_bytes
-from accelsim.workload.ops import GEMM_KINDS, Add, Matmul, Op, Softmax
+from accelsim.workload.ops import GEMM_KINDS, Add, Matmul, Op, Softmax, dim_names
 from accelsim.workload.trace import Trace
 
 EPILOGUE_KINDS = ("requant", "gelu", "add")
@@ -66,7 +66,8 @@ class Scheduler:
 
     def __init__(self, arch: ArchSpec, trace: Trace, fidelity: str = "model",
                  objective: str = "latency", batch_order: str = "auto",
-                 mapping: dict[str, tuple[int, int, int, str]] | None = None) -> None:
+                 mapping: dict[str, tuple[int, int, int, str]] | None = None,
+                 templates: bool = True) -> None:
         if arch.kind != "accelerator" or arch.array is None or arch.buffers is None:
             raise MappingError(f"{arch.name!r} is a roofline-only reference device; use "
                                "`accelsim roofline` for it", key="kind")
@@ -107,6 +108,11 @@ class Scheduler:
         self.batch_reference: list[Group] = []
         #: engine.batch_check's choice and why, for the result's model (batch runs)
         self.batch_check: dict | None = None
+        #: shape key -> (group planned for it, its tensors in key order, the mapping and fusion
+        #: entries its planning recorded); ``templates=False`` plans every group afresh
+        self._templates: dict[tuple, tuple[Group, list[str], dict, dict, list[int]]] = {}
+        self.templates = templates
+        self._tensor_keys: dict[str, tuple] = {}  # tensor -> its part of a shape key
 
     # ------------------------------------------------------------------ units and costs
     def unit_of(self, op: Op) -> str:
@@ -244,7 +250,8 @@ class Scheduler:
         base = BatchState("layer-major", [], dict(self.mappings), dict(self.fusion), set(),
                           None)
         sub = Scheduler(self.arch, one, self.fidelity, self.objective, "layer-major",
-                        {k: v for k, v in replay.items() if v[4:] != ("layer-major",)})
+                        {k: v for k, v in replay.items() if v[4:] != ("layer-major",)},
+                        self.templates)
         forced = {k: v[4] for k, v in replay.items() if v[4:]}
         single = sub._plan_layer_major()
         batch = self.trace.batch
@@ -357,11 +364,17 @@ class Scheduler:
                 epilogue = self._epilogue(op)
                 attention = self._attention_chain(op, epilogue)
                 if attention is not None:
-                    group = self._attention_group(len(groups), *attention)
+                    front, sv, sv_epilogue, _ = attention
+                    group = self._templated(
+                        len(groups), (*front, sv, *sv_epilogue),
+                        lambda index, a=attention: self._attention_group(index, *a))
                 else:
-                    group = self._gemm_group(len(groups), op, epilogue)
+                    group = self._templated(
+                        len(groups), (op, *epilogue),
+                        lambda index, e=epilogue, o=op: self._gemm_group(index, o, e))
             else:
-                group = self._row_group(len(groups), op)
+                group = self._templated(len(groups), (op,),
+                                        lambda index, o=op: self._row_group(index, o))
             for member in group.ops:
                 done.add(member.name)
             group.deps = frozenset(
@@ -372,6 +385,81 @@ class Scheduler:
                     self.group_of_tensor[t] = group.index
             groups.append(group)
         return groups
+
+    # ------------------------------------------------------------------ shape templates
+    def _shape_key(self, ops: tuple[Op, ...]) -> tuple[tuple, list[str]]:
+        """Everything planning a group of ``ops`` reads except names and DRAM bases: each op's
+        class and sizes, its tensors by position, each tensor's record and placement less its
+        name and base, whether it is produced or on chip, the fused residuals and replayed
+        mappings. Two groups of one key plan to the same steps up to names and a base shift
+        (tests/engine/test_templates.py compares bundled and random archs with templates off);
+        the tensors in key order beside it."""
+        names = list(dict.fromkeys(x for op in ops for x in (*op.inputs, *op.outputs)))
+        at = {name: i for i, name in enumerate(names)}
+        t, placement = self.trace, self.placement
+        op_part = tuple(
+            (type(op), tuple(getattr(op, f) for f in dim_names(type(op))),
+             tuple(at[x] for x in op.inputs), tuple(at[x] for x in op.outputs),
+             at.get(self._residual_of.get(op.name, "")), self.fixed.get(op.name))
+            for op in ops)
+        tensor_part = []
+        records = self._tensor_keys
+        for name in names:
+            record = records.get(name)
+            if record is None:  # fixed for the trace: computed once per tensor
+                x, p = t.tensor(name), placement[name]
+                record = records[name] = (x.shape, x.bits, x.dtype, x.role, x.transposed,
+                                          p.rows, p.cols, p.bits, p.pitch_bytes, p.panels,
+                                          name in t.producers)
+            tensor_part.append((record, name in self.resident))
+        # a row op's output stays on chip by its readers (_row_group: LayerNorm fusion)
+        out = ops[0].outputs[0] if len(ops) == 1 and ops[0].outputs else ""
+        readers = tuple((c.kind, c.inputs[0] == out) for c in t.consumers.get(out, ()))
+        return (op_part, tuple(tensor_part), readers), names
+
+    def _templated(self, index: int, ops: tuple[Op, ...], build) -> Group:
+        """``build(index)``, or a stamp of the group an earlier op chain of the same shape
+        key planned (plan.Stamp): the same steps renamed and shifted, the same mapping and
+        fusion records under this group's names."""
+        if not self.templates:
+            return build(index)
+        key, names = self._shape_key(ops)
+        known = self._templates.get(key)
+        if known is None:
+            resident = len(self.resident)
+            group = build(index)
+            kept = [i for i, name in enumerate(names) if name in self.resident] \
+                if len(self.resident) != resident else []
+            self._templates[key] = (group, names, {op.name: self.mappings[op.name] for op in ops
+                                                   if op.name in self.mappings},
+                                    {op.name: self.fusion[op.name] for op in ops
+                                     if op.name in self.fusion}, kept)
+            return group
+        template, tensors, mappings, fusion, kept = known
+        for i in kept:  # a LayerNorm's output left on chip (_row_group)
+            self.resident.add(names[i])
+        op_names = {a.name: b.name for a, b in zip(template.ops, ops, strict=True)}
+        placement = self.placement
+        moved = {a: (b, placement[b].base_bytes - placement[a].base_bytes)
+                 for a, b in zip(tensors, names, strict=True)}
+        last = template.ops[-1]
+        for a, b in zip(template.ops, ops, strict=True):
+            if a.name in mappings:
+                self.mappings[b.name] = mappings[a.name]
+            if a.name in fusion:
+                entry = self.fusion[b.name] = dict(fusion[a.name])
+                if "consumers" in entry:  # a LayerNorm's readers, by name
+                    entry["consumers"] = [c.name for c in
+                                          self.trace.consumers.get(b.outputs[0], ())]
+        rename = op_names
+        group = Group(index, tuple(ops), template.stage_units, None,  # type: ignore[arg-type]
+                      stamp=Stamp(template, op_names, moved, last.outputs[0]))
+        group.sram_read_bytes = {rename[k]: v for k, v in template.sram_read_bytes.items()}
+        group.sram_write_bytes = {rename[k]: v for k, v in template.sram_write_bytes.items()}
+        group.onchip_bytes = {rename[k]: v for k, v in template.onchip_bytes.items()}
+        group.units = {rename[k]: v for k, v in template.units.items()}
+        group.tiling = {rename[k]: v for k, v in template.tiling.items()}
+        return group
 
     # ------------------------------------------------------------------ GEMM groups
     def _load(self, buffer: str, nbytes: int, op: str, tensor: str, bank: bool = True,
@@ -798,10 +886,7 @@ def _repeat(groups: list[Group], times: int) -> list[Group]:
     size = len(groups)
     for i in range(times):
         for g in groups:
-            copy = Group(g.index + i * size, g.ops, g.stage_units, g.steps,
-                         frozenset(d + i * size for d in g.deps), g.sram_read_bytes,
-                         g.sram_write_bytes, g.onchip_bytes, g.units, g.tiling)
-            out.append(copy)
+            out.append(g.moved(g.index + i * size, frozenset(d + i * size for d in g.deps)))
     return out
 
 

@@ -353,7 +353,7 @@ def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
         # auto: the compiled kernel when it pays (engine/jit.py), else simpy (faster than the
         # kernel's Python path); record=None keeps the log
         if engine == "fast" or (record is not None
-                                and jit.compiled(sum(len(g.steps) for g in groups))):
+                                and jit.compiled(sum(g.n_steps for g in groups))):
             from accelsim.engine.fast import simulate_fast
 
             return simulate_fast(arch, trace, scheduler, groups, fidelity, check, dram_requests,
@@ -434,8 +434,7 @@ def _layers(arch: ArchSpec, trace: Trace, groups: list[Group],
             copies[op.name] = copies.get(op.name, 0) + 1
     seen: set[str] = set()
     for group in groups:
-        hosts = {w.op: s.stages[-1].op for s in group.steps if s.stages[-1] is not None
-                 for w in s.epilogue}
+        hosts = group.hosts()
         for op in group.ops:
             if op.name in seen:
                 continue
