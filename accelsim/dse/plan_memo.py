@@ -15,8 +15,10 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any
 
-#: plans kept per worker (a ViT-B plan is a few MB)
-MEMO_PLANS = 8
+#: plans kept per worker: points sharing a plan are usually neighbours (a DRAM timing or
+#: mapping swept last), and every plan held makes each full garbage collection longer (8
+#: ViT-B plans: +20 ms a point on a grid where none is shared)
+MEMO_PLANS = 2
 
 
 def plan_key(spec: Any, workload: tuple, fidelity: str = "model", objective: str = "latency",

@@ -1,9 +1,9 @@
 """Design-space sweeps: a grid of (arch overrides x workload) points, each simulated once.
 
-Specs are parsed and every point's arch validated before anything runs (sweep_spec.py); points
-run in a local
-process pool (default) or on a dask.distributed cluster; each point becomes one plain record
-(its parameters + summary metrics, or the error it raised). Records stream to ``output`` as
+Specs are parsed and every swept value validated alone before anything runs (sweep_spec.py);
+points run in chunks (sweep_exec.py) in a local process pool (default) or on a dask.distributed
+cluster, each worker building its points' specs; each point becomes one plain record (its
+parameters + summary metrics, or the error it raised). Records stream to ``output`` as
 points finish and the file is rewritten in point order at the end. Library code never prints:
 pass ``progress(done, total, record)`` to follow a run.
 """

@@ -189,8 +189,9 @@ def test_one_axis_duplicates_are_refused_as_before(item):
 #: two points scaled together: 12.8 GB/s at 0.5 GHz and 25.6 GB/s at 1 GHz are both
 #: 25.6 B/cycle, 200 ns and 100 ns both 100 cycles: one plan
 SHARED = [BW, "clock_hz=5e8,1e9", "dram.bandwidth_gbps=12.8,25.6", "dram.latency_ns=200,100"]
-#: 3 bandwidths x 3 clocks at 0 ns: 5 distinct bytes per cycle among the 9 points
-GRID = [BW, "dram.latency_ns=0", "clock_hz=5e8,1e9,2e9", "dram.bandwidth_gbps=12.8,25.6,51.2"]
+#: sole's banked DRAM at 3 row-to-column delays x 2 page policies: the same peak bandwidth and
+#: latency, so the 6 points share one plan and the DRAM plays each differently
+GRID = ["dram.timing.tRCD=10,29,60", "dram.page_policy=open,closed"]
 
 
 def test_the_plan_key_is_what_the_planner_reads():
@@ -211,7 +212,7 @@ def test_the_plan_key_is_what_the_planner_reads():
 
 @pytest.mark.parametrize("engine", ["fast", "simpy"])
 def test_records_are_byte_identical_with_and_without_chunks_and_memo(engine, tmp_path):
-    for sets, zipped, shared in ((SHARED, True, 1), (GRID, False, 4)):
+    for sets, zipped, shared in ((SHARED, True, 1), (GRID, False, 5)):
         files = []
         for name, jobs, memo in (("memo.csv", 1, True), ("plain.csv", 1, False),
                                  ("pool.csv", 2, True)):
@@ -223,8 +224,9 @@ def test_records_are_byte_identical_with_and_without_chunks_and_memo(engine, tmp
             files.append((tmp_path / name).read_bytes())
         assert files[0] == files[1] == files[2]
         rows = sw.read_records(tmp_path / "memo.csv")
-        assert len(rows) == (2 if zipped else 9)
-        assert len({r["latency_ms"] for r in rows}) == len(rows)  # distinct designs
+        assert len(rows) == (2 if zipped else 6)
+        # each point still plays its own DRAM and clock (the plan is all they share)
+        assert len({r["latency_ms"] for r in rows}) >= (2 if zipped else 4)
 
 
 def test_a_memoised_plan_plays_the_same_as_a_fresh_one():
