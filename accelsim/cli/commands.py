@@ -69,6 +69,8 @@ def trace_cmd(
 def import_notes(trace) -> None:
     """stderr notes of an imported ONNX graph: operators run as vector work, and (for a
     quantized graph) the operators that stayed float."""
+    if not trace.meta.get("warnings") and trace.quant != "graph":
+        return  # no note to print (onnx.report's cases): a built-in model skips the import
     from accelsim.workload.onnx.report import import_notes as notes
 
     for line in notes(trace):

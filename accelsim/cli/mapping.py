@@ -66,6 +66,14 @@ def map_cmd(
                       f"{r['sim_dram_bytes']:,}")
     console = Console(width=200)
     console.print(table)
+    if scheduler.batch_check:  # engine.batch_check: which batch plan was simulated and kept
+        check = scheduler.batch_check
+        limit = check["batch_1_runs"]
+        played = ", ".join(f"{name} {p['cycles']:,} cycles / {p['dram_bytes']:,} B"
+                           for name, p in check["plans"].items())
+        console.print(f"batch plan kept: {check['reason']}; simulated: {played}; "
+                      f"{trace.batch} batch-1 runs: {limit['cycles']:,} cycles / "
+                      f"{limit['dram_bytes']:,} B", markup=False)
     fusion = fusion_rows(scheduler)
     if fusion:
         ft = Table(title="fusion choices (LayerNorm output kept on chip, fused attention's "

@@ -161,9 +161,11 @@ def simulate_cmd(
              or suffix in (".html", ".htm"))
     fixed = None
     if mapping is not None:
-        from accelsim.mapping.io import read_mapping
+        from accelsim.mapping.io import read_mapping, whole_batch_order
 
         fixed = read_mapping(mapping)
+        if batch_order == "auto" and trace.batch > 1:  # the file's order for every unit
+            batch_order = whole_batch_order(mapping) or batch_order
         unknown = sorted(set(fixed) - {op.name for op in trace.ops})
         if unknown:
             section = "layers" if isinstance(fixed[unknown[0]][0], int) else "fusion"

@@ -30,6 +30,7 @@ and read/write turnarounds depend on the channel's history and are applied by th
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -137,37 +138,75 @@ def _local(x: int, channel: int, below: int, channels: int) -> int:
 def _segments(g: DramGeometry, x0: int, nb: int, sb: int, runs: int, channel: int,
               divide: int) -> list[list[int]]:
     """[row-stripe index q, bursts] of one channel's row segments, in issue order; ``divide``:
-    the pattern is channel-aligned and already given in channel-local bursts."""
+    the pattern is channel-aligned and already given in channel-local bursts.
+
+    The cost's hot path (once per run of every distinct pattern). ``_local(x + span) ==
+    _local(x) + below`` (``span``: the bursts of one channel interleave period), so when the
+    stride is a whole number of spans run i's channel-local range is the first run's shifted by
+    ``i * step`` (no modular arithmetic per run; a channel the first run misses gets no burst),
+    and otherwise the ranges repeat, shifted, every ``span / gcd(stride, span)`` runs."""
+    below, channels = g.below_ch, g.channels
+    span = below * channels
+    if divide:
+        first, length, step = x0, nb, sb
+    elif runs == 1 or sb % span == 0:
+        first = _local(x0, channel, below, channels)
+        length = _local(x0 + nb, channel, below, channels) - first
+        step = (sb // span) * below
+    else:  # the ranges repeat, shifted, every `period` runs (period * sb % span == 0)
+        period = span // math.gcd(sb, span)
+        shift = (period * sb // span) * below
+        head = [(_local(x0 + i * sb, channel, below, channels),
+                 _local(x0 + i * sb + nb, channel, below, channels))
+                for i in range(min(period, runs))]
+        return _split([(head[i % period][0] + (i // period) * shift,
+                        head[i % period][1] + (i // period) * shift) for i in range(runs)],
+                      g.columns)
+    if length <= 0:
+        return []
+    if runs == 1 or step == length:  # one run, or runs that touch: one range
+        return _split([(first, first + length * runs)], g.columns)
+    return _split([(za, za + length) for za in
+                   (first + i * step for i in range(runs))], g.columns)
+
+
+def _split(ranges: list[tuple[int, int]], cols: int) -> list[list[int]]:
+    """Channel-local burst ranges, in issue order, cut at row stripes of ``cols`` bursts:
+    [row-stripe index q, bursts], consecutive bursts in one stripe merged into one segment."""
     segs: list[list[int]] = []
-    cols = g.columns
-    for i in range(runs):
-        xa = x0 + i * sb
-        if divide:
-            za, zb = xa, xa + nb
-        else:
-            za = _local(xa, channel, g.below_ch, g.channels)
-            zb = _local(xa + nb, channel, g.below_ch, g.channels)
+    last_q = -1  # stripe indices are >= 0
+    for za, zb in ranges:
         while za < zb:
             q = za // cols
-            hi = min(zb, (q + 1) * cols)
-            if segs and segs[-1][0] == q:
+            hi = (q + 1) * cols
+            if hi > zb:
+                hi = zb
+            if q == last_q:
                 segs[-1][1] += hi - za
             else:
                 segs.append([q, hi - za])
+                last_q = q
             za = hi
     return segs
 
 
 def _decode(g: DramGeometry, q: int) -> tuple[int, int, int, int]:
     """(rank, bank group, bank id, row) of a channel-local row-stripe index."""
-    digits = {"Ra": 0, "Bg": 0, "Ba": 0, "Ro": 0}
-    for name, radix in g.upper:
+    rank = bg = ba = row = 0
+    for name, radix in g.upper:  # Ra, Bg, Ba, Ro in some order, LSB -> MSB
         if radix:
-            q, digits[name] = divmod(q, radix)
+            q, digit = divmod(q, radix)
         else:
-            digits[name] = q
-    bank = (digits["Ra"] * 64 + digits["Bg"]) * 64 + digits["Ba"]
-    return digits["Ra"], digits["Bg"], bank, digits["Ro"]
+            digit = q
+        if name == "Ro":
+            row = digit
+        elif name == "Ba":
+            ba = digit
+        elif name == "Bg":
+            bg = digit
+        else:
+            rank = digit
+    return rank, bg, (rank * 64 + bg) * 64 + ba, row
 
 
 def channel_schedule(g: DramGeometry, segments: list[tuple[int, int, int, int, int]],

@@ -18,7 +18,9 @@ than image-major and scores no worse under the objective (latency: estimated cyc
 DRAM bytes; edp: their product), so a batch never moves more bytes per inference than b batch-1
 runs (tests/property). The cycle estimate of a group is the pipelined bound max(sum of its
 steps' slowest stage, its DRAM bytes at the DRAM rate), the same two-resource view the tile
-search uses (mapping.estimate).
+search uses (mapping.estimate). The estimate does not see DRAM contention between groups,
+so engine.batch_check simulates the composed plan beside the image-major one and keeps one
+within b batch-1 runs in cycles too.
 """
 
 from __future__ import annotations

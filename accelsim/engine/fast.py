@@ -284,15 +284,35 @@ def play(arch: ArchSpec, flat: _Flat) -> tuple[np.ndarray, ...]:
     return outputs
 
 
+Played = tuple[_Flat, tuple[np.ndarray, ...]]
+
+
+def run_plan(arch: ArchSpec, groups: list[Group], dram_requests: bool = False) -> Played:
+    """``groups`` flattened and played: what ``simulate_fast`` (``played``) and
+    ``plan_totals`` read."""
+    flat = _Flat(arch, groups, dram_requests)
+    return flat, play(arch, flat)
+
+
+def plan_totals(played: Played) -> tuple[int, int]:
+    """(total cycles, DRAM bytes) of a played plan, as the SimResult totals them: the last
+    op's end (an op's end is at least its start) and every op's reads and writes."""
+    op_i = played[1][0]
+    if not len(op_i):
+        return 0, 0
+    ends = np.maximum(op_i[:, 1], np.maximum(op_i[:, 0], 0))
+    return int(ends.max()), int(op_i[:, 5].sum() + op_i[:, 6].sum())
+
+
 def simulate_fast(arch: ArchSpec, trace: Trace, scheduler: Scheduler, groups: list[Group],
                   fidelity: str = "model", check: bool = False, dram_requests: bool = False,
-                  wall0: float | None = None) -> SimResult:
+                  wall0: float | None = None, played: Played | None = None) -> SimResult:
     """simulate(..., engine="fast", record=False) on the scheduler's plan ``groups``: the
-    same result without simpy."""
+    same result without simpy (``played``: ``run_plan``'s run of ``groups``, not replayed)."""
     wall0 = time.perf_counter() if wall0 is None else wall0
-    flat = _Flat(arch, groups, dram_requests)
+    flat, outputs = played if played is not None else run_plan(arch, groups, dram_requests)
     (op_i, op_dram_busy, request_log, op_fill, op_stall, unit_busy, counters, bank_peak, done,
-     pcs, got) = play(arch, flat)
+     pcs, got) = outputs
     if (pcs == -2).any():
         raise SimulationError("fast engine: a process reached an unknown state (a bug)")
     if not done.all():

@@ -26,8 +26,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from accelsim.engine import fast_kernel
-
 #: steps a process plays before loading the compiled kernel pays (about a second of loading
 #: against the Python path's or simpy's per-step cost)
 JIT_MIN_STEPS = 8000
@@ -64,6 +62,8 @@ def compiled(steps: int) -> bool:
 def kernel(steps: int) -> Callable[..., None]:
     """The event core for a plan of ``steps`` steps: compiled or the Python path."""
     if os.environ.get("ACCELSIM_JIT") == "0" or (_compiled is None and not compiled(steps)):
+        from accelsim.engine import fast_kernel  # not imported by a run that plays simpy
+
         return fast_kernel.play
     assert _compiled is not None
     return _compiled
@@ -74,6 +74,8 @@ def _dispatcher() -> Callable[..., None] | None:
         import numba
     except ImportError:
         return None
+    from accelsim.engine import fast_kernel
+
     return numba.njit(cache=True)(fast_kernel.play)
 
 

@@ -21,6 +21,7 @@ pool, eltwise and copy on the vector unit (GELU on the FP32 unit in fallback mod
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import NamedTuple
 
 from accelsim.arch.spec import ArchSpec
@@ -48,6 +49,17 @@ class AttentionSizing(NamedTuple):
     k_bytes: int  # one head's K
     v_bytes: int  # one head's V
     shared_bank: bool  # K and V fit one weight bank together
+
+class BatchState(NamedTuple):
+    """What the scheduler records of one batch plan (Scheduler.adopt)."""
+
+    order: str  # model.batch_order: layer-major, image-major or mixed
+    unit_orders: list[UnitChoice]
+    mappings: dict[str, GemmTiling]
+    fusion: dict[str, dict]
+    image_ops: set[str]
+    per_image: Trace | None
+
 
 class Scheduler:
     """Turns (arch, trace) into the list of groups the engine plays, in program order."""
@@ -87,6 +99,14 @@ class Scheduler:
         #: fusion choices per op (LayerNorm kept on chip, attention row blocks): mapping.io
         self.fusion: dict[str, dict] = {}
         self._blocks: dict[tuple, BlockChoice] = {}
+        #: a batch run's plans for engine.batch_check: (name, its groups and state), the
+        #: estimate's choice first (``composed`` per unit); and the batch-1 plan they are
+        #: held to
+        self.batch_candidates: list[tuple[str, Callable[[], tuple[list[Group], BatchState]]]] \
+            = []
+        self.batch_reference: list[Group] = []
+        #: engine.batch_check's choice and why, for the result's model (batch runs)
+        self.batch_check: dict | None = None
 
     # ------------------------------------------------------------------ units and costs
     def unit_of(self, op: Op) -> str:
@@ -205,9 +225,12 @@ class Scheduler:
     def plan(self) -> list[Group]:
         """The groups to play. A batch-b trace is planned layer-major (as written) and from the
         batch-1 plan (image-major); engine.batch_plan picks the order per unit of groups by
-        the objective, never moving more DRAM bytes than b batch-1 runs (``self.batch_order``:
-        layer-major, image-major or mixed; ``self.unit_orders`` per unit; ``batch_order``
-        forces one for every unit)."""
+        the objective's estimate, never moving more DRAM bytes than b batch-1 runs
+        (``self.batch_order``: layer-major, image-major or mixed; ``self.unit_orders`` per
+        unit; ``batch_order`` forces one for every unit). With the order ``auto`` and no
+        order replayed from a file, ``self.batch_candidates`` lists that plan and its
+        image-major alternatives, and ``self.batch_reference`` the batch-1 plan, for
+        engine.batch_check to simulate (the estimate can misrank them)."""
         replay = dict(self.fixed)
         if self.trace.batch > 1:  # a file's per-image tiles are for the image-major plan
             self.fixed = {k: v for k, v in replay.items() if v[4:] != ("image-major",)}
@@ -218,36 +241,72 @@ class Scheduler:
         one = per_image(self.trace)
         if one is None:
             return layer
+        base = BatchState("layer-major", [], dict(self.mappings), dict(self.fusion), set(),
+                          None)
         sub = Scheduler(self.arch, one, self.fidelity, self.objective, "layer-major",
                         {k: v for k, v in replay.items() if v[4:] != ("layer-major",)})
         forced = {k: v[4] for k, v in replay.items() if v[4:]}
         single = sub._plan_layer_major()
-        made = compose(layer, single, self, sub, self.trace.batch, self.objective,
-                       self.arch.dram_bytes_per_cycle, self.banks["weight"].banks,
-                       force_image=self.requested_order == "image-major",
-                       replan=lambda first, last: sub._whole_weights(single[first:last + 1]),
-                       forced=forced)
+        batch = self.trace.batch
+
+        def composed(force_image: bool) -> tuple[list[Group], list[UnitChoice]] | None:
+            return compose(layer, single, self, sub, batch, self.objective,
+                           self.arch.dram_bytes_per_cycle, self.banks["weight"].banks,
+                           force_image=force_image,
+                           replan=lambda first, last: sub._whole_weights(single[first:last + 1]),
+                           forced=forced)
+
+        repeated = BatchState("image-major", [], dict(sub.mappings),
+                              {**base.fusion, **sub.fusion}, set(sub.mappings), one)
+        made = composed(self.requested_order == "image-major")
         if made is None:  # the two plans group the ops differently: whole plans compared
-            image = _repeat(single, self.trace.batch)
+            image = _repeat(single, batch)
+            first: tuple[list[Group], BatchState] = (layer, base)
             if self.requested_order == "image-major" or _dram_bytes(image) < _dram_bytes(layer):
-                self.batch_order, self.mappings, self.per_image = "image-major", sub.mappings, one
-                self.image_ops = set(sub.mappings)
-                return image
-            return layer
-        groups, self.unit_orders = made
-        self.batch_order = order_name(self.unit_orders)
-        self.per_image = one
-        for c in self.unit_orders:
+                first = (image, repeated)
+            elif not forced:
+                self.batch_candidates = [("layer-major", lambda: first),
+                                         ("image-major", lambda: (image, repeated))]
+        else:
+            groups, choices = made
+            first = (groups, self._batch_state(base, choices, single, sub, one))
+            if self.requested_order == "auto" and not forced:
+                self.batch_candidates = [("composed", lambda: first)]
+                if order_name(choices) != "image-major":
+                    def all_image() -> tuple[list[Group], BatchState]:
+                        again = composed(True)
+                        assert again is not None
+                        return again[0], self._batch_state(base, again[1], single, sub, one)
+                    self.batch_candidates.append(("image-major", all_image))
+                self.batch_candidates.append(
+                    ("batch-1 plan repeated", lambda: (_repeat(single, batch), repeated)))
+        if self.batch_candidates:
+            self.batch_reference = single
+        self.adopt(first[1])
+        return first[0]
+
+    def _batch_state(self, base: BatchState, choices: list[UnitChoice], single: list[Group],
+                     sub: Scheduler, one: Trace) -> BatchState:
+        """What a composed batch plan records: its order per unit, and the per-image tilings
+        and fusion choices of its image-major units (mapping rows, a mapping file)."""
+        mappings, fusion, image_ops = dict(base.mappings), dict(base.fusion), set()
+        for c in choices:
             if c.order == "image-major":
                 for g in range(c.first, c.last + 1):
                     for op in single[g].ops:
                         if op.name in sub.fusion:
-                            self.fusion[op.name] = sub.fusion[op.name]
+                            fusion[op.name] = sub.fusion[op.name]
                         if op.name in sub.mappings:
-                            self.mappings[op.name] = (sub.retiled if c.retiled
-                                                      else sub.mappings)[op.name]
-                            self.image_ops.add(op.name)
-        return groups
+                            mappings[op.name] = (sub.retiled if c.retiled
+                                                 else sub.mappings)[op.name]
+                            image_ops.add(op.name)
+        return BatchState(order_name(choices), list(choices), mappings, fusion, image_ops, one)
+
+    def adopt(self, state: BatchState) -> None:
+        """Record ``state`` as the batch plan's (engine.batch_check, after its choice)."""
+        self.batch_order, self.unit_orders = state.order, list(state.unit_orders)
+        self.mappings, self.fusion = dict(state.mappings), dict(state.fusion)
+        self.image_ops, self.per_image = set(state.image_ops), state.per_image
 
     def _whole_weights(self, groups: list[Group]) -> list[Group] | None:
         """``groups`` with each GEMM re-tiled to hold its whole weight in one weight bank
@@ -659,7 +718,11 @@ class Scheduler:
         # kept whenever it fits: it saves the write and every consumer's reads of it and frees
         # their tiles of an input bank, at no cost the model knows; a mapping file may refuse
         wanted = self.fixed.get(op.name, ("keep", True))
-        if wanted[0] == "keep" and wanted[1] and not fits and op.name in self.fixed:
+        # a batch file's keep is per image where the unit ran image-major (the batch-1 plan
+        # refuses it if one image's output does not fit); the batch's layer-major plan of
+        # the same op keeps it only where all b images fit
+        if wanted[0] == "keep" and wanted[1] and not fits and op.name in self.fixed and (
+                self.trace.batch == 1 or per_image(self.trace) is None):
             raise MappingError(
                 f"op {op.name!r}: its output ({out.size_bytes} bytes) cannot stay on chip: "
                 f"it needs a LayerNorm read only by GEMMs and fitting the input buffer "

@@ -313,12 +313,14 @@ def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
     default ``ACCELSIM_MAX_EVENTS`` or 2 M events): a bigger run is refused before it is
     planned. ``objective``: what the mapping search
     minimises per GEMM (``latency``, ``energy``, ``edp``; mapping.search). ``batch_order``:
-    ``auto`` (the order moving fewer DRAM bytes), ``layer-major`` or ``image-major``
-    (mapping.batch); the result's model says which ran. ``mapping``: op name -> (Mt, Nt, Kt,
-    order) to replay instead of searching (a mapping file, mapping.io); ``planned``: a list
-    that receives the Scheduler (``accelsim map``). ``plan``: (scheduler, groups) already
-    planned with these options for an arch that plans identically (a sweep's memo,
-    accelsim.dse.plan_memo); played as is, not planned again.
+    ``auto`` (per unit by the objective, then held to b batch-1 runs by simulation:
+    engine.batch_check; the result's ``model.batch_check`` says which plan ran and why),
+    ``layer-major`` or ``image-major`` (mapping.batch); the result's model says which ran.
+    ``mapping``: op name -> (Mt, Nt, Kt, order) to replay instead of searching (a mapping
+    file, mapping.io); ``planned``: a list that receives the Scheduler (``accelsim map``).
+    ``plan``: (scheduler, groups) already planned with these options for an arch that plans
+    identically (a sweep's memo, accelsim.dse.plan_memo; never a batch plan, which
+    batch_check adopts); played as is, not planned again.
     ``engine="fast"`` plays the same plan without simpy (engine/fast.py: the same result, both
     DRAM models, every mapping option, the DRAM request log) but keeps no event log, so
     ``record=True`` runs simpy. ``engine="simpy"``: the reference event core (the log unless
@@ -345,6 +347,11 @@ def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
     else:
         scheduler = Scheduler(arch, trace, fidelity, objective, batch_order, mapping)
         groups = scheduler.plan()
+    played = None
+    if scheduler.batch_candidates:  # a batch: held to b batch-1 runs by simulation
+        from accelsim.engine.batch_check import checked_plan
+
+        groups, played = checked_plan(arch, scheduler, groups)
     if planned is not None:
         planned.append(scheduler)
     if not record and engine != "simpy":
@@ -357,7 +364,7 @@ def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
             from accelsim.engine.fast import simulate_fast
 
             return simulate_fast(arch, trace, scheduler, groups, fidelity, check, dram_requests,
-                                 wall0)
+                                 wall0, None if dram_requests else played)
     # record=None: the log with simpy
     record = True if record is None else record
     engine = _Engine(arch, groups, record)
@@ -417,6 +424,7 @@ def run_model(trace: Trace, groups: list[Group], scheduler: Scheduler) -> dict:
     return {"name": trace.name, "model": trace.model, "image_size": trace.image_size,
             "batch": trace.batch, "quant": trace.quant, "source": trace.source,
             "ops": len(trace.ops), "groups": len(groups), "batch_order": scheduler.batch_order,
+            **({"batch_check": scheduler.batch_check} if scheduler.batch_check else {}),
             **({"seq_len": trace.seq_len} if trace.seq_len else {})}
 
 

@@ -2,7 +2,8 @@
 order and resident operand, the batch order, and the search's estimate beside the simulated
 cycles and bytes. ``accelsim map`` writes one; ``simulate --mapping FILE`` replays it (the
 peer is ONNXim's ``.mapping`` file). Only ``tile``, ``order`` and, in a batch run,
-``batch_order`` are read back, and under ``fusion`` each LayerNorm's ``keep_on_chip`` and each
+``batch_order`` are read back (and the top-level ``batch_order`` when it is one order for
+every unit: ``whole_batch_order``), and under ``fusion`` each LayerNorm's ``keep_on_chip`` and each
 fused attention's ``rows_per_block``; the rest is for the reader."""
 
 from __future__ import annotations
@@ -62,6 +63,19 @@ def read_mapping(path: Path) -> dict[str, tuple]:
         out[str(name)] = (tile[0], tile[1], tile[2], order,
                           *([batch_order] if batch_order else []))
     return out
+
+
+def whole_batch_order(path: Path) -> str | None:
+    """The file's top-level ``batch_order`` when it names one order for every unit
+    (``layer-major`` or ``image-major``), else None (``mixed``, absent): a unit with no GEMM
+    has no row to record its order, so a replay forces the whole plan's (simulate
+    ``batch_order``) to play it again, e.g. a plan engine.batch_check kept image-major."""
+    data = read_yaml(path, MappingError)
+    order = data.get("batch_order") if isinstance(data, dict) else None
+    if order is not None and order not in (*BATCH_ORDERS, "mixed"):
+        raise MappingError("unknown batch order", file=str(path), key="batch_order",
+                           value=order, expected="layer-major | image-major | mixed")
+    return order if order in BATCH_ORDERS else None
 
 
 def _fusion_choice(entry: Any, src: str, key: str) -> tuple:

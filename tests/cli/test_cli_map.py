@@ -3,6 +3,7 @@ line when it does not fit."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -64,3 +65,25 @@ def test_a_bad_fusion_choice_is_refused_in_one_line(tmp_path: Path) -> None:
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "fusion.yaml: fusion.block0.q" in lines[0]
     assert "keep_on_chip applies to a layernorm" in lines[0]
+
+
+def test_a_batch_plan_kept_image_major_replays_from_its_file(tmp_path: Path) -> None:
+    # ViT-Ti at 128 px, 16 KiB input / 1 MiB weight buffers, batch 2, latency: the composed
+    # plan simulates 1,431,214 cycles, above two batch-1 runs' 1,267,042, so every unit runs
+    # image-major (1,148,258); the file says image-major at the top, and simulate --mapping
+    # plays the units without a GEMM row image-major too, the same run
+    out = tmp_path / "b2.yaml"
+    sets = ("--set", "buffers.input.size_bytes=16KiB", "--set", "buffers.weight.size_bytes=1MiB")
+    done = run("map", "--model", "vit_tiny", "--image-size", "128", "--batch", "2", *sets,
+               "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert "batch plan kept: image-major: within 2 batch-1 runs" in done.stdout
+    assert "composed 1,431,214 cycles" in done.stdout
+    assert yaml.safe_load(out.read_text())["batch_order"] == "image-major"
+    js = tmp_path / "r.json"
+    done = run("simulate", "--model", "vit_tiny", "--image-size", "128", "--batch", "2", *sets,
+               "--mapping", str(out), "-o", str(js))
+    assert done.returncode == 0, done.stderr
+    replayed = json.loads(js.read_text())
+    assert replayed["summary"]["total_cycles"] == 1_148_258
+    assert replayed["model"]["batch_order"] == "image-major"

@@ -185,6 +185,49 @@ def test_closed_form_equals_reference_on_random_patterns(seed: int) -> None:
         assert got.row_conflicts == want["conflicts"], case
 
 
+def _segments_burst_by_burst(columns: int, below: int, channels: int, x0: int, nb: int,
+                             sb: int, runs: int, channel: int) -> list[list[int]]:
+    """Row segments of one channel listed burst by burst: burst x is in channel
+    (x // below) % channels at channel-local index (x // (below * channels)) * below + x % below;
+    consecutive bursts of one row stripe (local // columns) form one segment."""
+    segs: list[list[int]] = []
+    for i in range(runs):
+        for x in range(x0 + i * sb, x0 + i * sb + nb):
+            if (x // below) % channels != channel:
+                continue
+            q = ((x // (below * channels)) * below + x % below) // columns
+            if segs and segs[-1][0] == q:
+                segs[-1][1] += 1
+            else:
+                segs.append([q, 1])
+    return segs
+
+
+def test_row_segments_equal_the_burst_by_burst_listing() -> None:
+    """_segments' shortcuts (a stride of whole interleave periods shifts every run's range; any
+    other stride repeats every span / gcd(stride, span) runs) against the plain listing, on
+    small geometries where every case is cheap: 3,000 random patterns, every channel."""
+    from accelsim.cost.dram import DramGeometry, _segments
+
+    rng = random.Random(7)
+    checked = 0
+    for _ in range(3000):
+        columns, below, channels = rng.choice([1, 3, 8, 64]), rng.choice([1, 2, 4]), \
+            rng.choice([1, 2, 3, 4])
+        g = DramGeometry(32, 2, channels, columns, below, (), 0, True, *([1] * 16), 1.0)
+        x0, nb, runs = rng.randrange(0, 400), rng.randrange(0, 30), rng.randrange(1, 25)
+        sb = rng.choice([0, nb, rng.randrange(1, 200), below * channels * rng.randrange(1, 9)])
+        for ch in range(channels):
+            want = _segments_burst_by_burst(columns, below, channels, x0, nb, sb, runs, ch)
+            assert _segments(g, x0, nb, sb, runs, ch, 0) == want, (columns, below, channels,
+                                                                  x0, nb, sb, runs, ch)
+            checked += sum(n for _, n in want)
+        # channel-aligned patterns come in channel-local bursts already (divide=1)
+        local = _segments_burst_by_burst(columns, 1, 1, x0, nb, sb, runs, 0)
+        assert _segments(g, x0, nb, sb, runs, 0, 1) == local
+    assert checked > 100_000  # the cases are not all empty
+
+
 # ---------------------------------------------------------------- properties
 CHANNEL_ABOVE_BANKS = ("RoChRaBaBgCo", "RoChBaRaCo", "RoChBgBaRaCo", "ChRaBaRoCo")
 patterns = st.tuples(st.integers(0, 1 << 18), st.integers(1, 8192), st.integers(1, 64),

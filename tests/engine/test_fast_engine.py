@@ -32,7 +32,7 @@ ARCHS = ("sole", "edge_16x16", "tpu_v1_like")
 #: sole and edge_16x16 ship banked DRAM; as a bandwidth pipe they exercise the other model
 BANDWIDTH = {"dram.model": "bandwidth"}
 #: ViT-B/16 on the bundled sole (banked LPDDR4-3200): the README's 18.38 ms
-VIT_BASE_SOLE_CYCLES = 18_384_009
+VIT_BASE_SOLE_CYCLES = 18_391_817
 _traces: dict[tuple, object] = {}
 
 
@@ -342,3 +342,18 @@ def test_pe_fidelity_same(tmp_path) -> None:
     got = simulate(arch, tr, fidelity="pe", engine="fast")
     assert got.fidelity == "pe"
     assert result_json(got) == result_json(want)
+
+
+@pytest.mark.parametrize("options", [{}, {"dram_requests": True, "check": True}])
+def test_a_batch_check_keeps_the_same_plan_on_both_engines(options) -> None:
+    # ViT-Ti at 96 px, 8x8 array, 8 KiB input buffer, batch 2: engine.batch_check drops the
+    # composed plan (slower than two batch-1 runs in simulation) for every unit image-major;
+    # simpy plays the kept plan, fast reuses the check's play (or replays it with the request
+    # log): the same JSON
+    arch = load_arch("sole", {"buffers.input.size_bytes": "8KiB",
+                              "buffers.weight.size_bytes": "1024KiB",
+                              "array.rows": 8, "array.cols": 8})
+    text = assert_same(arch, trace("vit_tiny", 96, batch=2), **options)
+    model = json.loads(text)["model"]
+    assert model["batch_order"] == "image-major"
+    assert model["batch_check"]["chosen"] == "image-major"
