@@ -252,3 +252,16 @@ def test_bad_engine_is_refused():
     with pytest.raises(ConfigError) as err:
         sw.run_sweep("sole", "vit_tiny", pe="8x8", engine="warp")
     assert err.value.key == "--engine"
+
+
+def test_a_batch_plan_is_not_memoised():
+    """engine.batch_check picks a batch plan by simulating it on the point's own DRAM."""
+    import accelsim
+
+    trace = accelsim.build_trace("vit_tiny", 96, 2, "sole")
+    arch = accelsim.load_arch("sole", ["array.rows=8", "array.cols=8"])
+    memo = PlanMemo()
+    work = ("vit_tiny", 96, 2, "sole")
+    scheduler, _ = memo.plan(arch, work, trace)
+    memo.plan(arch, work, trace)
+    assert scheduler.batch_candidates and (memo.hits, memo.misses) == (0, 2)
