@@ -1,6 +1,7 @@
 """Sweep specifications: parse ``--pe`` / ``--set`` / workload lists into axes, expand them into
-grid points (cartesian product or ``--zip``), and validate every point's arch and workload before
-anything runs, so that a bad spec fails once, clearly, naming the flag."""
+grid points (cartesian product or ``--zip``), and validate every swept value and workload before
+anything runs (validate_axes), so that a bad spec fails once, clearly, naming the flag; the
+workers build each point's arch (ArchSource.spec)."""
 
 from __future__ import annotations
 
@@ -182,7 +183,7 @@ def build_axes(model: Any = "vit_base", image_size: Any = 224, batch: Any = 1,
     return axes
 
 
-#: Most points a sweep grid may have (each is validated up front, ~1 ms a point);
+#: Most points a sweep grid may have (the parent holds each point and its record);
 #: ``ACCELSIM_MAX_SWEEP_POINTS`` raises it.
 DEFAULT_MAX_SWEEP_POINTS = 100_000
 
