@@ -53,6 +53,9 @@ class PlanMemo:
             self._plans.move_to_end(key)
             return known
         self.misses += 1
+        from accelsim.engine import budget
+
+        budget.check_work(spec, trace, None)  # refused before it is planned, as simulate does
         scheduler = Scheduler(spec, trace)
         made = (scheduler, scheduler.plan())
         if getattr(scheduler, "batch_candidates", None):
