@@ -104,6 +104,11 @@ BatchOrderOpt = Annotated[str, typer.Option(
     "bytes than b batch-1 runs) | layer-major | image-major")]
 MappingOpt = Annotated[Optional[Path], typer.Option(  # noqa: UP045
     "--mapping", help="replay a mapping file (accelsim map -o FILE.yaml)")]
+#: the event core, shared by simulate and sweep (the same numbers either way)
+EngineOpt = Annotated[str, typer.Option(
+    "--engine", help="auto (fast unless the event log is needed: --plot/--group/--timeline/"
+                     "HTML) | simpy (reference, keeps the event log) | fast (same numbers, "
+                     "compiled)")]
 
 
 @app.callback()

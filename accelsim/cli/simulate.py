@@ -12,6 +12,7 @@ import typer
 from accelsim.cli.app import (
     BatchOpt,
     BatchOrderOpt,
+    EngineOpt,
     FormatOpt,
     ImageOpt,
     InputShapeOpt,
@@ -97,10 +98,7 @@ def simulate_cmd(
     objective: ObjectiveOpt = "latency",
     batch_order: BatchOrderOpt = "auto",
     mapping: MappingOpt = None,
-    engine: Annotated[str, typer.Option(
-        "--engine", help="auto (fast unless a view needs the event log) | simpy (reference, "
-                         "keeps the event log) | fast (same numbers, compiled; "
-                         "--plot/--group/--timeline/HTML run simpy)")] = "auto",
+    engine: EngineOpt = "auto",
 ) -> None:
     """Simulate a model on an accelerator: summary, per-block view, slowest layers (-o x.html:
     report). Several --arch or --model names compare the runs."""

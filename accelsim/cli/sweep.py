@@ -8,7 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from accelsim.cli.app import EXIT_POINTS_FAILED, ArchOpt, OutOpt, app, error_line
+from accelsim.cli.app import EXIT_POINTS_FAILED, ArchOpt, EngineOpt, OutOpt, app, error_line
 from accelsim.cli.figures import (
     DpiOpt,
     FigsizeOpt,
@@ -45,6 +45,7 @@ def sweep_cmd(
     dpi: DpiOpt = None,
     figsize: FigsizeOpt = None,
     style_name: StyleOpt = "screen",
+    engine: EngineOpt = "auto",
 ) -> None:
     """Simulate a grid of design points (cartesian product, or --zip) and tabulate/plot them."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
@@ -72,7 +73,7 @@ def sweep_cmd(
         records = run_sweep(
             arch, model, pe=pe, overrides=set_, image_size=image_size, batch=batch, quant=quant,
             zip_axes=zip_axes, jobs=jobs, scheduler=scheduler, output=output, resume=resume,
-            plot_dir=plot_dir,
+            plot_dir=plot_dir, engine=engine,
             progress=lambda done, total, _r: bar.update(task, completed=done, total=total))
     from accelsim.dse.sweep_plots import render_table
 

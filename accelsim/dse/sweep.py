@@ -1,9 +1,9 @@
 """Design-space sweeps: a grid of (arch overrides x workload) points, each simulated once.
 
-Specs are parsed and every point's arch validated before anything runs (sweep_spec.py); points
-run in a local
-process pool (default) or on a dask.distributed cluster; each point becomes one plain record
-(its parameters + summary metrics, or the error it raised). Records stream to ``output`` as
+Specs are parsed and every swept value validated alone before anything runs (sweep_spec.py);
+points run in chunks (sweep_exec.py) in a local process pool (default) or on a dask.distributed
+cluster, each worker building its points' specs; each point becomes one plain record (its
+parameters + summary metrics, or the error it raised). Records stream to ``output`` as
 points finish and the file is rewritten in point order at the end. Library code never prints:
 pass ``progress(done, total, record)`` to follow a run.
 """
@@ -17,10 +17,11 @@ import sys
 import threading
 import types
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from accelsim.dse.sweep_exec import ChunkRunner, dask_workers, make_chunks
 from accelsim.dse.sweep_files import (  # noqa: F401 - the file API is re-exported here
     OUTPUT_SUFFIXES,
     ROW_CHECK,
@@ -38,6 +39,7 @@ from accelsim.dse.sweep_spec import (  # noqa: F401 - the spec API is re-exporte
     FLOAT_DIGITS,
     STATUS_COLUMNS,
     WORKLOAD_AXES,
+    ArchSource,
     Axis,
     SweepPoint,
     _cached_trace,
@@ -45,9 +47,12 @@ from accelsim.dse.sweep_spec import (  # noqa: F401 - the spec API is re-exporte
     _workload,
     build_axes,
     grid_points,
+    joint_duplicate,
     parse_pe,
     parse_set,
     round_float,
+    spec_digest,
+    validate_axes,
     validate_points,
 )
 from accelsim.errors import AccelsimError, ConfigError
@@ -98,23 +103,71 @@ def _watch_parent(parent_pid: int) -> None:
     os._exit(1)
 
 
-def run_point(point: SweepPoint, spec: Any, arch_name: str) -> Record:
+def run_point(point: SweepPoint, spec: Any, arch_name: str, engine: str = "auto",
+              memo: Any = None) -> Record:
     """Simulate one point (in a worker); failures become a record with the error message.
-    Float results are rounded to ``FLOAT_DIGITS`` significant digits, as the CSV holds them."""
+    Float results are rounded to ``FLOAT_DIGITS`` significant digits, as the CSV holds them.
+    ``memo``: a plan_memo.PlanMemo shared by the points of this worker."""
     from accelsim.engine.simulator import simulate
 
     record: Record = {"index": point.index, "arch": arch_name, **point.values}
     try:
-        result = simulate(spec, _cached_trace(*_workload(point)), record=False)
+        workload = _workload(point)
+        trace = _cached_trace(*workload)
+        plan = memo.plan(spec, workload, trace) if memo is not None else None
+        result = simulate(spec, trace, record=False, engine=engine, plan=plan)
         metrics = summarize(result, spec)
     except Exception as exc:  # noqa: BLE001 - a failing point must not lose the others
-        kind = "" if isinstance(exc, AccelsimError) else " (internal)"
-        message = " ".join(str(exc).split())  # one line: a CSV row is one line
-        record.update(status="error", error_type=type(exc).__name__ + kind, error=message)
-        return record
+        return _error_record(record, exc)
     record.update(status="ok", error_type=None, error=None)
     record.update({k: round_float(v) for k, v in metrics.items()})
     return record
+
+
+def _error_record(record: Record, exc: BaseException) -> Record:
+    kind = "" if isinstance(exc, AccelsimError) else " (internal)"
+    message = " ".join(str(exc).split())  # one line: a CSV row is one line
+    record.update(status="error", error_type=type(exc).__name__ + kind, error=message)
+    return record
+
+
+def run_chunk(points: Sequence[SweepPoint], source: ArchSource, engine: str = "auto",
+              memo: bool = True) -> list[Record]:
+    """A worker's task: build each point's spec (a point invalid only in combination becomes
+    a ConfigError row, the others run) and simulate it; records in point order."""
+    from accelsim.dse.plan_memo import WORKER_MEMO
+
+    this = sys.modules[__name__]  # run_point looked up here: tests replace it
+    records = []
+    for point in points:
+        try:
+            spec = source.spec(point)
+        except ConfigError as exc:
+            records.append(_error_record({"index": point.index, "arch": source.name,
+                                          **point.values}, exc))
+            continue
+        records.append(this.run_point(point, spec, source.name, engine,
+                                      WORKER_MEMO if memo else None))
+    return records
+
+
+def digest_chunk(points: Sequence[SweepPoint], source: ArchSource) -> list[tuple[int, Any]]:
+    """A worker's task before a sweep whose points may coincide across axes: (index,
+    spec_digest or None for an invalid point) per point."""
+    out: list[tuple[int, Any]] = []
+    for point in points:
+        try:
+            out.append((point.index, spec_digest(point, source.spec(point))))
+        except ConfigError:
+            out.append((point.index, None))
+    return out
+
+
+def run_pairs(pairs: Sequence[tuple[SweepPoint, Any]], arch_name: str,
+              engine: str = "auto") -> list[Record]:
+    """A worker's task of points whose specs are built already (explore)."""
+    this = sys.modules[__name__]
+    return [this.run_point(point, spec, arch_name, engine) for point, spec in pairs]
 
 
 def summarize(result: Any, spec: Any = None) -> Record:
@@ -165,12 +218,17 @@ _columns = columns  # the canonical column order (kept under its old name)
 # ---------------------------------------------------------------------------------- running
 _SCHEDULER_ADDRESS = re.compile(r"^[a-z][a-z0-9+]*://[^/:\s]+:\d{1,5}$")
 
+#: event cores a sweep's points may run on (simulate's ``engine``)
+ENGINES = ("auto", "simpy", "fast")
+
+
 def run_sweep(arch: str | Path = "sole", model: Any = "vit_base", *, pe: Any = None,
               overrides: Mapping[str, Any] | Iterable[str] | None = None,
               image_size: Any = 224, batch: Any = 1, quant: Any = "sole", zip_axes: bool = False,
               jobs: int | None = None, scheduler: Any = None, output: str | Path | None = None,
               resume: bool = False, plot_dir: str | Path | None = None,
-              progress: Progress | None = None) -> list[Record]:
+              progress: Progress | None = None, engine: str = "auto",
+              memo: bool = True) -> list[Record]:
     """Simulate every point of the grid; returns one record per point, sorted by index.
 
     ``model``, ``image_size``, ``batch``, ``quant`` take a value, a list or a comma-separated
@@ -182,7 +240,12 @@ def run_sweep(arch: str | Path = "sole", model: Any = "vit_base", *, pe: Any = N
     finishes, then all in index order; ``resume`` skips points already in it (flagged
     ``resumed: True`` in the returned records). ``plot_dir``, the folder the caller will save
     the plots in, is only checked here. Bad outputs are refused before anything runs
-    (check_outputs).
+    (check_outputs). ``engine``: the event core every point runs on (auto | simpy | fast;
+    the same numbers). ``memo``: share plans between points that plan identically
+    (plan_memo; the same numbers, off only to check that).
+    Points run in chunks (sweep_exec); each point's arch is built and checked in the worker
+    (validate_axes checked every value alone): a point invalid only in combination is an
+    error row.
     """
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
         raise ConfigError("need at least one job", key="--jobs", value=jobs,
@@ -190,48 +253,104 @@ def run_sweep(arch: str | Path = "sole", model: Any = "vit_base", *, pe: Any = N
     if isinstance(scheduler, str) and not _SCHEDULER_ADDRESS.match(scheduler):
         raise ConfigError("bad dask scheduler address", key="--scheduler", value=scheduler,
                           expected="PROTOCOL://HOST:PORT, e.g. tcp://127.0.0.1:8786")
+    if engine not in ENGINES:
+        raise ConfigError("unknown engine", key="--engine", value=engine,
+                          expected=" | ".join(ENGINES))
     axes = build_axes(model, image_size, batch, quant, pe, overrides)
     points = grid_points(axes, zip_axes)
-    specs = validate_points(arch, points, axes)
-    arch_name = specs[0].name if specs else str(arch)
+    source, joint = validate_axes(arch, axes, zip_axes)
+    arch_name = source.name
     output = Path(output) if output is not None else None
     check_outputs(output, plot_dir, False, points, arch_name)
     if resume and output is None:
         check_outputs(output, plot_dir, resume, points, arch_name)  # raises: needs a file
-    lock = (OutputLock(output, ConfigError, "--output",
-                       busy="another sweep is writing this file") if output is not None
-            else contextlib.nullcontext())
-    with lock:  # held from reading the previous run to the final rewrite
-        previous = resumable_records(output, points, arch_name) if resume and output else []
-        return _run_grid(points, specs, arch_name, previous, output, jobs, scheduler, progress)
+    with _Workers(jobs, scheduler) as workers:
+        if joint:  # values of different axes may normalise to one design together
+            digests: dict[int, Any] = {}
+            runner = workers.runner(len(points))
+            for chunk in runner.run(digest_chunk, make_chunks(points, runner.workers), source):
+                digests.update(chunk)
+            joint_duplicate(points, digests, dict(source.flags))
+        lock = (OutputLock(output, ConfigError, "--output",
+                           busy="another sweep is writing this file") if output is not None
+                else contextlib.nullcontext())
+        with lock:  # held from reading the previous run to the final rewrite
+            previous = resumable_records(output, points, arch_name) if resume and output else []
+            return _run_grid(points, source, previous, output, workers, progress, engine,
+                             memo)
 
 
-def _run_grid(points: Sequence[SweepPoint], specs: Sequence[Any], arch_name: str,
-              previous: Sequence[Record], output: Path | None, jobs: int | None,
-              scheduler: Any, progress: Progress | None) -> list[Record]:
+class _Workers:
+    """The sweep's workers, started when first needed and shared by its passes: this
+    process (one job), a local process pool, or a dask client (closed at the end unless the
+    caller passed it)."""
+
+    def __init__(self, jobs: int | None, scheduler: Any) -> None:
+        self.jobs, self.scheduler = jobs, scheduler
+        self.pool: ProcessPoolExecutor | None = None
+        self.client: Any = None
+        self.last: ChunkRunner | None = None
+
+    def runner(self, points: int) -> ChunkRunner:
+        if self.scheduler is not None:
+            if self.client is None:
+                self.client = dask_client(self.scheduler)
+            self.last = ChunkRunner(dask_workers(self.client), client=self.client)
+            return self.last
+        # never more workers than points or than CPUs this process may use (--jobs 1000000
+        # on 2 cores starts 2): more would only add start-up time and memory
+        jobs = min(self.jobs or usable_cpus(), usable_cpus(), max(1, points))
+        if self.pool is None and jobs > 1:
+            self.pool = process_pool(jobs)
+            self.pool_jobs = jobs
+        if self.pool is not None:
+            self.last = ChunkRunner(self.pool_jobs, pool=self.pool)
+        else:
+            self.last = ChunkRunner(1)
+        return self.last
+
+    def __enter__(self) -> _Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+        if self.client is not None and self.client is not self.scheduler:
+            self.client.close()
+
+
+def _run_grid(points: Sequence[SweepPoint], source: ArchSource, previous: Sequence[Record],
+              output: Path | None, workers: _Workers, progress: Progress | None,
+              engine: str = "auto", memo: bool = True) -> list[Record]:
     """Run the points not in ``previous``, streaming records to ``output``."""
     params = ["index", "arch", *(name for name, _ in points[0].params)] if points else None
     by_key = {_record_key(r, points[0]): r for r in previous if r.get("status") == "ok"}
     done: dict[int, Record] = {}
     todo = []
-    for point, spec in zip(points, specs, strict=True):
-        old = by_key.get(point.key())
+    for point in points:
+        old = by_key.get(point.key()) if by_key else None
         if old is not None:
             done[point.index] = {**old, "index": point.index, "resumed": True}
         else:
-            todo.append((point, spec))
+            todo.append(point)
     sink = RecordSink(output, [done[i] for i in sorted(done)], params) if output else None
     total = len(points)
     for record in sorted(done.values(), key=lambda r: r["index"]):
         if progress is not None:
             progress(len(done), total, record)
-    for record in _execute(todo, arch_name, jobs, scheduler):
-        record["resumed"] = False
-        done[record["index"]] = record
-        if sink is not None:
-            sink.add(record)
-        if progress is not None:
-            progress(len(done), total, record)
+    if todo:
+        runner = workers.runner(len(todo))
+        for chunk in runner.run(run_chunk, make_chunks(todo, runner.workers), source, engine,
+                                memo):
+            before = len(done)
+            for record in chunk:
+                record["resumed"] = False
+                done[record["index"]] = record
+            if sink is not None:
+                sink.add_many(chunk)  # one append (and fsync) per chunk
+            if progress is not None:
+                for finished, record in enumerate(chunk, start=before + 1):
+                    progress(finished, total, record)
     records = [done[i] for i in sorted(done)]
     if output is not None:
         write_records(records, output, params)
@@ -308,28 +427,19 @@ def usable_cpus() -> int:
 
 def _execute(todo: list[tuple[SweepPoint, Any]], arch_name: str, jobs: int | None,
              scheduler: Any, pool: ProcessPoolExecutor | None = None) -> Iterable[Record]:
-    """Yield records as points finish (any order); ``pool`` an open process_pool to use."""
+    """Yield records of (point, spec) pairs as their chunks finish (explore's rounds);
+    ``pool`` an open process_pool to use."""
     if not todo:
         return
-    if scheduler is not None:
-        yield from _execute_dask(todo, arch_name, scheduler)
+    if pool is not None:
+        runner = ChunkRunner(pool._max_workers, pool=pool)  # noqa: SLF001 - its size
+        for chunk in runner.run(run_pairs, make_chunks(todo, runner.workers), arch_name):
+            yield from chunk
         return
-    # never more workers than points or than CPUs this process may use (--jobs 1000000 on 2
-    # cores starts 2): more would only add start-up time and memory
-    jobs = min(jobs or usable_cpus(), usable_cpus(), len(todo))
-    if pool is None and jobs == 1:
-        for point, spec in todo:
-            yield run_point(point, spec, arch_name)
-        return
-    own = pool is None
-    pool = process_pool(jobs) if own else pool
-    try:
-        futures = [pool.submit(run_point, point, spec, arch_name) for point, spec in todo]
-        for future in as_completed(futures):
-            yield future.result()
-    finally:
-        if own:
-            pool.shutdown()
+    with _Workers(jobs, scheduler) as workers:
+        runner = workers.runner(len(todo))
+        for chunk in runner.run(run_pairs, make_chunks(todo, runner.workers), arch_name):
+            yield from chunk
 
 
 def dask_client(scheduler: Any) -> Any:
@@ -348,21 +458,6 @@ def dask_client(scheduler: Any) -> Any:
     except (OSError, ValueError) as exc:  # refused / timed out, or an address dask rejects
         raise ConfigError(f"cannot reach the dask scheduler: {exc}", key="--scheduler",
                           value=str(scheduler)) from None
-
-
-def _execute_dask(todo: list[tuple[SweepPoint, Any]], arch_name: str,
-                  scheduler: Any) -> Iterable[Record]:
-    client = dask_client(scheduler)
-    from distributed import as_completed as dask_completed
-
-    try:
-        futures = [client.submit(run_point, point, spec, arch_name, pure=False)
-                   for point, spec in todo]
-        for future in dask_completed(futures):
-            yield future.result()
-    finally:
-        if client is not scheduler:
-            client.close()
 
 
 def to_dataframe(records: Sequence[Record]):

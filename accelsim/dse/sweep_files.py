@@ -161,17 +161,24 @@ class RecordSink:
         self.columns = columns(self.rows, self.params)
 
     def add(self, record: Record) -> None:
-        self.rows.append(record)
-        if self.json or not self.columns or set(columns([record], self.params)) - set(
+        self.add_many([record])
+
+    def add_many(self, records: Sequence[Record]) -> None:
+        """Append finished records (a sweep chunk) in one write: a JSON file, or records that
+        bring new columns, rewrite the file whole."""
+        if not records:
+            return
+        self.rows.extend(records)
+        if self.json or not self.columns or set(columns(records, self.params)) - set(
                 self.columns):
             self._rewrite()
             return
-        data = _csv_line(record, self.columns).encode("utf-8")
+        data = "".join(_csv_line(r, self.columns) for r in records).encode("utf-8")
         try:
             size = os.path.getsize(self.path)
             with open(self.path, "ab") as f:
                 try:
-                    f.write(data)  # one write: a kill leaves a whole row or a torn last one
+                    f.write(data)  # one write: a kill leaves whole rows or a torn last one
                     f.flush()
                     os.fsync(f.fileno())
                 except OSError:

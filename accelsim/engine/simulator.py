@@ -299,7 +299,8 @@ def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
              max_events: int | None = None, dram_requests: bool = False,
              objective: str = "latency", batch_order: str = "auto",
              mapping: dict[str, tuple[int, int, int, str]] | None = None,
-             planned: list | None = None, engine: str = "auto") -> SimResult:
+             planned: list | None = None, engine: str = "auto",
+             plan: tuple[Scheduler, list[Group]] | None = None) -> SimResult:
     """Simulate ``trace`` on ``arch``; deterministic (same inputs, same result).
 
     ``fidelity="pe"`` times every GEMM tile with the cycle-by-cycle PE-grid model instead of
@@ -317,6 +318,9 @@ def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
     ``layer-major`` or ``image-major`` (mapping.batch); the result's model says which ran.
     ``mapping``: op name -> (Mt, Nt, Kt, order) to replay instead of searching (a mapping
     file, mapping.io); ``planned``: a list that receives the Scheduler (``accelsim map``).
+    ``plan``: (scheduler, groups) already planned with these options for an arch that plans
+    identically (a sweep's memo, accelsim.dse.plan_memo; never a batch plan, which
+    batch_check adopts); played as is, not planned again.
     ``engine="fast"`` plays the same plan without simpy (engine/fast.py: the same result, both
     DRAM models, every mapping option, the DRAM request log) but keeps no event log, so
     ``record=True`` runs simpy. ``engine="simpy"``: the reference event core (the log unless
@@ -338,8 +342,11 @@ def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
         raise SimulationError("unknown engine", key="--engine", value=engine,
                               expected=" | ".join(ENGINES))
     budget.check_work(arch, trace, max_events)
-    scheduler = Scheduler(arch, trace, fidelity, objective, batch_order, mapping)
-    groups = scheduler.plan()
+    if plan is not None:
+        scheduler, groups = plan
+    else:
+        scheduler = Scheduler(arch, trace, fidelity, objective, batch_order, mapping)
+        groups = scheduler.plan()
     played = None
     if scheduler.batch_candidates:  # a batch: held to b batch-1 runs by simulation
         from accelsim.engine.batch_check import checked_plan

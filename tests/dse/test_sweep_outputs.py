@@ -33,9 +33,10 @@ def previous_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def no_simulation(monkeypatch: pytest.MonkeyPatch) -> list[object]:
-    """Points handed to the sweep's executor (it simulates every point not resumed)."""
+    """Points handed to the sweep's workers (each chunk of points not resumed goes through
+    run_chunk, with the source, engine and memo flag after the points)."""
     calls: list[object] = []
-    monkeypatch.setattr(sw, "_execute", lambda todo, *rest: calls.extend(todo) or iter(()))
+    monkeypatch.setattr(sw, "run_chunk", lambda points, *rest: calls.extend(points) or [])
     return calls
 
 
@@ -228,3 +229,9 @@ def test_resume_accepts_the_set_flags_in_another_order(tmp_path, no_simulation):
                        "dram.latency_ns": 120, "status": "ok"}], path)
     (record,) = sw.run_sweep("sole", "vit_tiny", overrides=sets[::-1], output=path, resume=True)
     assert record["resumed"] and no_simulation == []
+
+
+def test_the_stand_in_sees_every_point_a_sweep_runs(no_simulation):
+    # the refusals above assert no_simulation == []: it must see the points a sweep runs
+    sw.run_sweep("sole", "vit_tiny", pe="8x8,16x16", quant="sole,w8a8", jobs=1)
+    assert [p.index for p in no_simulation] == [0, 1, 2, 3]

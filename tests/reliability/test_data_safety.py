@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 import accelsim.dse.sweep as sw
+from accelsim.dse.sweep_exec import chunk_size
 from accelsim.errors import ConfigError
 from accelsim.fileio import OutputLock
 
@@ -49,12 +50,19 @@ def workload(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, bytes, byt
     return path, (folder / "ref.csv").read_bytes(), (folder / "ref.json").read_bytes()
 
 
-def _sweep_argv(trace: Path, output: Path, jobs: int) -> list[str]:
+def _sweep_argv(trace: Path, output: Path, jobs: int,
+                sets: list[str] | None = None) -> list[str]:
     argv = [sys.executable, "-m", "accelsim.cli", "sweep", "--model", str(trace), "-o",
             str(output), "--jobs", str(jobs)]
-    for item in SETS:
+    for item in SETS if sets is None else sets:
         argv += ["--set", item]
     return argv
+
+
+#: 400 points (~2.5 s in one process): the first sweep of the lock test is still running when
+#: the second starts, however fast points get
+LONG_SETS = [f"array.rows={','.join(map(str, range(4, 24)))}",
+             f"array.cols={','.join(map(str, range(4, 24)))}"]
 
 
 def _env() -> dict[str, str]:
@@ -174,16 +182,18 @@ def test_a_full_disk_mid_sweep_keeps_whole_rows_and_resumes(workload, tmp_path, 
 
     def fsync_then_full(fd):
         calls.append(fd)
-        if len(calls) > 4:  # the first write and 3 appended rows succeed
+        if len(calls) > 4:  # the first write and 3 appended chunks of rows succeed
             _no_space()
         real_fsync(fd)
+
+    rows = 3 * chunk_size(9, 1)  # a chunk's rows are appended in one write (2 rows here)
 
     monkeypatch.setattr(os, "fsync", fsync_then_full)
     with pytest.raises(ConfigError, match="No space left on device.*rows written so far"):
         sw.run_sweep("sole", str(trace), overrides=SETS, jobs=1, output=out)
     monkeypatch.setattr(os, "fsync", real_fsync)
     text = out.read_text()
-    assert text.endswith("\n") and text.count("\n") == 4, text  # header + 3 whole rows
+    assert text.endswith("\n") and text.count("\n") == 1 + rows == 7, text  # header + rows
     assert ref.decode().startswith(text)
     sw.run_sweep("sole", str(trace), overrides=SETS, jobs=1, output=out, resume=True)
     assert out.read_bytes() == ref
@@ -249,10 +259,11 @@ def test_killing_the_parent_leaves_no_worker_alive_after_5_s(tmp_path):
 
 # ------------------------------------------------------------------------------ locks
 def test_a_second_sweep_on_the_same_output_is_refused(workload, tmp_path, monkeypatch, run_cli):
-    trace, ref, _ = workload
+    trace, _, _ = workload
     out = tmp_path / "s.csv"
-    proc = subprocess.Popen(_sweep_argv(trace, out, 1), env=_env(), start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(_sweep_argv(trace, out, 1, LONG_SETS), env=_env(),
+                            start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
     try:
         lock = tmp_path / ".s.csv.lock"
         deadline = time.monotonic() + 60
@@ -269,8 +280,9 @@ def test_a_second_sweep_on_the_same_output_is_refused(workload, tmp_path, monkey
     (line,) = err.splitlines()
     assert "--output" in line and "another sweep is writing this file" in line
     assert first == 0
-    assert out.read_bytes() == ref  # the first sweep's file, whole
     assert not lock.exists()
+    sw.run_sweep("sole", str(trace), overrides=LONG_SETS, jobs=1, output=tmp_path / "ref.csv")
+    assert out.read_bytes() == (tmp_path / "ref.csv").read_bytes()  # the first sweep's, whole
 
 
 def test_the_lock_is_exclusive_within_one_process_too(tmp_path):
