@@ -32,6 +32,10 @@ from accelsim.units import tensor_bytes
 OBJECTIVES = ("latency", "energy", "edp")
 #: scores within this factor of the best count as equal; fewer steps, then bytes, break the tie
 TIE = 1.01
+#: ``search_band`` also returns up to ``BAND_LIMIT - 1`` more tilings scoring within ``BAND``
+#: of the best: the candidates the engine replays (engine.replay)
+BAND = 1.10
+BAND_LIMIT = 6
 
 
 @dataclass(frozen=True)
@@ -85,9 +89,11 @@ def _bytes(elems: np.ndarray, bits: int) -> np.ndarray:
 
 
 def _best(p: GemmProblem, ms: list[int], ns: list[int], ks: list[int], objective: str,
-          dram_latency: int) -> tuple[Choice, float] | None:
-    """Evaluate the fitting part of the grid ms x ns x ks x orders: the chosen tiling and the
-    lowest score on the grid (the choice's own score is within ``TIE`` of it)."""
+          dram_latency: int, band: float = TIE,
+          limit: int = 1) -> tuple[tuple[Choice, ...], float] | None:
+    """Evaluate the fitting part of the grid ms x ns x ks x orders: the chosen tiling first,
+    then up to ``limit - 1`` more whose score is within ``band`` of the best, by score (the
+    engine replays them: mapping.replay), and the lowest score on the grid."""
     am, an, ak = (np.asarray(x, dtype=np.int64) for x in (ms, ns, ks))
     ok = _capacity_filter(p, am, an, ak)
     idx = np.nonzero(ok)
@@ -106,35 +112,52 @@ def _best(p: GemmProblem, ms: list[int], ns: list[int], ks: list[int], objective
     cuts = np.broadcast_to(v["tiles_" + STREAMED[p.dataflow]], score.shape)[near]
     # lexsort, last key first: fewest DRAM bytes, fewest cuts of the streamed dimension
     # (uncut, the compute equals SCALE-Sim's), fewest steps, lowest score, then grid order
-    pick = near[np.lexsort((near, score[near], steps, cuts, dram))[0]]
+    picks = [int(near[np.lexsort((near, score[near], steps, cuts, dram))[0]])]
+    if limit > 1:
+        wide = np.nonzero(score <= best * band)[0]
+        for i in wide[np.lexsort((wide, score[wide]))]:
+            if len(picks) >= limit:
+                break
+            if int(i) != picks[0]:
+                picks.append(int(i))
 
-    def at(key: str) -> int | float:
-        return np.broadcast_to(v[key], score.shape)[pick].item()
+    def at(key: str, i: int) -> int | float:
+        return np.broadcast_to(v[key], score.shape)[i].item()
 
-    choice = Choice(int(mt[pick]), int(nt[pick]), int(kt[pick]),
-                    "mnk" if order[pick] else "nmk", int(at("tiles_m")), int(at("tiles_n")),
-                    int(at("tiles_k")), int(at("a_fetch")), int(at("b_fetch")),
-                    float(at("cycles")), int(at("dram_bytes")), float(at("energy_pj")),
-                    int(score.size))
-    return choice, best
+    choices = tuple(Choice(int(mt[i]), int(nt[i]), int(kt[i]), "mnk" if order[i] else "nmk",
+                           int(at("tiles_m", i)), int(at("tiles_n", i)), int(at("tiles_k", i)),
+                           int(at("a_fetch", i)), int(at("b_fetch", i)), float(at("cycles", i)),
+                           int(at("dram_bytes", i)), float(at("energy_pj", i)), int(score.size))
+                    for i in picks)
+    return choices, best
 
 
 @lru_cache(maxsize=4096)
 def search(p: GemmProblem, objective: str = "latency", dram_latency: int = 0) -> Choice | None:
     """The best tiling of ``p`` under ``objective`` (None when no tile fits any bank)."""
+    found = search_band(p, objective, dram_latency)
+    return found[0] if found else None
+
+
+@lru_cache(maxsize=4096)
+def search_band(p: GemmProblem, objective: str = "latency", dram_latency: int = 0,
+                band: float = BAND, limit: int = BAND_LIMIT) -> tuple[Choice, ...]:
+    """``search``'s pick first, then up to ``limit - 1`` tilings scoring within ``band`` of the
+    best, best first (empty when no tile fits any bank). The bound prune keeps every size
+    that could score within the band, so the band is exact too."""
     if objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {OBJECTIVES}, got {objective!r}")
     unit = fold_units(p)
     sizes = {d: dim_sizes(e, unit[d]) for d, e in (("m", p.m), ("n", p.n), ("k", p.k))}
     full = {d: [s for s in v if s >= min(unit[d], e)]
             for (d, v), e in zip(sizes.items(), (p.m, p.n, p.k), strict=True)}
-    first = _best(p, full["m"], full["n"], full["k"], objective, dram_latency)
+    first = _best(p, full["m"], full["n"], full["k"], objective, dram_latency, band, limit)
     if objective == "latency" and first is not None:
-        sizes = _bound_prune(p, sizes, full, first[1])
+        sizes = _bound_prune(p, sizes, full, first[1] * max(band, TIE))
     if all(sizes[d] == full[d] for d in sizes) and first is not None:
         return first[0]
-    result = _best(p, sizes["m"], sizes["n"], sizes["k"], objective, dram_latency)
-    return None if result is None else result[0]
+    result = _best(p, sizes["m"], sizes["n"], sizes["k"], objective, dram_latency, band, limit)
+    return () if result is None else result[0]
 
 
 def _bound_prune(p: GemmProblem, sizes: dict[str, list[int]], full: dict[str, list[int]],
