@@ -86,7 +86,7 @@ def main() -> None:
             if big / base > worst[0]:
                 worst = (big / base, (raw["array"], raw["buffers"], trace.name))
     ratios.sort()
-    print(f"{len(ratios)} cases; worst slowdown {worst[0]:.3f}x ({worst[1]})")
+    print(f"{len(ratios)} cases; worst slowdown {worst[0]:.4f}x ({worst[1]})")
     print(f"99th percentile {ratios[int(0.99 * (len(ratios) - 1))]:.3f}x; "
           f"slower at all: {sum(r > 1 for r in ratios)}; "
           f"slower by > 1%: {sum(r > 1.01 for r in ratios)}; "

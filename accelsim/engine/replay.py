@@ -2,21 +2,26 @@
 
 The search's estimate (mapping.estimate) is a closed form; it leaves out what only playing the
 pipeline shows (the order in which loads and write-backs share the DRAM channel, banked DRAM's
-row hits and misses, the bank each step waits for). So the tilings it estimates within
-``REPLAY_BAND`` of the best (at most ``REPLAY_LIMIT``, mapping.tiler) are each played as a lone
-group by the simpy engine, with the tensors at their real addresses, and the fastest is kept:
-for a GEMM on its own the score is then the simulated cycle count itself, and a bigger buffer,
-which keeps every tiling a smaller one allowed, can only add faster candidates. A lone replay
-cannot see other groups' DRAM traffic, so a candidate that moves more DRAM bytes than the
-search's pick must replay ``MORE_BYTES`` faster to win. Memoised by the GEMM's shape and
-buffers (``shape``) per arch: a ViT's blocks repeat the same shapes.
+row hits and misses, the bank each step waits for): measured, simulated / estimated spans
+0.73 .. 1.26 on lone GEMMs. So the candidates are each played as a lone group by the simpy
+engine, with the tensors at their real addresses, and the fastest is kept; for a GEMM on its
+own the score is then the simulated cycle count itself. The candidates: the search's pick, the
+others it estimates within ``search.BAND`` of the best (best first, up to ``search.BAND_LIMIT``
+and ``REPLAY_STEPS`` steps in all), and the choice this procedure makes for the same GEMM with
+every bank halved (memoised, recursively). That last one fits the bigger banks too, so
+doubling the buffers never picks a slower lone tiling, by construction, wherever both sizes'
+choices are played (at most ``REPLAY_STEPS`` / ``CHAIN_STEPS`` steps; bigger GEMMs keep the
+search's pick, unplayed: a play costs ~40 us a step and the whole ViT-B mapping has 50 ms).
+A lone replay cannot see other groups' DRAM traffic, so a band candidate that moves more DRAM
+bytes than the search's pick must replay ``MORE_BYTES`` faster to win. Memoised by the GEMM's
+shape and buffers within one plan (a ViT's blocks repeat the same shapes; the first one's
+addresses decide), never across plans, so no simulation depends on what ran before it.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from accelsim.engine.tile_costs import tile_for
 from accelsim.errors import MappingError
@@ -28,15 +33,14 @@ if TYPE_CHECKING:
 
 #: steps (all batch elements) the replays of one GEMM shape may play in all, the search's pick
 #: first, then the others best estimate first while they fit: a play costs ~40 us a step
-REPLAY_STEPS = 64
+REPLAY_STEPS = 48
 #: the half-banks choice is played up to this many steps (it has about twice the steps)
 CHAIN_STEPS = REPLAY_STEPS
 #: a candidate moving more DRAM bytes than the search's pick must replay this much faster
 MORE_BYTES = 1.01
-_MEMO: OrderedDict[tuple, tuple[GemmTiling, int]] = OrderedDict()
-_MEMO_SIZE = 4096
-#: lone cycles by (op shape without banks, tiling)
-_PLAYED: OrderedDict[tuple, int] = OrderedDict()
+#: the simpy engine class (engine.simulator sets it on import: the planning replays keep it
+#: even where a test swaps the module's name to check the fast engine never plays a plan)
+ENGINE: Any = None
 #: lone plays since the last ``clear`` (benchmarks/bench_mapping.py reports it)
 plays = 0
 
@@ -49,10 +53,10 @@ def fastest(s: Scheduler, index: int, op: Op, epilogue: list[Op], pick: GemmTili
     batch = shape[-1].batch if shape[-1] is not None else 1
     if pick.steps * batch > REPLAY_STEPS:
         return pick
-    key = (_arch_key(s), s.fidelity, shape, tuple(e.kind for e in epilogue))
-    known = _MEMO.get(key)
+    memo = _memo(s, "_replay_choices")
+    key = (shape, tuple(e.kind for e in epilogue))
+    known = memo.get(key)
     if known is not None:
-        _MEMO.move_to_end(key)
         return known[0]
     best, best_score = pick, lone_cycles(s, index, op, epilogue, pick, shape)
     limit = best_score / MORE_BYTES
@@ -76,9 +80,7 @@ def fastest(s: Scheduler, index: int, op: Op, epilogue: list[Op], pick: GemmTili
     if half is not None and _box(half[0]) not in tried and half[1] is not None \
             and half[1] < best_score:
         best, best_score = half
-    _MEMO[key] = (best, best_score)
-    if len(_MEMO) > _MEMO_SIZE:
-        _MEMO.popitem(last=False)
+    memo[key] = (best, best_score)
     return best
 
 
@@ -100,8 +102,7 @@ def _halved(s: Scheduler, index: int, op: Op, epilogue: list[Op],
     except MappingError:
         return None
     choice = fastest(s, index, op, epilogue, default, small)
-    key = (_arch_key(s), s.fidelity, small, tuple(e.kind for e in epilogue))
-    known = _MEMO.get(key)
+    known = _memo(s, "_replay_choices").get((small, tuple(e.kind for e in epilogue)))
     if known is not None:
         return choice, known[1]
     batch = shape[-1].batch if shape[-1] is not None else 1
@@ -115,16 +116,14 @@ def lone_cycles(s: Scheduler, index: int, op: Op, epilogue: list[Op], tiling: Ge
     """Cycles of the group of ``op`` + ``epilogue`` tiled by ``tiling``, played by the simpy
     engine with nothing before or beside it (its inputs already in DRAM). Memoised by
     ``shape`` without the bank sizes (a tiling plays the same in bigger banks) when given."""
-    from accelsim.engine.simulator import _Engine
-
     global plays
     key = None
     if shape is not None:
         pm = shape[-1]
-        key = (_arch_key(s), s.fidelity, shape[:9], shape[12:14], tuple(e.kind for e in epilogue),
+        key = (shape[:9], shape[12:14], tuple(e.kind for e in epilogue),
                None if pm is None else (pm.out_bits, pm.batch, pm.extra_read_bytes),
                _box(tiling))
-        known = _PLAYED.get(key)
+        known = _memo(s, "_replay_cycles").get(key)
         if known is not None:
             return known
     plays += 1
@@ -137,31 +136,29 @@ def lone_cycles(s: Scheduler, index: int, op: Op, epilogue: list[Op], tiling: Ge
         else:
             s.mappings[op.name] = saved
     group = replace(group, index=0, deps=frozenset())
-    engine = _Engine(s.arch, [group], False)
+    if ENGINE is None:  # engine.simulator registers its engine when imported
+        import accelsim.engine.simulator  # noqa: F401
+    assert ENGINE is not None
+    engine = ENGINE(s.arch, [group], False)
     engine.run()
     cycles = max(st.end for st in engine.stats.values())
     if key is not None:
-        _PLAYED[key] = cycles
-        if len(_PLAYED) > _MEMO_SIZE:
-            _PLAYED.popitem(last=False)
+        _memo(s, "_replay_cycles")[key] = cycles
     return cycles
 
 
-def _arch_key(s: Scheduler) -> str:
-    """The arch without its buffer sizes (a tiling plays the same in bigger banks; the
-    shape carries the bank sizes)."""
-    key = getattr(s, "_replay_arch_key", None)
-    if key is None:
-        key = s.arch.model_dump_json(exclude={"buffers": {"input": {"size_bytes"},
-                                                          "weight": {"size_bytes"},
-                                                          "output": {"size_bytes"}}})
-        s._replay_arch_key = key  # type: ignore[attr-defined]
-    return key
+def _memo(s: Scheduler, name: str) -> dict:
+    """A memo kept on the scheduler: one plan reuses its replays (a ViT's blocks repeat the
+    same shapes; the first block's addresses decide), and no plan depends on what another
+    simulation played before it."""
+    memo = getattr(s, name, None)
+    if memo is None:
+        memo = {}
+        setattr(s, name, memo)
+    return memo
 
 
 def clear() -> None:
-    """Forget the memo (benchmarks time a cold mapping)."""
+    """Reset the play counter (benchmarks/bench_mapping.py)."""
     global plays
-    _MEMO.clear()
-    _PLAYED.clear()
     plays = 0

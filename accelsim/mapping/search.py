@@ -15,6 +15,11 @@ a sub-unit size (idle rows or columns) whose compute lower bound (its folds x th
 and shortest stream the other dimensions allow) exceeds it cannot win and is dropped. The grid
 left is evaluated vectorised (mapping.estimate). Memoised by the problem (shape, bits, banks,
 rates): a ViT's blocks repeat the same shapes.
+
+``search_band`` returns, after the pick, up to ``BAND_LIMIT - 1`` more tilings of the evaluated
+grid scoring within ``BAND`` of the best: the best of each cut class (which of M, N, K are
+cut) first, then by score. The engine plays them lone and keeps the fastest (engine.replay):
+the estimate ranks by bytes where banked DRAM prices an access pattern.
 """
 
 from __future__ import annotations
@@ -115,11 +120,23 @@ def _best(p: GemmProblem, ms: list[int], ns: list[int], ks: list[int], objective
     picks = [int(near[np.lexsort((near, score[near], steps, cuts, dram))[0]])]
     if limit > 1:
         wide = np.nonzero(score <= best * band)[0]
-        for i in wide[np.lexsort((wide, score[wide]))]:
-            if len(picks) >= limit:
-                break
-            if int(i) != picks[0]:
-                picks.append(int(i))
+        ranked = [int(i) for i in wide[np.lexsort((wide, score[wide]))] if i != picks[0]]
+        # the best of each cut class (which of M, N, K are cut) first, then by score: the
+        # estimate is least sure between classes (banked DRAM prices a cut by its access
+        # pattern, not its bytes), and a replay budget is better spent there
+        cut = [np.broadcast_to(v[f"tiles_{d}"], score.shape) > 1 for d in "mnk"]
+
+        def cls(i: int) -> tuple[bool, ...]:
+            return tuple(bool(c[i]) for c in cut)
+
+        seen = {cls(picks[0])}
+        heads = []
+        for i in ranked:
+            if cls(i) not in seen:
+                seen.add(cls(i))
+                heads.append(i)
+        rest = [i for i in ranked if i not in set(heads)]
+        picks.extend((heads + rest)[:limit - 1])
 
     def at(key: str, i: int) -> int | float:
         return np.broadcast_to(v[key], score.shape)[i].item()
@@ -153,7 +170,7 @@ def search_band(p: GemmProblem, objective: str = "latency", dram_latency: int = 
             for (d, v), e in zip(sizes.items(), (p.m, p.n, p.k), strict=True)}
     first = _best(p, full["m"], full["n"], full["k"], objective, dram_latency, band, limit)
     if objective == "latency" and first is not None:
-        sizes = _bound_prune(p, sizes, full, first[1] * max(band, TIE))
+        sizes = _bound_prune(p, sizes, full, first[1])
     if all(sizes[d] == full[d] for d in sizes) and first is not None:
         return first[0]
     result = _best(p, sizes["m"], sizes["n"], sizes["k"], objective, dram_latency, band, limit)
