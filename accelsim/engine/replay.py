@@ -36,6 +36,9 @@ if TYPE_CHECKING:
 REPLAY_STEPS = 48
 #: the half-banks choice is played up to this many steps (it has about twice the steps)
 CHAIN_STEPS = REPLAY_STEPS
+#: a band candidate must play this much faster than the best so far to replace it: a cycle
+#: or two is noise, and the search's pick has the fewest cuts (SCALE-Sim's compute)
+MARGIN = 1e-3
 #: a candidate moving more DRAM bytes than the search's pick must replay this much faster
 MORE_BYTES = 1.01
 #: the simpy engine class (engine.simulator sets it on import: the planning replays keep it
@@ -71,7 +74,7 @@ def fastest(s: Scheduler, index: int, op: Op, epilogue: list[Op], pick: GemmTili
         cycles = lone_cycles(s, index, op, epilogue, cand, shape)
         if cand.est_dram_bytes > pick.est_dram_bytes and cycles >= limit:
             continue
-        if cycles < best_score:
+        if cycles < best_score * (1 - MARGIN):
             best, best_score = cand, cycles
     # what the same GEMM gets with every bank halved fits these banks too: kept when it plays
     # faster, so doubling the buffers never picks a slower tiling (by induction, down to the
