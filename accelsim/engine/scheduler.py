@@ -30,6 +30,7 @@ from accelsim.cost.dram import AccessPattern
 from accelsim.engine.attention_blocks import BlockChoice, choose_blocks
 from accelsim.engine.batch_plan import UnitChoice, compose, order_name
 from accelsim.engine.plan import Group, Load, Stamp, Step, Work
+from accelsim.engine.replay import fastest
 from accelsim.engine.tile_costs import TileCosts, tile_for
 from accelsim.errors import MappingError
 from accelsim.mapping.batch import per_image
@@ -511,7 +512,11 @@ class Scheduler:
                               *self.costs.port(cycles, read, {})))
         return tuple(works)
 
-    def _gemm_group(self, index: int, op: Op, epilogue: list[Op]) -> Group:
+    def _gemm_group(self, index: int, op: Op, epilogue: list[Op],
+                    tiling: GemmTiling | None = None) -> Group:
+        """The group of one GEMM and its fused epilogue: the searched tiling (the fastest of
+        the estimate's near-best, replayed lone: engine.replay), the mapping file's, or
+        ``tiling`` (a candidate replay plays)."""
         t = self.trace
         a, b = t.tensor(op.inputs[0]), t.tensor(op.inputs[1])
         final = t.tensor((epilogue[-1] if epilogue else op).outputs[0])
@@ -531,10 +536,12 @@ class Scheduler:
         shape = (self.array.rows, self.array.cols, self.array.dataflow, m, n, k, a.bits, b.bits,
                  out_bits, self.banks["input"].bank_bytes, self.banks["weight"].bank_bytes,
                  out_bank, p, resident, pipeline)
-        if op.name in self.fixed and isinstance(self.fixed[op.name][0], int):
+        if tiling is not None:
+            pass
+        elif op.name in self.fixed and isinstance(self.fixed[op.name][0], int):
             tiling = fixed_tiling(op.name, self.fixed[op.name], *shape)
         else:
-            tiling = tile_for(op.name, *shape)
+            tiling = fastest(self, index, op, epilogue, tile_for(op.name, *shape), shape)
         self.mappings[op.name] = tiling
         timer = self.costs.gemm_timer(p)
         steps: list[Step] = []

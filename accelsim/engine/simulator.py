@@ -22,7 +22,7 @@ import simpy
 
 from accelsim.analysis.records import LayerResult, SimResult
 from accelsim.arch.spec import ArchSpec
-from accelsim.engine import budget, invariants
+from accelsim.engine import budget, invariants, replay
 from accelsim.engine.buffer import PingPongBuffer
 from accelsim.engine.dram import DramCounts, make_dram
 from accelsim.engine.plan import Group, Load, Step, Work
@@ -293,6 +293,8 @@ class _Engine:
                 f"{', '.join(blocked[:5]) or 'none (writer)'}; banks in use "
                 f"{[(b.name, b.in_use) for b in self.buffers.values()]}")
 
+
+replay.ENGINE = _Engine  # the planning replays play lone groups with it (engine.replay)
 
 def simulate(arch: ArchSpec, trace: Trace, fidelity: str = "model",
              record: bool | None = None, check: bool = False,

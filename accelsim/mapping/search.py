@@ -15,6 +15,11 @@ a sub-unit size (idle rows or columns) whose compute lower bound (its folds x th
 and shortest stream the other dimensions allow) exceeds it cannot win and is dropped. The grid
 left is evaluated vectorised (mapping.estimate). Memoised by the problem (shape, bits, banks,
 rates): a ViT's blocks repeat the same shapes.
+
+``search_band`` returns, after the pick, up to ``BAND_LIMIT - 1`` more tilings of the evaluated
+grid scoring within ``BAND`` of the best: the best of each cut class (which of M, N, K are
+cut) first, then by score. The engine plays them lone and keeps the fastest (engine.replay):
+the estimate ranks by bytes where banked DRAM prices an access pattern.
 """
 
 from __future__ import annotations
@@ -32,6 +37,10 @@ from accelsim.units import tensor_bytes
 OBJECTIVES = ("latency", "energy", "edp")
 #: scores within this factor of the best count as equal; fewer steps, then bytes, break the tie
 TIE = 1.01
+#: ``search_band`` also returns up to ``BAND_LIMIT - 1`` more tilings scoring within ``BAND``
+#: of the best: the candidates the engine replays (engine.replay)
+BAND = 1.10
+BAND_LIMIT = 6
 
 
 @dataclass(frozen=True)
@@ -85,9 +94,11 @@ def _bytes(elems: np.ndarray, bits: int) -> np.ndarray:
 
 
 def _best(p: GemmProblem, ms: list[int], ns: list[int], ks: list[int], objective: str,
-          dram_latency: int) -> tuple[Choice, float] | None:
-    """Evaluate the fitting part of the grid ms x ns x ks x orders: the chosen tiling and the
-    lowest score on the grid (the choice's own score is within ``TIE`` of it)."""
+          dram_latency: int, band: float = TIE,
+          limit: int = 1) -> tuple[tuple[Choice, ...], float] | None:
+    """Evaluate the fitting part of the grid ms x ns x ks x orders: the chosen tiling first,
+    then up to ``limit - 1`` more whose score is within ``band`` of the best, by score (the
+    engine replays them: mapping.replay), and the lowest score on the grid."""
     am, an, ak = (np.asarray(x, dtype=np.int64) for x in (ms, ns, ks))
     ok = _capacity_filter(p, am, an, ak)
     idx = np.nonzero(ok)
@@ -106,35 +117,64 @@ def _best(p: GemmProblem, ms: list[int], ns: list[int], ks: list[int], objective
     cuts = np.broadcast_to(v["tiles_" + STREAMED[p.dataflow]], score.shape)[near]
     # lexsort, last key first: fewest DRAM bytes, fewest cuts of the streamed dimension
     # (uncut, the compute equals SCALE-Sim's), fewest steps, lowest score, then grid order
-    pick = near[np.lexsort((near, score[near], steps, cuts, dram))[0]]
+    picks = [int(near[np.lexsort((near, score[near], steps, cuts, dram))[0]])]
+    if limit > 1:
+        wide = np.nonzero(score <= best * band)[0]
+        ranked = [int(i) for i in wide[np.lexsort((wide, score[wide]))] if i != picks[0]]
+        # the best of each cut class (which of M, N, K are cut) first, then by score: the
+        # estimate is least sure between classes (banked DRAM prices a cut by its access
+        # pattern, not its bytes), and a replay budget is better spent there
+        cut = [np.broadcast_to(v[f"tiles_{d}"], score.shape) > 1 for d in "mnk"]
 
-    def at(key: str) -> int | float:
-        return np.broadcast_to(v[key], score.shape)[pick].item()
+        def cls(i: int) -> tuple[bool, ...]:
+            return tuple(bool(c[i]) for c in cut)
 
-    choice = Choice(int(mt[pick]), int(nt[pick]), int(kt[pick]),
-                    "mnk" if order[pick] else "nmk", int(at("tiles_m")), int(at("tiles_n")),
-                    int(at("tiles_k")), int(at("a_fetch")), int(at("b_fetch")),
-                    float(at("cycles")), int(at("dram_bytes")), float(at("energy_pj")),
-                    int(score.size))
-    return choice, best
+        seen = {cls(picks[0])}
+        heads = []
+        for i in ranked:
+            if cls(i) not in seen:
+                seen.add(cls(i))
+                heads.append(i)
+        rest = [i for i in ranked if i not in set(heads)]
+        picks.extend((heads + rest)[:limit - 1])
+
+    def at(key: str, i: int) -> int | float:
+        return np.broadcast_to(v[key], score.shape)[i].item()
+
+    choices = tuple(Choice(int(mt[i]), int(nt[i]), int(kt[i]), "mnk" if order[i] else "nmk",
+                           int(at("tiles_m", i)), int(at("tiles_n", i)), int(at("tiles_k", i)),
+                           int(at("a_fetch", i)), int(at("b_fetch", i)), float(at("cycles", i)),
+                           int(at("dram_bytes", i)), float(at("energy_pj", i)), int(score.size))
+                    for i in picks)
+    return choices, best
 
 
 @lru_cache(maxsize=4096)
 def search(p: GemmProblem, objective: str = "latency", dram_latency: int = 0) -> Choice | None:
     """The best tiling of ``p`` under ``objective`` (None when no tile fits any bank)."""
+    found = search_band(p, objective, dram_latency)
+    return found[0] if found else None
+
+
+@lru_cache(maxsize=4096)
+def search_band(p: GemmProblem, objective: str = "latency", dram_latency: int = 0,
+                band: float = BAND, limit: int = BAND_LIMIT) -> tuple[Choice, ...]:
+    """``search``'s pick first, then up to ``limit - 1`` tilings scoring within ``band`` of the
+    best, best first (empty when no tile fits any bank). The bound prune keeps every size
+    that could score within the band, so the band is exact too."""
     if objective not in OBJECTIVES:
         raise ValueError(f"objective must be one of {OBJECTIVES}, got {objective!r}")
     unit = fold_units(p)
     sizes = {d: dim_sizes(e, unit[d]) for d, e in (("m", p.m), ("n", p.n), ("k", p.k))}
     full = {d: [s for s in v if s >= min(unit[d], e)]
             for (d, v), e in zip(sizes.items(), (p.m, p.n, p.k), strict=True)}
-    first = _best(p, full["m"], full["n"], full["k"], objective, dram_latency)
+    first = _best(p, full["m"], full["n"], full["k"], objective, dram_latency, band, limit)
     if objective == "latency" and first is not None:
         sizes = _bound_prune(p, sizes, full, first[1])
     if all(sizes[d] == full[d] for d in sizes) and first is not None:
         return first[0]
-    result = _best(p, sizes["m"], sizes["n"], sizes["k"], objective, dram_latency)
-    return None if result is None else result[0]
+    result = _best(p, sizes["m"], sizes["n"], sizes["k"], objective, dram_latency, band, limit)
+    return () if result is None else result[0]
 
 
 def _bound_prune(p: GemmProblem, sizes: dict[str, list[int]], full: dict[str, list[int]],

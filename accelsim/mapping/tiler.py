@@ -17,7 +17,7 @@ import numpy as np
 
 from accelsim.errors import MappingError
 from accelsim.mapping.estimate import estimate, evaluate
-from accelsim.mapping.search import search, too_small
+from accelsim.mapping.search import search, search_band, too_small
 from accelsim.mapping.space import GemmProblem
 from accelsim.units import ceil_div, tensor_bytes
 
@@ -102,6 +102,23 @@ def tile_gemm(op_name: str, rows: int, cols: int, dataflow: str, m: int, n: int,
     return GemmTiling(c.mt, c.nt, c.kt, c.order, c.tiles_m, c.tiles_n, c.tiles_k,
                       c.a_dram_bytes, c.b_dram_bytes, c.est_cycles, c.est_dram_bytes,
                       c.est_energy_pj)
+
+
+def tile_band(rows: int, cols: int, dataflow: str, m: int, n: int, k: int, a_bits: int,
+              b_bits: int, acc_bits: int, input_bank_bytes: int, weight_bank_bytes: int,
+              output_bank_bytes: int, macs_per_pe_per_cycle: int = 1, a_resident: bool = False,
+              pipeline: PipelineModel | None = None) -> tuple[GemmTiling, ...]:
+    """``tile_gemm``'s pick first, then the other tilings estimated within ``search.BAND`` of
+    the best (empty when none fits): the candidates the engine replays."""
+    prob = problem_of(rows, cols, dataflow, m, n, k, a_bits, b_bits, acc_bits,
+                      input_bank_bytes, weight_bank_bytes, output_bank_bytes,
+                      macs_per_pe_per_cycle, a_resident, pipeline)
+    objective = pipeline.objective if pipeline else "latency"
+    latency = pipeline.dram_latency_cycles if pipeline else 0
+    return tuple(GemmTiling(c.mt, c.nt, c.kt, c.order, c.tiles_m, c.tiles_n, c.tiles_k,
+                            c.a_dram_bytes, c.b_dram_bytes, c.est_cycles, c.est_dram_bytes,
+                            c.est_energy_pj)
+                 for c in search_band(prob, objective, latency))
 
 
 def fixed_tiling(op_name: str, tile: tuple, rows: int, cols: int,

@@ -2,7 +2,8 @@
 
 (b) more capacity in any buffer, more banks or wider ports never make the search's chosen
     mapping slower by its own estimate (the feasible set only grows; the pick is within the
-    tie band TIE of the best);
+    tie band TIE of the best); and, simulated, doubling the buffers never slows a lone GEMM
+    where engine.replay plays both sizes' choices;
 (d) the estimate the search used and the simulated cycles of a lone GEMM agree within the
     documented bound SIM_OVER_EST (measured over 300 random single-GEMM archs of
     benchmarks/buffer_monotonicity.py's generator: simulated / estimated 0.734 .. 1.257,
@@ -87,3 +88,43 @@ def test_estimate_and_simulation_agree_within_the_documented_bound(
     (tiling,) = planned[0].mappings.values()
     low, high = SIM_OVER_EST
     assert low * tiling.est_cycles <= result.total_cycles <= high * tiling.est_cycles
+
+
+@settings(derandomize=True, deadline=None, max_examples=40, database=None)
+@given(rows=st.integers(2, 32), cols=st.integers(2, 32),
+       dataflow=st.sampled_from(["ws", "os", "is"]),
+       m=st.integers(1, 160), n=st.integers(1, 160), k=st.integers(1, 160),
+       kib=st.tuples(*[st.integers(2, 64)] * 3), banks=st.integers(1, 2),
+       dram=st.sampled_from(["flat", "LPDDR4-3200", "HBM2"]), overlap=st.booleans())
+def test_doubled_buffers_never_slow_a_lone_gemm_the_replay_covers(
+        rows, cols, dataflow, m, n, k, kib, banks, dram, overlap) -> None:
+    """(b) simulated, for a lone GEMM: doubling every buffer never makes it slower whenever
+    engine.replay covers both sizes (the smaller size's choice has at most CHAIN_STEPS
+    steps and the bigger size's at most REPLAY_STEPS): the bigger size replays the smaller
+    size's choice, its lone cycles are exactly the simulated ones, and it keeps the faster."""
+    from accelsim.engine.replay import CHAIN_STEPS, REPLAY_STEPS
+
+    base = {"name": "p", "clock_hz": 1e9,
+            "array": {"rows": rows, "cols": cols, "dataflow": dataflow,
+                      "overlap_weight_load": overlap},
+            "dram": ({"bandwidth_gbps": 20.0} if dram == "flat"
+                     else {"model": "banked", "preset": dram})}
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "t.csv"
+        path.write_text(f"Layer, M, N, K,\ng, {m}, {n}, {k},\n")
+        trace = read_scalesim_topology(path)
+    runs = []
+    for scale in (1, 2):
+        buffers = {r: {"size_bytes": x * 1024 * scale, "banks": banks}
+                   for r, x in zip(("input", "weight", "output"), kib, strict=True)}
+        arch = arch_from_dict({**base, "buffers": buffers}, "<test>")
+        planned: list = []
+        try:
+            result = simulate(arch, trace, record=False, planned=planned)
+        except MappingError:
+            return
+        (tiling,) = planned[0].mappings.values()
+        runs.append((result.total_cycles, tiling.steps))
+    (small, small_steps), (big, big_steps) = runs
+    if small_steps <= CHAIN_STEPS and big_steps <= REPLAY_STEPS:
+        assert big <= small
