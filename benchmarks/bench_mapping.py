@@ -25,8 +25,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--model", default="vit_base")
+    parser.add_argument("--replay", action="store_true",
+                        help="mapper.replay: time the lone replays too (engine.replay)")
     args = parser.parse_args()
-    arch, trace = load_arch("sole"), build_trace(args.model)
+    arch = load_arch("sole", ["mapper.replay=true"] if args.replay else [])
+    trace = build_trace(args.model)
     spent = [0.0]
     calls = {"search": 0, "replay": 0}
 

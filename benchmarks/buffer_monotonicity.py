@@ -70,6 +70,8 @@ def main() -> None:
     parser.add_argument("--cases", type=int, default=500)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--dram", choices=("bandwidth", "banked"), default="bandwidth")
+    parser.add_argument("--replay", action="store_true",
+                        help="mapper.replay: play the near-best tilings lone (engine.replay)")
     args = parser.parse_args()
     rng = random.Random(args.seed)
     ratios: list[float] = []
@@ -77,6 +79,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for _ in range(args.cases):
             raw, trace = random_case(rng, Path(tmp), args.dram)
+            if args.replay:
+                raw["mapper"] = {"replay": True}
             try:
                 base = simulate(scaled(raw, 1), trace, record=False).total_cycles
                 big = simulate(scaled(raw, 2), trace, record=False).total_cycles

@@ -393,6 +393,15 @@ class FusionSpec(_Spec):
                     "other operand streams in from DRAM beside each output tile")
 
 
+class MapperSpec(_Spec):
+    """How the mapping search decides (a mapper setting, beside the fusion choices)."""
+
+    replay: Flag = Field(
+        default=False,
+        description="play the search's near-best GEMM tilings lone on the engine and keep the "
+                    "fastest (engine.replay): more capacity never picks a slower lone tiling")
+
+
 class RooflineSpec(_Spec):
     """Roofline-only reference device (e.g. a GPU): peak throughput by precision."""
 
@@ -558,6 +567,7 @@ class ArchSpec(_Spec):
     buffers: BuffersSpec | None = None
     dram: DramSpec
     fusion: FusionSpec = Field(default_factory=FusionSpec)
+    mapper: MapperSpec = Field(default_factory=MapperSpec)
     roofline: RooflineSpec | None = None
     energy: EnergySpec = Field(default_factory=EnergySpec)
 

@@ -541,7 +541,9 @@ class Scheduler:
         elif op.name in self.fixed and isinstance(self.fixed[op.name][0], int):
             tiling = fixed_tiling(op.name, self.fixed[op.name], *shape)
         else:
-            tiling = fastest(self, index, op, epilogue, tile_for(op.name, *shape), shape)
+            tiling = tile_for(op.name, *shape)
+            if self.arch.mapper.replay:
+                tiling = fastest(self, index, op, epilogue, tiling, shape)
         self.mappings[op.name] = tiling
         timer = self.costs.gemm_timer(p)
         steps: list[Step] = []

@@ -24,7 +24,7 @@ def _gemm(tmp_path: Path, m: int, n: int, k: int):
 def test_a_lone_replay_is_the_engine_itself(tmp_path: Path, dram: str) -> None:
     """The replay's score of a tiling is the simulated cycles of that GEMM run alone with the
     tiling forced (a mapping file): the same engine, the same addresses."""
-    arch = load_arch("sole", [f"dram.model={dram}"])
+    arch = load_arch("sole", [f"dram.model={dram}", "mapper.replay=true"])
     trace = _gemm(tmp_path, 197, 192, 96)
     s = Scheduler(arch, trace)
     s.plan()
@@ -48,7 +48,7 @@ def test_over_cut_577x577x64_on_32x32_ws_banked(tmp_path: Path) -> None:
       28x577: 21 tiles x 2 x 19 x 32 = 25,536, + constant (32 + 28 + 62 - 1 - 32 = 89);
     nearly equal, so the DRAM access pattern decides. Bytes: A and B 577 x 64 = 36,928 each,
     C 577 x 577 = 332,929; at the 25.6 B/cycle peak >= 15,891 cycles either way."""
-    arch = load_arch("sole")
+    arch = load_arch("sole", ["mapper.replay=true"])
     assert arch.array.rows == arch.array.cols == 32 and arch.array.dataflow == "ws"
     trace = _gemm(tmp_path, 577, 577, 64)
     result = simulate(arch, trace, record=False)
@@ -59,12 +59,16 @@ def test_over_cut_577x577x64_on_32x32_ws_banked(tmp_path: Path) -> None:
     assert moved == 406_785 and result.total_cycles >= moved / 25.6
     default = simulate(arch, trace, record=False, mapping={"g": (577, 28, 64, "mnk")})
     assert default.total_cycles == 138_989
+    # the replay is opt-in (mapper.replay): the search's pick is the default
+    off = simulate(load_arch("sole"), trace, record=False)
+    assert off.layers[0].tiling.startswith("tile 577x28x64 (MxNxK)")
+    assert off.total_cycles == 138_989
 
 
 def test_over_cut_577x576x192_on_32x32_ws_banked(tmp_path: Path) -> None:
     """The second example: the estimate's 289x32x192 (N cut 18 times: 32-B runs of the output)
     gives way to 42x192x192 (nmk), whose output rows are 192 B."""
-    arch = load_arch("sole")
+    arch = load_arch("sole", ["mapper.replay=true"])
     trace = _gemm(tmp_path, 577, 576, 192)
     result = simulate(arch, trace, record=False)
     assert result.layers[0].tiling.startswith("tile 42x192x192 (MxNxK), order nmk")
@@ -81,7 +85,7 @@ def test_doubling_the_banks_keeps_the_half_banks_choice_available(tmp_path: Path
     choice, so 2x keeps it: 6,007 again (main: 6,007 -> 6,206, 1.033x slower)."""
     from accelsim.arch.load import arch_from_dict
 
-    raw = {"name": "c429", "clock_hz": 1876575412.337398,
+    raw = {"name": "c429", "clock_hz": 1876575412.337398, "mapper": {"replay": True},
            "array": {"rows": 42, "cols": 33, "dataflow": "os", "overlap_weight_load": False},
            "dram": {"bandwidth_gbps": 78.40658015924721}}
     trace = _gemm(tmp_path, 178, 103, 176)

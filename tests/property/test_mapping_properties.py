@@ -104,7 +104,7 @@ def test_doubled_buffers_never_slow_a_lone_gemm_the_replay_covers(
     size's choice, its lone cycles are exactly the simulated ones, and it keeps the faster."""
     from accelsim.engine.replay import CHAIN_STEPS, REPLAY_STEPS
 
-    base = {"name": "p", "clock_hz": 1e9,
+    base = {"name": "p", "clock_hz": 1e9, "mapper": {"replay": True},
             "array": {"rows": rows, "cols": cols, "dataflow": dataflow,
                       "overlap_weight_load": overlap},
             "dram": ({"bandwidth_gbps": 20.0} if dram == "flat"
