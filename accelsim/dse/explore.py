@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from accelsim.dse.expr import Constraint, parse_constraint
-from accelsim.dse.proposals import complete_proposal, repair_journal
+from accelsim.dse.proposals import complete_proposal, own_study, repair_journal
 from accelsim.dse.results import (
     METRIC_ALIASES,
     METRIC_COLUMNS,
@@ -262,6 +262,7 @@ def run_explore(arch: str | Path = "sole", model: str = "vit_base", space: Any =
     distributions = {p.name: p.distribution() for p in space.parameters}
     ours = _fingerprint(base.name, raw, workload, space, goals, budgets, sampler, seed, rounds)
 
+    owner = own_study(storage) if storage is not None else None
     verbosity = optuna.logging.get_verbosity()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     pool = client = None
@@ -315,6 +316,8 @@ def run_explore(arch: str | Path = "sole", model: str = "vit_base", space: Any =
                 if output is not None:
                     _write(state, reference, output, pareto_path)
     finally:
+        if owner is not None:
+            owner.close()
         optuna.logging.set_verbosity(verbosity)
         if pool is not None:
             pool.shutdown()

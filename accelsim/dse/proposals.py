@@ -12,12 +12,39 @@ as it stood when that trial was created, and stores what it proposed.
 
 from __future__ import annotations
 
+import glob
 import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from accelsim.errors import ConfigError
+
+
+def own_study(path: Path) -> Any:
+    """Hold the study file for this run (an advisory lock the kernel drops when the process
+    dies, kill -9 included); returns the handle to keep open. Only the owner writes the study,
+    so a journal ``.lock`` left behind is one a killed run held mid-append: removed now, where
+    Optuna would wait its 30 s grace period before breaking it."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: Optuna's own lock and grace period only
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = path.open("ab")
+    try:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        handle.close()
+        raise ConfigError(f"study {path} is in use by another run", key="--storage",
+                          expected="one run per study file") from None
+    if path.suffix.lower() in (".journal", ".log"):
+        lock = Path(f"{path}.lock")
+        # the lock, or the name Optuna renames it to while releasing it
+        for stale in [lock, *path.parent.glob(f"{glob.escape(lock.name)}*.rename")]:
+            if stale.is_symlink():
+                stale.unlink()
+    return handle
 
 
 def repair_journal(path: Path) -> None:

@@ -216,6 +216,27 @@ def test_resume_is_identical_wherever_the_kill_lands(small_study, tmp_path, samp
             clean.with_name("explore.pareto.csv").read_bytes()
 
 
+def test_a_study_has_one_run_and_a_dead_runs_journal_lock_is_broken(small_study, tmp_path):
+    """The lock a run killed mid-append leaves (Optuna would wait 30 s for it) is removed on
+    resume; a study another live run holds is refused in one line."""
+    from accelsim.dse.proposals import own_study
+
+    out = tmp_path / "explore.csv"
+    _explore(small_study, sampler="random", trials=2, output=out)
+    journal = out.with_name("explore.journal")
+    lock = Path(f"{journal}.lock")
+    lock.symlink_to(journal)  # as JournalFileSymlinkLock holds it
+    start = time.monotonic()
+    more = _explore(small_study, sampler="random", trials=3, output=out, resume=True)
+    assert len(more.rows) == 3 and not lock.exists() and time.monotonic() - start < 25
+    holder = own_study(journal)
+    try:
+        with pytest.raises(ConfigError, match="is in use by another run"):
+            _explore(small_study, sampler="random", trials=4, output=out, resume=True)
+    finally:
+        holder.close()
+
+
 def test_study_file_is_protected_and_must_match_on_resume(small_study, tmp_path):
     out = tmp_path / "explore.csv"
     _explore(small_study, sampler="random", trials=2, output=out)
