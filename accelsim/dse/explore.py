@@ -16,6 +16,7 @@ simulations can be below the number of trials. Library code never prints.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import warnings
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from accelsim.dse.expr import Constraint, parse_constraint
+from accelsim.dse.proposals import complete_proposal, own_study, repair_journal
 from accelsim.dse.results import (
     METRIC_ALIASES,
     METRIC_COLUMNS,
@@ -97,6 +99,7 @@ def _storage(path: Path | None) -> Any:
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() in SQLITE_SUFFIXES:
         return optuna.storages.RDBStorage(f"sqlite:///{path.resolve()}")
+    repair_journal(path)
     from optuna.storages.journal import JournalFileBackend
 
     return optuna.storages.JournalStorage(JournalFileBackend(str(path)))
@@ -259,6 +262,7 @@ def run_explore(arch: str | Path = "sole", model: str = "vit_base", space: Any =
     distributions = {p.name: p.distribution() for p in space.parameters}
     ours = _fingerprint(base.name, raw, workload, space, goals, budgets, sampler, seed, rounds)
 
+    owner = own_study(storage) if storage is not None else None
     verbosity = optuna.logging.get_verbosity()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     pool = client = None
@@ -284,18 +288,16 @@ def run_explore(arch: str | Path = "sole", model: str = "vit_base", space: Any =
                 # are asked before any is told (a killed run left some in the study)
                 start = (min(pending, default=state.count()) // rounds) * rounds
                 end = max(min(total, start + rounds), max(pending, default=-1) + 1)
+                for trial in state.running():  # a proposal a kill cut short, completed
+                    if any(n not in trial.params for n in distributions):  # before any later
+                        complete_proposal(study, trial, distributions,  # trial is asked
+                                          functools.partial(_sampler, sampler, seed,
+                                                            trial.number, rounds, startup))
                 for number in [*state.waiting(), *range(state.count(), end)]:
                     study.sampler = _sampler(sampler, seed, number, rounds, startup)
                     if sampler == "grid" and number >= state.count():
                         study.enqueue_trial(grid[number])
                     study.ask(distributions)
-                for trial in state.running():  # proposals a kill cut short
-                    missing = [n for n in distributions if n not in trial.params]
-                    if missing:
-                        study.sampler = _sampler(sampler, seed, trial.number, rounds, startup)
-                        proposal = optuna.trial.Trial(study, trial._trial_id)
-                        for name in missing:
-                            proposal._suggest(name, distributions[name])
                 todo: list = []
                 outcomes = {t.number: prepare(t.number, dict(t.params), workload, raw,
                                                str(arch_path), space, state.seen, todo)
@@ -314,6 +316,8 @@ def run_explore(arch: str | Path = "sole", model: str = "vit_base", space: Any =
                 if output is not None:
                     _write(state, reference, output, pareto_path)
     finally:
+        if owner is not None:
+            owner.close()
         optuna.logging.set_verbosity(verbosity)
         if pool is not None:
             pool.shutdown()

@@ -86,10 +86,13 @@ class StudyTrials:
         self.stored: dict[int, Record] = {}
         self.seen: dict[str, int] = {}
         for trial in self.finished():
-            self.stored[trial.number] = trial.user_attrs[ATTR]
-            if self.stored[trial.number]["status"] in ("ok", "error") and \
-                    self.stored[trial.number].get("duplicate_of") is None:
-                self.seen.setdefault(design_key(trial.params), trial.number)
+            row = self.stored[trial.number] = trial.user_attrs[ATTR]
+            # as prepare() marks designs: the simulated ones only (a row prepare decided,
+            # rejected or with an invalid arch, has no duplicate_of key), else a repeat of an
+            # invalid arch would be a duplicate after a resume and its own error without one
+            if "duplicate_of" in row and row["duplicate_of"] is None:
+                self.seen.setdefault(design_key({k: round_float(v) for k, v in
+                                                 trial.params.items()}), trial.number)
 
     def finished(self) -> list[Any]:
         return [t for t in self.study.get_trials(deepcopy=False) if t.state.is_finished()]
@@ -154,11 +157,14 @@ class StudyTrials:
                 state = TrialState.PRUNED
         from optuna.trial import Trial
 
-        trial = Trial(self.study, self.study.get_trials(deepcopy=False)[number]._trial_id)
+        frozen = self.study.get_trials(deepcopy=False)[number]
+        trial = Trial(self.study, frozen._trial_id)
         trial.set_user_attr(ATTR, row)
         if set_constraint() and state != TrialState.FAIL:
             for i, violation in enumerate(row["violations"]):
-                trial.set_constraint(f"c{i}", violation)
+                # a tell a kill cut short set some already (the same values: told again)
+                if f"constraints:c{i}" not in frozen.system_attrs:
+                    trial.set_constraint(f"c{i}", violation)
         self.study.tell(number, values, state=state, skip_if_finished=True)
         self.stored[number] = row
         return row

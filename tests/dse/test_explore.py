@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import pytest
@@ -176,6 +178,63 @@ def test_resume_after_kill_9_repeats_no_trial(small_study, tmp_path):
     run_explore("sole", str(workload), space, constraints=[BUDGET], trials=trials,
                 sampler="tpe", seed=1, round_size=2, jobs=1, output=clean)
     assert clean.read_bytes() == out.read_bytes()
+
+
+def _journal_cuts(lines: list[bytes], trial: int) -> list[int]:
+    """Every journal length from the creation of ``trial`` to the completion of ``trial + 1``
+    (one round of two): each is the journal a kill -9 after that append leaves."""
+    creates = [i for i, line in enumerate(lines) if json.loads(line)["op_code"] == 4]
+    done = [i for i, line in enumerate(lines) if json.loads(line)["op_code"] == 6
+            and json.loads(line)["trial_id"] == trial + 1]
+    return list(range(creates[trial] + 1, done[0] + 1))
+
+
+@pytest.mark.parametrize("sampler, trial", [("random", 0), ("tpe", 4), ("nsga2", 2)])
+def test_resume_is_identical_wherever_the_kill_lands(small_study, tmp_path, sampler, trial):
+    """A kill -9 leaves the journal ending after any append (Optuna fsyncs each), or with a
+    torn last line. Cut the journal of a whole run there and resume: the files must be those
+    of the run, byte for byte, for kills inside a proposal (the random stream must continue
+    where it was cut; no later trial may be asked first), a tell, or between rounds.
+    Trial 0 is a random proposal, TPE's trial 4 its first after the 4 startup trials,
+    NSGA-II's trial 2 the first of generation 1 (which caches its parents in the study)."""
+    options = {"sampler": sampler, "trials": 8, "seed": 1, "round_size": 2}
+    clean = tmp_path / "clean" / "explore.csv"
+    _explore(small_study, output=clean, **options)
+    lines = (tmp_path / "clean" / "explore.journal").read_bytes().splitlines(keepends=True)
+    cuts = _journal_cuts(lines, trial)
+    assert len(cuts) >= 19  # 2 creations, 10 parameters, 2 tells of 4 appends each, ...
+    for cut, torn in [*((n, 0) for n in cuts), (cuts[3], 9)]:
+        out = tmp_path / f"cut{cut}_{torn}" / "explore.csv"
+        out.parent.mkdir()
+        out.with_name("explore.journal").write_bytes(b"".join(lines[:cut]) +
+                                                     lines[cut][:torn])
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no "constraint is already set" on a retell
+            _explore(small_study, output=out, resume=True, **options)
+        assert out.read_bytes() == clean.read_bytes(), (cut, torn, lines[cut - 1][:120])
+        assert out.with_name("explore.pareto.csv").read_bytes() == \
+            clean.with_name("explore.pareto.csv").read_bytes()
+
+
+def test_a_study_has_one_run_and_a_dead_runs_journal_lock_is_broken(small_study, tmp_path):
+    """The lock a run killed mid-append leaves (Optuna would wait 30 s for it) is removed on
+    resume; a study another live run holds is refused in one line."""
+    from accelsim.dse.proposals import own_study
+
+    out = tmp_path / "explore.csv"
+    _explore(small_study, sampler="random", trials=2, output=out)
+    journal = out.with_name("explore.journal")
+    lock = Path(f"{journal}.lock")
+    lock.symlink_to(journal)  # as JournalFileSymlinkLock holds it
+    start = time.monotonic()
+    more = _explore(small_study, sampler="random", trials=3, output=out, resume=True)
+    assert len(more.rows) == 3 and not lock.exists() and time.monotonic() - start < 25
+    holder = own_study(journal)
+    try:
+        with pytest.raises(ConfigError, match="is in use by another run"):
+            _explore(small_study, sampler="random", trials=4, output=out, resume=True)
+    finally:
+        holder.close()
 
 
 def test_study_file_is_protected_and_must_match_on_resume(small_study, tmp_path):
