@@ -35,14 +35,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from scalesim_runner import (
-    DATAFLOWS,
-    read_compute_report,
-    read_topology,
-    write_config,
-    write_layout,
-    write_topology,
-)
+from scalesim_runner import DATAFLOWS, read_compute_report, read_topology, scalesim_command
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_TOPOLOGY = ROOT / "benchmarks" / "topologies" / "vit_base_block.csv"
@@ -93,17 +86,10 @@ def measured(command: list[str], cwd: Path, env: dict[str, str] | None = None) -
 def run_scalesim(python: str, topology: Path, rows: int, cols: int, dataflow: str,
                  work: Path) -> tuple[Usage, list[int]]:
     """SCALE-Sim on ``topology`` in ``work``: its usage and "Total Cycles" per layer."""
-    layers = read_topology(topology)
-    run_name = f"{dataflow}_{rows}x{cols}"
-    config, topo, layout = work / "run.cfg", work / "topology.csv", work / "layout.csv"
-    write_config(config, run_name, rows, cols, dataflow)
-    write_topology(topo, layers)
-    write_layout(layout)
-    outdir = work / "out"
-    runner = Path(__file__).resolve().parent / "scalesim_runner.py"
-    usage = measured([python, str(runner), str(config), str(topo), str(layout), str(outdir),
-                      "gemm"], cwd=work)
-    reports = read_compute_report(outdir / run_name / "COMPUTE_REPORT.csv")
+    command, report = scalesim_command(python, work, rows, cols, dataflow,
+                                       read_topology(topology))
+    usage = measured(command, cwd=work)
+    reports = read_compute_report(report)
     return usage, [int(r.total_cycles) for r in reports]
 
 

@@ -197,6 +197,22 @@ def read_compute_report(path: Path) -> list[ComputeReport]:
     return reports
 
 
+def scalesim_command(python: str, base: Path, rows: int, cols: int, dataflow: str,
+                     layers: list[GemmLayer] | list[ConvLayer]) -> tuple[list[str], Path]:
+    """Write SCALE-Sim's config, topology and layout files for ``layers`` into ``base``; return
+    the command that runs this script on them and the COMPUTE_REPORT.csv it will write."""
+    run_name = f"{dataflow}_{rows}x{cols}"
+    config, topology, layout = base / "run.cfg", base / "topology.csv", base / "layout.csv"
+    write_config(config, run_name, rows, cols, dataflow)
+    write_topology(topology, layers)
+    write_layout(layout)
+    outdir = base / "out"
+    kind = "conv" if layers and isinstance(layers[0], ConvLayer) else "gemm"
+    command = [python, str(Path(__file__).resolve()), str(config), str(topology), str(layout),
+               str(outdir), kind]
+    return command, outdir / run_name / "COMPUTE_REPORT.csv"
+
+
 def run_scalesim(
     python: str,
     rows: int,
@@ -212,21 +228,7 @@ def run_scalesim(
     with tempfile.TemporaryDirectory(prefix="scalesim_") as tmp:
         base = Path(workdir) if workdir is not None else Path(tmp)
         base.mkdir(parents=True, exist_ok=True)
-        run_name = f"{dataflow}_{rows}x{cols}"
-        config, topology, layout = base / "run.cfg", base / "topology.csv", base / "layout.csv"
-        write_config(config, run_name, rows, cols, dataflow)
-        write_topology(topology, layers)
-        write_layout(layout)
-        outdir = base / "out"
-        command = [
-            python,
-            str(Path(__file__).resolve()),
-            str(config),
-            str(topology),
-            str(layout),
-            str(outdir),
-            "conv" if layers and isinstance(layers[0], ConvLayer) else "gemm",
-        ]
+        command, report = scalesim_command(python, base, rows, cols, dataflow, layers)
         start = time.perf_counter()
         completed = subprocess.run(command, capture_output=True, text=True, cwd=base)
         seconds = time.perf_counter() - start
@@ -234,7 +236,7 @@ def run_scalesim(
             raise RuntimeError(
                 f"SCALE-Sim failed ({' '.join(command)}):\n{completed.stdout}\n{completed.stderr}"
             )
-        reports = read_compute_report(outdir / run_name / "COMPUTE_REPORT.csv")
+        reports = read_compute_report(report)
     expected = sum(reported_layers(layer) for layer in layers)
     if len(reports) != expected:
         raise RuntimeError(f"SCALE-Sim reported {len(reports)} layers, expected {expected}")

@@ -61,6 +61,25 @@ def test_more_capacity_or_wider_ports_never_slower_by_the_estimate(p: GemmProble
     assert big.est_cycles <= small.est_cycles * TIE * (1 + 1e-9)
 
 
+def _lone_gemm(m: int, n: int, k: int):
+    """A one-GEMM trace read from a SCALE-Sim topology (M, N, K)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "t.csv"
+        path.write_text(f"Layer, M, N, K,\ng, {m}, {n}, {k},\n")
+        return read_scalesim_topology(path)
+
+
+def _lone_run(arch, trace):
+    """The simulated result and the GEMM's tiling, or None when no tile fits the buffers."""
+    planned: list = []
+    try:
+        result = simulate(arch, trace, record=False, planned=planned)
+    except MappingError:
+        return None
+    (tiling,) = planned[0].mappings.values()
+    return result, tiling
+
+
 @settings(derandomize=True, deadline=None, max_examples=25, database=None)
 @given(rows=st.integers(2, 48), cols=st.integers(2, 48),
        dataflow=st.sampled_from(["ws", "os", "is"]),
@@ -76,16 +95,10 @@ def test_estimate_and_simulation_agree_within_the_documented_bound(
                   "overlap_weight_load": overlap},
         "buffers": {"input": buf, "weight": buf, "output": buf},
         "dram": {"bandwidth_gbps": gbps}}, "<test>")
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "t.csv"
-        path.write_text(f"Layer, M, N, K,\ng, {m}, {n}, {k},\n")
-        trace = read_scalesim_topology(path)
-    planned: list = []
-    try:
-        result = simulate(arch, trace, record=False, planned=planned)
-    except MappingError:
+    run = _lone_run(arch, _lone_gemm(m, n, k))
+    if run is None:
         return
-    (tiling,) = planned[0].mappings.values()
+    result, tiling = run
     low, high = SIM_OVER_EST
     assert low * tiling.est_cycles <= result.total_cycles <= high * tiling.est_cycles
 
@@ -109,21 +122,15 @@ def test_doubled_buffers_never_slow_a_lone_gemm_the_replay_covers(
                       "overlap_weight_load": overlap},
             "dram": ({"bandwidth_gbps": 20.0} if dram == "flat"
                      else {"model": "banked", "preset": dram})}
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "t.csv"
-        path.write_text(f"Layer, M, N, K,\ng, {m}, {n}, {k},\n")
-        trace = read_scalesim_topology(path)
+    trace = _lone_gemm(m, n, k)
     runs = []
     for scale in (1, 2):
         buffers = {r: {"size_bytes": x * 1024 * scale, "banks": banks}
                    for r, x in zip(("input", "weight", "output"), kib, strict=True)}
-        arch = arch_from_dict({**base, "buffers": buffers}, "<test>")
-        planned: list = []
-        try:
-            result = simulate(arch, trace, record=False, planned=planned)
-        except MappingError:
+        run = _lone_run(arch_from_dict({**base, "buffers": buffers}, "<test>"), trace)
+        if run is None:
             return
-        (tiling,) = planned[0].mappings.values()
+        result, tiling = run
         runs.append((result.total_cycles, tiling.steps))
     (small, small_steps), (big, big_steps) = runs
     if small_steps <= CHAIN_STEPS and big_steps <= REPLAY_STEPS:
