@@ -238,11 +238,18 @@ class _Flat:
         shift = np.array([[1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0], [0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0],
                           [0, 0, 0, 1, 1, 0, 0, 0, 0, 0, 0], [0, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0]],
                          np.int64)
-        steps = np.concatenate([b.steps + np.array([lo, wo, ro, eo]) @ shift
-                                for b, _, lo, wo, ro, eo in parts]) if parts else _rows([], 11)
-        closing = np.concatenate([b.closing + so for b, so, *_ in parts]) if parts else _i64([])
-        ep_work = np.concatenate([b.ep_work + wo for b, _, _, wo, _, _ in parts]) if parts \
-            else _i64([])
+        if parts:  # each part's rows shifted by its offsets: one repeat, not one add a part
+            def shifted(name: str, offsets: np.ndarray) -> np.ndarray:
+                arrays = [getattr(b, name) for b, *_ in parts]
+                return np.concatenate(arrays) + np.repeat(
+                    offsets, [len(a) for a in arrays], axis=0)
+
+            offsets = _rows([x for _, _, lo, wo, ro, eo in parts for x in (lo, wo, ro, eo)], 4)
+            steps = shifted("steps", offsets @ shift)
+            closing = shifted("closing", _i64([so for _, so, *_ in parts]))
+            ep_work = shifted("ep_work", offsets[:, 1].copy())
+        else:
+            steps, closing, ep_work = _rows([], 11), _i64([]), _i64([])
 
         def stacked(name: str, width: int) -> np.ndarray:
             arrays = [getattr(b, name) for b, *_ in parts]

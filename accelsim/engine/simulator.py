@@ -29,7 +29,7 @@ from accelsim.engine.plan import Group, Load, Step, Work
 from accelsim.engine.queues import Channel, Fifo
 from accelsim.engine.recorder import Recorder
 from accelsim.engine.scheduler import Scheduler
-from accelsim.engine.tile_costs import mac_rate, op_precision
+from accelsim.engine.tile_costs import op_precision
 from accelsim.engine.warnings import run_warnings
 from accelsim.errors import SimulationError
 from accelsim.mapping.batch import BATCH_ORDERS
@@ -442,8 +442,10 @@ def _layers(arch: ArchSpec, trace: Trace, groups: list[Group],
         for op in group.ops:
             copies[op.name] = copies.get(op.name, 0) + 1
     seen: set[str] = set()
+    template_hosts: dict[int, dict[str, str]] = {}
     for group in groups:
-        hosts = group.hosts()
+        hosts = group.hosts(template_hosts)
+        group_name = group.name  # a property joining the op names: once per group
         for op in group.ops:
             if op.name in seen:
                 continue
@@ -455,13 +457,16 @@ def _layers(arch: ArchSpec, trace: Trace, groups: list[Group],
             start = st.start if st.start is not None else 0
             end = max(st.end, start)
             cycles = end - start
-            rate = mac_rate(arch, trace, op) if unit == "array" else 0
+            macs, elements = op.macs, op.elements  # properties: computed once
+            # op_precision reads the operands' records (mac_rate too): once per op
+            precision = op_precision(trace, op)
+            rate = array.mac_rate(precision) if unit == "array" else 0
             if unit == "array":
                 capacity = array.rows * array.cols * rate * cycles
-                util = op.macs / capacity if capacity else 0.0
+                util = macs / capacity if capacity else 0.0
             else:
                 lanes = _lanes(arch, unit)
-                util = op.elements / (lanes * cycles) if cycles else 0.0
+                util = elements / (lanes * cycles) if cycles else 0.0
             stalls = dict(st.stalls)
             stall = max(cycles - st.busy, 0)
             first = st.first_compute if st.first_compute is not None else end
@@ -473,11 +478,11 @@ def _layers(arch: ArchSpec, trace: Trace, groups: list[Group],
                    group.stage_units[0] == "array" else "writeback"] += rest
             dram = st.dram_read + st.dram_write
             need = dram / st.busy * arch.clock_hz / 1e9 if st.busy else 0.0
-            out.append(LayerResult(
-                name=op.name, kind=op.kind, block=op.block, unit=unit, group=group.name,
-                precision=op_precision(trace, op),
+            out.append(LayerResult.of(
+                name=op.name, kind=op.kind, block=op.block, unit=unit, group=group_name,
+                precision=precision,
                 macs_per_pe_per_cycle=rate,
-                macs=op.macs, ops=op.ops, elements=op.elements,
+                macs=macs, ops=op.ops, elements=elements,
                 dram_read_bytes=st.dram_read, dram_write_bytes=st.dram_write,
                 onchip_bytes=group.onchip_bytes.get(op.name, 0),
                 sram_read_bytes=_merge(_times(group.sram_read_bytes.get(op.name, {}), times),
