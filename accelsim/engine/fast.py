@@ -445,7 +445,7 @@ def simulate_fast(arch: ArchSpec, trace: Trace, scheduler: Scheduler, groups: li
             start=None if start < 0 else start, end=end,
             first_compute=None if first < 0 else first, busy=busy, amount=amount,
             dram_read=read, dram_write=write, drains=drains,
-            fills={b: fills[o][i] for i, b in enumerate(BUFFERS) if fills[o][i]},
+            fills={b: n for b, n in zip(BUFFERS, fills[o], strict=True) if n},
             stalls=dict(zip(STALL_CAUSES, stalls[o], strict=True)),
             dram=DramCounts(dram_busy[o], bursts, acts, hits, misses, conflicts, read_bursts,
                             write_bursts))

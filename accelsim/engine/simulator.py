@@ -486,7 +486,7 @@ def _layers(arch: ArchSpec, trace: Trace, groups: list[Group],
                 dram_read_bytes=st.dram_read, dram_write_bytes=st.dram_write,
                 onchip_bytes=group.onchip_bytes.get(op.name, 0),
                 sram_read_bytes=_merge(_times(group.sram_read_bytes.get(op.name, {}), times),
-                                       {"output": st.drains} if st.drains else {}),
+                                       {"output": st.drains} if st.drains else _NONE),
                 sram_write_bytes=_merge(_times(group.sram_write_bytes.get(op.name, {}), times),
                                         st.fills),
                 start_cycle=start, end_cycle=end, cycles=cycles, compute_cycles=st.busy,
@@ -519,12 +519,19 @@ def _dram_fields(c: DramCounts, nbytes: int, clock_hz: float) -> dict[str, float
     }
 
 
+_NONE: dict[str, int] = {}  # read only
+
+
 def _times(counts: dict[str, int], times: int) -> dict[str, int]:
-    return {k: v * times for k, v in counts.items()}
+    """``counts`` times ``times`` (read only: the plan's own dict when ``times`` is 1)."""
+    return counts if times == 1 else {k: v * times for k, v in counts.items()}
 
 
 def _merge(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
-    """Per-buffer byte counts of the compute side plus the DMA side, sorted by buffer."""
+    """Per-buffer byte counts of the compute side plus the DMA side, sorted by buffer (a new
+    dict; ``a`` and ``b`` are only read)."""
+    if not b:
+        return {k: a[k] for k in sorted(a)}
     return {k: a.get(k, 0) + b.get(k, 0) for k in sorted(set(a) | set(b))}
 
 
