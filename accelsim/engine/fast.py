@@ -453,16 +453,15 @@ def simulate_fast(arch: ArchSpec, trace: Trace, scheduler: Scheduler, groups: li
     stalls = op_stall.tolist()
     counts = flat.dram_counts.tolist()
     dram_busy = op_dram_busy.tolist()
-    for o, (start, end, first, busy, amount, read, write, drains) in enumerate(op_i.tolist()):
-        bursts, acts, hits, misses, conflicts, read_bursts, write_bursts = counts[o]
-        stats[flat.ops[o]] = _OpStats(
-            start=None if start < 0 else start, end=end,
-            first_compute=None if first < 0 else first, busy=busy, amount=amount,
-            dram_read=read, dram_write=write, drains=drains,
-            fills={b: n for b, n in zip(BUFFERS, fills[o], strict=True) if n},
-            stalls=dict(zip(STALL_CAUSES, stalls[o], strict=True)),
-            dram=DramCounts(dram_busy[o], bursts, acts, hits, misses, conflicts, read_bursts,
-                            write_bursts))
+    for name, (start, end, first, busy, amount, read, write, drains), fill, stall, count, \
+            busy_cycles in zip(flat.ops, op_i.tolist(), fills, stalls, counts, dram_busy,
+                               strict=True):
+        # positional: _OpStats's field order (start, end, first_compute, busy, amount,
+        # dram_read, dram_write, fills, drains, stalls, dram)
+        stats[name] = _OpStats(
+            None if start < 0 else start, end, None if first < 0 else first, busy, amount,
+            read, write, {b: n for b, n in zip(BUFFERS, fill, strict=True) if n}, drains,
+            dict(zip(STALL_CAUSES, stall, strict=True)), DramCounts(busy_cycles, *count))
     extra: dict = {"sram_stall_cycles_by_buffer": dict(sorted(flat.sram_stalls.items()))}
     if flat.patterns is not None:
         extra["dram_requests"] = [_request(*flat.patterns[t])
