@@ -443,6 +443,7 @@ def _layers(arch: ArchSpec, trace: Trace, groups: list[Group],
             copies[op.name] = copies.get(op.name, 0) + 1
     seen: set[str] = set()
     template_hosts: dict[int, dict[str, str]] = {}
+    lanes_of: dict[str, int] = {}
     for group in groups:
         hosts = group.hosts(template_hosts)
         group_name = group.name  # a property joining the op names: once per group
@@ -465,14 +466,18 @@ def _layers(arch: ArchSpec, trace: Trace, groups: list[Group],
                 capacity = array.rows * array.cols * rate * cycles
                 util = macs / capacity if capacity else 0.0
             else:
-                lanes = _lanes(arch, unit)
+                lanes = lanes_of.get(unit)
+                if lanes is None:
+                    lanes = lanes_of[unit] = _lanes(arch, unit)
                 util = elements / (lanes * cycles) if cycles else 0.0
             stalls = dict(st.stalls)
             stall = max(cycles - st.busy, 0)
             first = st.first_compute if st.first_compute is not None else end
             # before its first compute an op waits in the DMA queue behind other groups
-            stalls["dependency"] += max(first - start - sum(stalls.values()), 0)
-            rest = max(stall - sum(stalls.values()), 0)
+            counted = sum(stalls.values())
+            waited = max(first - start - counted, 0)
+            stalls["dependency"] += waited
+            rest = max(stall - counted - waited, 0)
             # an output-path op (fused epilogue) idles while its producer computes the next tile
             stalls["dependency" if op is not group.ops[0] and unit == "vector" and
                    group.stage_units[0] == "array" else "writeback"] += rest
