@@ -47,10 +47,13 @@ def max_events(limit: int | None = None) -> int:
     return int(raw)
 
 
-def op_steps_lower_bound(arch: ArchSpec, trace: Trace, op: object) -> int:
-    """Fewest steps (tiles) the scheduler can cut ``op`` into on ``arch``'s banks."""
+def op_steps_lower_bound(arch: ArchSpec, trace: Trace, op: object,
+                         banks: dict[str, int] | None = None) -> int:
+    """Fewest steps (tiles) the scheduler can cut ``op`` into on ``arch``'s banks (``banks``:
+    role -> bank bytes, ``_bank_bytes(arch)``; check_work passes them once for every op)."""
     assert arch.buffers is not None and arch.array is not None
-    banks = {role: arch.buffers.role(role).bank_bytes for role in ("input", "weight", "output")}
+    if banks is None:
+        banks = _bank_bytes(arch)
     if op.kind in GEMM_KINDS:  # type: ignore[attr-defined]
         m, n, k = op.m, op.n, op.k  # type: ignore[attr-defined]
         a, b = (trace.tensor(name) for name in op.inputs[:2])  # type: ignore[attr-defined]
@@ -70,6 +73,12 @@ def op_steps_lower_bound(arch: ArchSpec, trace: Trace, op: object) -> int:
     return max(1, ceil_div(out.size_bytes, banks["output"]))
 
 
+def _bank_bytes(arch: ArchSpec) -> dict[str, int]:
+    """Bytes of one bank of each operand buffer."""
+    assert arch.buffers is not None
+    return {role: arch.buffers.role(role).bank_bytes for role in ("input", "weight", "output")}
+
+
 def check_work(arch: ArchSpec, trace: Trace, limit: int | None = None) -> int:
     """Estimated events of simulating ``trace`` on ``arch``; SimulationError naming the
     estimate, the largest op and how to raise the limit when it is over ``max_events(limit)``."""
@@ -78,8 +87,9 @@ def check_work(arch: ArchSpec, trace: Trace, limit: int | None = None) -> int:
         return 0  # a reference device is evaluated analytically
     total = 0
     biggest, biggest_steps = None, 0
+    banks = _bank_bytes(arch)
     for op in trace.ops:
-        steps = op_steps_lower_bound(arch, trace, op)
+        steps = op_steps_lower_bound(arch, trace, op, banks)
         total += steps
         if steps > biggest_steps:
             biggest, biggest_steps = op, steps

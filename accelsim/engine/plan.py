@@ -152,12 +152,19 @@ class Group:
                      self.sram_write_bytes, self.onchip_bytes, self.units, self.tiling,
                      self.stamp)
 
-    def hosts(self) -> dict[str, str]:
+    def hosts(self, memo: dict[int, dict[str, str]] | None = None) -> dict[str, str]:
         """Output-path op -> the op of the last stage it is fused into (the layer table's
-        ``fused_into``)."""
+        ``fused_into``). ``memo``: template id -> its hosts, kept by a caller that asks every
+        stamp of a plan (one walk of each template's steps, not one per stamp)."""
         if self._steps is None and self.stamp is not None:
             names = self.stamp.op_names
-            return {names[a]: names[b] for a, b in self.stamp.template.hosts().items()}
+            template = self.stamp.template
+            own = memo.get(id(template)) if memo is not None else None
+            if own is None:
+                own = template.hosts()
+                if memo is not None:
+                    memo[id(template)] = own
+            return {names[a]: names[b] for a, b in own.items()}
         return {w.op: s.stages[-1].op for s in self.steps if s.stages[-1] is not None
                 for w in s.epilogue}
 

@@ -21,6 +21,8 @@ pool, eltwise and copy on the vector unit (GELU on the FP32 unit in fallback mod
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -399,8 +401,8 @@ class Scheduler:
         at = {name: i for i, name in enumerate(names)}
         t, placement = self.trace, self.placement
         op_part = tuple(
-            (type(op), tuple(getattr(op, f) for f in dim_names(type(op))),
-             tuple(at[x] for x in op.inputs), tuple(at[x] for x in op.outputs),
+            (type(op), _dims_of(type(op))(op),
+             tuple(map(at.__getitem__, op.inputs)), tuple(map(at.__getitem__, op.outputs)),
              at.get(self._residual_of.get(op.name, "")), self.fixed.get(op.name))
             for op in ops)
         tensor_part = []
@@ -902,3 +904,16 @@ def _repeat(groups: list[Group], times: int) -> list[Group]:
 def _accumulate(total: dict[str, int], part: dict[str, int], times: int = 1) -> None:
     for key, value in part.items():
         total[key] = total.get(key, 0) + value * times
+
+
+@functools.cache
+def _dims_of(cls: type[Op]) -> Callable[[Op], tuple]:
+    """op -> the tuple of its size and flag fields (workload.ops.dim_names), one getter per op
+    class (the shape key reads them for every op of a plan)."""
+    names = dim_names(cls)
+    if len(names) == 1:
+        one = operator.attrgetter(names[0])
+        return lambda op: (one(op),)
+    if not names:
+        return lambda op: ()
+    return operator.attrgetter(*names)  # type: ignore[return-value]

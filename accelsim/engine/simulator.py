@@ -29,7 +29,7 @@ from accelsim.engine.plan import Group, Load, Step, Work
 from accelsim.engine.queues import Channel, Fifo
 from accelsim.engine.recorder import Recorder
 from accelsim.engine.scheduler import Scheduler
-from accelsim.engine.tile_costs import mac_rate, op_precision
+from accelsim.engine.tile_costs import op_precision
 from accelsim.engine.warnings import run_warnings
 from accelsim.errors import SimulationError
 from accelsim.mapping.batch import BATCH_ORDERS
@@ -442,8 +442,11 @@ def _layers(arch: ArchSpec, trace: Trace, groups: list[Group],
         for op in group.ops:
             copies[op.name] = copies.get(op.name, 0) + 1
     seen: set[str] = set()
+    template_hosts: dict[int, dict[str, str]] = {}
+    lanes_of: dict[str, int] = {}
     for group in groups:
-        hosts = group.hosts()
+        hosts = group.hosts(template_hosts)
+        group_name = group.name  # a property joining the op names: once per group
         for op in group.ops:
             if op.name in seen:
                 continue
@@ -455,33 +458,40 @@ def _layers(arch: ArchSpec, trace: Trace, groups: list[Group],
             start = st.start if st.start is not None else 0
             end = max(st.end, start)
             cycles = end - start
-            rate = mac_rate(arch, trace, op) if unit == "array" else 0
+            macs, elements = op.macs, op.elements  # properties: computed once
+            # op_precision reads the operands' records (mac_rate too): once per op
+            precision = op_precision(trace, op)
+            rate = array.mac_rate(precision) if unit == "array" else 0
             if unit == "array":
                 capacity = array.rows * array.cols * rate * cycles
-                util = op.macs / capacity if capacity else 0.0
+                util = macs / capacity if capacity else 0.0
             else:
-                lanes = _lanes(arch, unit)
-                util = op.elements / (lanes * cycles) if cycles else 0.0
+                lanes = lanes_of.get(unit)
+                if lanes is None:
+                    lanes = lanes_of[unit] = _lanes(arch, unit)
+                util = elements / (lanes * cycles) if cycles else 0.0
             stalls = dict(st.stalls)
             stall = max(cycles - st.busy, 0)
             first = st.first_compute if st.first_compute is not None else end
             # before its first compute an op waits in the DMA queue behind other groups
-            stalls["dependency"] += max(first - start - sum(stalls.values()), 0)
-            rest = max(stall - sum(stalls.values()), 0)
+            counted = sum(stalls.values())
+            waited = max(first - start - counted, 0)
+            stalls["dependency"] += waited
+            rest = max(stall - counted - waited, 0)
             # an output-path op (fused epilogue) idles while its producer computes the next tile
             stalls["dependency" if op is not group.ops[0] and unit == "vector" and
                    group.stage_units[0] == "array" else "writeback"] += rest
             dram = st.dram_read + st.dram_write
             need = dram / st.busy * arch.clock_hz / 1e9 if st.busy else 0.0
-            out.append(LayerResult(
-                name=op.name, kind=op.kind, block=op.block, unit=unit, group=group.name,
-                precision=op_precision(trace, op),
+            out.append(LayerResult.of(
+                name=op.name, kind=op.kind, block=op.block, unit=unit, group=group_name,
+                precision=precision,
                 macs_per_pe_per_cycle=rate,
-                macs=op.macs, ops=op.ops, elements=op.elements,
+                macs=macs, ops=op.ops, elements=elements,
                 dram_read_bytes=st.dram_read, dram_write_bytes=st.dram_write,
                 onchip_bytes=group.onchip_bytes.get(op.name, 0),
                 sram_read_bytes=_merge(_times(group.sram_read_bytes.get(op.name, {}), times),
-                                       {"output": st.drains} if st.drains else {}),
+                                       {"output": st.drains} if st.drains else _NONE),
                 sram_write_bytes=_merge(_times(group.sram_write_bytes.get(op.name, {}), times),
                                         st.fills),
                 start_cycle=start, end_cycle=end, cycles=cycles, compute_cycles=st.busy,
@@ -514,12 +524,19 @@ def _dram_fields(c: DramCounts, nbytes: int, clock_hz: float) -> dict[str, float
     }
 
 
+_NONE: dict[str, int] = {}  # read only
+
+
 def _times(counts: dict[str, int], times: int) -> dict[str, int]:
-    return {k: v * times for k, v in counts.items()}
+    """``counts`` times ``times`` (read only: the plan's own dict when ``times`` is 1)."""
+    return counts if times == 1 else {k: v * times for k, v in counts.items()}
 
 
 def _merge(a: dict[str, int], b: dict[str, int]) -> dict[str, int]:
-    """Per-buffer byte counts of the compute side plus the DMA side, sorted by buffer."""
+    """Per-buffer byte counts of the compute side plus the DMA side, sorted by buffer (a new
+    dict; ``a`` and ``b`` are only read)."""
+    if not b:
+        return {k: a[k] for k in sorted(a)}
     return {k: a.get(k, 0) + b.get(k, 0) for k in sorted(set(a) | set(b))}
 
 

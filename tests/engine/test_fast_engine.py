@@ -357,3 +357,20 @@ def test_a_batch_check_keeps_the_same_plan_on_both_engines(options) -> None:
     model = json.loads(text)["model"]
     assert model["batch_order"] == "image-major"
     assert model["batch_check"]["chosen"] == "image-major"
+
+
+def test_counts_by_op_sums_each_ops_transfer_rows() -> None:
+    """Op 0 moves transfers 1, 1 and 2; op 1 moves transfer 2; op 2 none: hand sums, both by
+    the histogram and by np.add.at (forced by a table of many distinct transfers)."""
+    import numpy as np
+
+    from accelsim.engine.fast import _counts_by_op
+
+    table = np.array([[0, 0], [1, 10], [2, 20]], np.int64)
+    t_op, t_cid = np.array([0, 1, 0, 0]), np.array([1, 2, 1, 2])
+    assert _counts_by_op(3, t_op, t_cid, table).tolist() == [[4, 40], [2, 20], [0, 0]]
+    many = np.arange(200_000, dtype=np.int64).reshape(-1, 2)  # 100,000 distinct rows
+    cids = np.arange(1, 100_000)
+    ops = cids % 7
+    got = _counts_by_op(7, ops, cids, many)
+    assert got[3].tolist() == [int(2 * cids[ops == 3].sum()), int((2 * cids[ops == 3] + 1).sum())]
