@@ -24,8 +24,10 @@ MEMO_PLANS = 2
 def plan_key(spec: Any, workload: tuple, fidelity: str = "model", objective: str = "latency",
              batch_order: str = "auto") -> tuple:
     """Exactly what the planner reads: the arch without its clock and DRAM, the DRAM's
-    bytes per cycle and latency in cycles, the workload and the planning options."""
-    rest = spec.model_dump_json(exclude={"clock_hz", "dram"})
+    bytes per cycle and latency in cycles, the workload and the planning options. With
+    ``mapper.replay`` the planner plays candidate tilings on the whole arch (engine.replay),
+    so then the key is the whole arch."""
+    rest = spec.model_dump_json(exclude=None if spec.mapper.replay else {"clock_hz", "dram"})
     return (rest, spec.dram_bytes_per_cycle, spec.dram_latency_cycles, workload, fidelity,
             objective, batch_order)
 
@@ -58,7 +60,7 @@ class PlanMemo:
         budget.check_work(spec, trace, None)  # refused before it is planned, as simulate does
         scheduler = Scheduler(spec, trace)
         made = (scheduler, scheduler.plan())
-        if getattr(scheduler, "batch_candidates", None):
+        if scheduler.batch_candidates:
             return made  # a batch plan is chosen by simulating it on each point's own DRAM
         self._plans[key] = made
         if len(self._plans) > self.size:

@@ -208,6 +208,13 @@ def test_the_plan_key_is_what_the_planner_reads():
     wider = accelsim.load_arch("sole", [BW, "clock_hz=1e9", "dram.bandwidth_gbps=25.6",
                                         "dram.latency_ns=100", "array.rows=16"])
     assert plan_key(wider, work) != plan_key(fast, work)
+    # the lone replays (mapper.replay) play on the arch's own DRAM and clock: no sharing
+    replayed = [accelsim.load_arch("sole", [BW, "mapper.replay=true", f"clock_hz={c}",
+                                            f"dram.bandwidth_gbps={b}", f"dram.latency_ns={n}"])
+                for c, b, n in (("5e8", 12.8, 200), ("1e9", 25.6, 100))]
+    assert replayed[0].dram_bytes_per_cycle == replayed[1].dram_bytes_per_cycle
+    assert replayed[0].dram_latency_cycles == replayed[1].dram_latency_cycles
+    assert plan_key(replayed[0], work) != plan_key(replayed[1], work)
 
 
 @pytest.mark.parametrize("engine", ["fast", "simpy"])
