@@ -445,7 +445,6 @@ class Scheduler:
         placement = self.placement
         moved = {a: (b, placement[b].base_bytes - placement[a].base_bytes)
                  for a, b in zip(tensors, names, strict=True)}
-        last = template.ops[-1]
         for a, b in zip(template.ops, ops, strict=True):
             if a.name in mappings:
                 self.mappings[b.name] = mappings[a.name]
@@ -454,14 +453,13 @@ class Scheduler:
                 if "consumers" in entry:  # a LayerNorm's readers, by name
                     entry["consumers"] = [c.name for c in
                                           self.trace.consumers.get(b.outputs[0], ())]
-        rename = op_names
         group = Group(index, tuple(ops), template.stage_units, None,  # type: ignore[arg-type]
-                      stamp=Stamp(template, op_names, moved, last.outputs[0]))
-        group.sram_read_bytes = {rename[k]: v for k, v in template.sram_read_bytes.items()}
-        group.sram_write_bytes = {rename[k]: v for k, v in template.sram_write_bytes.items()}
-        group.onchip_bytes = {rename[k]: v for k, v in template.onchip_bytes.items()}
-        group.units = {rename[k]: v for k, v in template.units.items()}
-        group.tiling = {rename[k]: v for k, v in template.tiling.items()}
+                      stamp=Stamp(template, op_names, moved, template.ops[-1].outputs[0]))
+        group.sram_read_bytes = {op_names[k]: v for k, v in template.sram_read_bytes.items()}
+        group.sram_write_bytes = {op_names[k]: v for k, v in template.sram_write_bytes.items()}
+        group.onchip_bytes = {op_names[k]: v for k, v in template.onchip_bytes.items()}
+        group.units = {op_names[k]: v for k, v in template.units.items()}
+        group.tiling = {op_names[k]: v for k, v in template.tiling.items()}
         return group
 
     # ------------------------------------------------------------------ GEMM groups
@@ -538,11 +536,9 @@ class Scheduler:
         shape = (self.array.rows, self.array.cols, self.array.dataflow, m, n, k, a.bits, b.bits,
                  out_bits, self.banks["input"].bank_bytes, self.banks["weight"].bank_bytes,
                  out_bank, p, resident, pipeline)
-        if tiling is not None:
-            pass
-        elif op.name in self.fixed and isinstance(self.fixed[op.name][0], int):
+        if tiling is None and op.name in self.fixed and isinstance(self.fixed[op.name][0], int):
             tiling = fixed_tiling(op.name, self.fixed[op.name], *shape)
-        else:
+        elif tiling is None:
             tiling = tile_for(op.name, *shape)
             if self.arch.mapper.replay:
                 tiling = fastest(self, index, op, epilogue, tiling, shape)
