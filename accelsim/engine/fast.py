@@ -339,7 +339,6 @@ class _DramTable:
         self.refresh_period = self.refresh_cycles = 0
         self._memo: dict[tuple | int, tuple[int, int, int, int]] = {}
         self._by_cost: dict[tuple[dram_cost.DramCost, bool], tuple[int, int, int, int]] = {}
-        self._shapes: dict[tuple[int, ...], tuple[int, int, int, int]] = {}
         #: counts of each distinct transfer (row 0: none)
         self.counts: list[tuple[int, ...]] = [(0,) * 7]
         if geometry is not None:
@@ -351,13 +350,9 @@ class _DramTable:
     def cost_shape(self, base: int, run: int, stride: int, runs: int, nbytes: int,
                    write: int) -> tuple[int, int, int, int]:
         """``cost`` of the pattern (base, run, stride, runs) on banked DRAM, the base already
-        reduced modulo the geometry's period (pattern_shape reduces it the same way)."""
-        key = (base, run, stride, runs, nbytes, write)
-        known = self._shapes.get(key)
-        if known is None:
-            known = self._shapes[key] = self.cost(AccessPattern(base, run, stride, runs),
-                                                  nbytes, bool(write))
-        return known
+        reduced modulo the geometry's period (pattern_shape reduces it the same way); ``cost``
+        memoises it."""
+        return self.cost(AccessPattern(base, run, stride, runs), nbytes, bool(write))
 
     def cost(self, pattern: AccessPattern | None, nbytes: int, write: bool
              ) -> tuple[int, int, int, int]:
