@@ -56,7 +56,7 @@ def fastest(s: Scheduler, index: int, op: Op, epilogue: list[Op], pick: GemmTili
     batch = shape[-1].batch if shape[-1] is not None else 1
     if pick.steps * batch > REPLAY_STEPS:
         return pick
-    memo = _memo(s, "_replay_choices")
+    memo = s.replay_choices
     key = (shape, tuple(e.kind for e in epilogue))
     known = memo.get(key)
     if known is not None:
@@ -105,7 +105,7 @@ def _halved(s: Scheduler, index: int, op: Op, epilogue: list[Op],
     except MappingError:
         return None
     choice = fastest(s, index, op, epilogue, default, small)
-    known = _memo(s, "_replay_choices").get((small, tuple(e.kind for e in epilogue)))
+    known = s.replay_choices.get((small, tuple(e.kind for e in epilogue)))
     if known is not None:
         return choice, known[1]
     batch = shape[-1].batch if shape[-1] is not None else 1
@@ -126,7 +126,7 @@ def lone_cycles(s: Scheduler, index: int, op: Op, epilogue: list[Op], tiling: Ge
         key = (shape[:9], shape[12:14], tuple(e.kind for e in epilogue),
                None if pm is None else (pm.out_bits, pm.batch, pm.extra_read_bytes),
                _box(tiling))
-        known = _memo(s, "_replay_cycles").get(key)
+        known = s.replay_cycles.get(key)
         if known is not None:
             return known
     plays += 1
@@ -146,19 +146,8 @@ def lone_cycles(s: Scheduler, index: int, op: Op, epilogue: list[Op], tiling: Ge
     engine.run()
     cycles = max(st.end for st in engine.stats.values())
     if key is not None:
-        _memo(s, "_replay_cycles")[key] = cycles
+        s.replay_cycles[key] = cycles
     return cycles
-
-
-def _memo(s: Scheduler, name: str) -> dict:
-    """A memo kept on the scheduler: one plan reuses its replays (a ViT's blocks repeat the
-    same shapes; the first block's addresses decide), and no plan depends on what another
-    simulation played before it."""
-    memo = getattr(s, name, None)
-    if memo is None:
-        memo = {}
-        setattr(s, name, memo)
-    return memo
 
 
 def clear() -> None:

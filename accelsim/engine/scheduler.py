@@ -116,6 +116,12 @@ class Scheduler:
         self._templates: dict[tuple, tuple[Group, list[str], dict, dict, list[int]]] = {}
         self.templates = templates
         self._tensor_keys: dict[str, tuple] = {}  # tensor -> its part of a shape key
+        #: engine.replay's memos, kept per scheduler so that one plan reuses its replays (a
+        #: ViT's blocks repeat the same shapes; the first block's addresses decide) and no plan
+        #: depends on what another simulation played before it: GEMM shape -> (choice, lone
+        #: cycles), and lone-play key -> cycles
+        self.replay_choices: dict[tuple, tuple[GemmTiling, int]] = {}
+        self.replay_cycles: dict[tuple, int] = {}
 
     # ------------------------------------------------------------------ units and costs
     def unit_of(self, op: Op) -> str:
